@@ -1,0 +1,94 @@
+"""The CDS Hooks endpoints: discovery, hook calls and feedback."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import APIRouter, Request
+
+from cds_hooks import CDSResponse, ContextError, DiscoveryResponse, FeedbackRequest, HookRequest
+from service import metrics
+from service.api.body import openapi_body, parse_body
+from service.api.errors import ApiError
+from service.catalog import SERVICES_BY_ID, ServiceSpec, discovery_services
+from service.fhir.drafts import DraftOrderError
+from service.fhir.gather import MissingData
+from service.logs import hook_instance
+from service.pipeline import Pipeline, WrongHook
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+
+def _service(service_id: str) -> ServiceSpec:
+    spec = SERVICES_BY_ID.get(service_id)
+    if spec is None:
+        known = ", ".join(sorted(SERVICES_BY_ID))
+        raise ApiError(404, "unknown_service", f"no CDS service '{service_id}' here; known services: {known}")
+    return spec
+
+
+def _require_caller(request: Request) -> None:
+    """Until JWT verification exists, hook calls are accepted only in explicit development mode."""
+    if not request.app.state.settings.insecure_dev:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "this service accepts hook calls only in development mode for now: start it with "
+            "--insecure-dev (or BZRA_INSECURE_DEV=1) on a trusted network",
+        )
+
+
+@router.get("/cds-services", response_model=DiscoveryResponse, response_model_exclude_none=True)
+async def discovery() -> DiscoveryResponse:
+    return DiscoveryResponse(services=discovery_services())
+
+
+@router.post(
+    "/cds-services/{service_id}",
+    response_model=CDSResponse,
+    response_model_exclude_none=True,
+    openapi_extra=openapi_body(HookRequest),
+)
+async def call_hook(service_id: str, request: Request) -> CDSResponse:
+    spec = _service(service_id)
+    _require_caller(request)
+    body = await parse_body(request, HookRequest)
+    token = hook_instance.set(body.hookInstance)
+    started = time.monotonic()
+    status = "ok"
+    try:
+        pipeline: Pipeline = request.app.state.pipeline
+        return await pipeline.answer(spec, body)
+    except WrongHook as error:
+        status = "client_error"
+        raise ApiError(400, "wrong_hook", str(error), [{"field": "hook", "problem": str(error)}]) from None
+    except ContextError as error:
+        status = "client_error"
+        raise ApiError(422, "invalid_context", str(error), error.problems) from None
+    except DraftOrderError as error:
+        status = "client_error"
+        raise ApiError(422, "invalid_draft_order", str(error), [{"field": error.field, "problem": error.problem}]) from None
+    except MissingData as error:
+        status = "precondition_failed"
+        fields = [{"field": f"prefetch.{key}", "problem": "not prefetched and no fhirServer"} for key in error.keys]
+        raise ApiError(412, "missing_data", str(error), fields) from None
+    finally:
+        metrics.HOOK_CALLS.labels(service=spec.id, status=status).inc()
+        metrics.HOOK_LATENCY.labels(service=spec.id).observe(time.monotonic() - started)
+        hook_instance.reset(token)
+
+
+@router.post("/cds-services/{service_id}/feedback", openapi_extra=openapi_body(FeedbackRequest))
+async def feedback(service_id: str, request: Request) -> dict[str, object]:
+    """Validates and acknowledges feedback (it is logged as counts; storage comes with the audit store)."""
+    _service(service_id)
+    _require_caller(request)
+    body = await parse_body(request, FeedbackRequest)
+    outcomes = [item.outcome for item in body.feedback]
+    log.info(
+        "feedback received",
+        extra={"service": service_id, "accepted": outcomes.count("accepted"), "overridden": outcomes.count("overridden")},
+    )
+    return {"received": len(body.feedback)}

@@ -1,0 +1,173 @@
+"""Assemble a `PatientRecord` from prefetch, then from the FHIR server for whatever is missing.
+
+Order of preference: what the CDS client prefetched (a key may be absent or null), then one FHIR
+search per missing key, all concurrently and within the hook call's time budget. Referenced
+Medications not found in the data are read from the server. Failures become `DataIssue`s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from cds_hooks import HookContext, HookRequest
+from cds_hooks.prefetch import TemplateError, render
+from service.catalog import DATA_QUERIES, DataQuery
+from service.fhir.client import FhirError, FhirSession
+from service.fhir.parse import bundle_entries, parse_resource
+from service.fhir.record import DataIssue, PatientRecord
+from service.fhir.references import medication_reference, resolve_medication
+
+log = logging.getLogger(__name__)
+
+RECORD_LISTS = {
+    "MedicationStatement": "medication_statements",
+    "MedicationRequest": "medication_requests",
+    "MedicationDispense": "medication_dispenses",
+    "Condition": "conditions",
+}
+
+
+class MissingData(Exception):
+    """Required data was neither prefetched nor fetchable (no fhirServer): HTTP 412 per the spec."""
+
+    def __init__(self, keys: list[str]):
+        self.keys = keys
+        super().__init__(
+            "required data was not prefetched and no fhirServer was given to fetch it: " + ", ".join(keys)
+        )
+
+
+def _prefetched(request: HookRequest, key: str) -> Any | None:
+    return (request.prefetch or {}).get(key)
+
+
+def check_required_data(request: HookRequest) -> None:
+    """Raise `MissingData` before any work when the call cannot be answered at all."""
+    if request.fhirServer is not None:
+        return
+    missing = [q.key for q in DATA_QUERIES if q.required and _prefetched(request, q.key) is None]
+    if missing:
+        raise MissingData(missing)
+
+
+def _belongs_to_patient(data: dict[str, Any], patient_id: str) -> bool:
+    """False only when the resource clearly names another patient (Patient/<other>)."""
+    for field in ("subject", "patient"):
+        ref = data.get(field)
+        reference = ref.get("reference") if isinstance(ref, dict) else None
+        if isinstance(reference, str) and "Patient/" in reference:
+            return reference.rstrip("/").split("Patient/")[-1].split("/")[0] == patient_id
+    return True
+
+
+def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str) -> None:
+    """Add the resources of one prefetch value or search page to the record."""
+    if isinstance(payload, list):
+        items = [(None, item, f"{where}[{i}]") for i, item in enumerate(payload)]
+    elif isinstance(payload, dict) and payload.get("resourceType") == "Bundle":
+        items = list(bundle_entries(payload, where))
+    else:
+        items = [(None, payload, where)]
+    for full_url, data, location in items:
+        resource, issue = parse_resource(data, location)
+        if issue is not None:
+            record.issues.append(issue)
+            continue
+        kind = resource.get_resource_type()
+        if kind == "Medication":
+            for key in filter(None, (full_url, f"Medication/{resource.id}" if resource.id else None)):
+                record.medications[key] = resource
+        elif kind not in query.resource_types:
+            continue  # e.g. an OperationOutcome entry with search.mode "outcome"
+        elif not _belongs_to_patient(data, record.patient_id):
+            record.issues.append(DataIssue(location, "belongs to another patient", skipped=f"{kind}/{resource.id}"))
+        elif kind == "Patient":
+            record.patient = resource
+        else:
+            target: list[Any] = getattr(record, RECORD_LISTS[kind])
+            if resource.id is None or all(existing.id != resource.id for existing in target):
+                target.append(resource)
+
+
+async def _fetch_query(session: FhirSession, record: PatientRecord, query: DataQuery, url: str) -> None:
+    where = f"FHIR {query.key}"
+    try:
+        if "?" in url:
+            pages, truncated = await session.search(url)
+        else:
+            pages, truncated = [await session.get(url)], False
+    except FhirError as error:
+        record.sources[query.key] = "unavailable"
+        record.issues.append(DataIssue(where, error.reason, not_checked=query.purpose))
+        return
+    record.sources[query.key] = "fhir"
+    for number, page in enumerate(pages, start=1):
+        ingest(record, query, page, f"{where} page {number}")
+    if truncated:
+        record.issues.append(
+            DataIssue(where, f"{query.purpose}: only the first {len(pages)} pages were read (page limit)")
+        )
+
+
+def _unresolved_medication_refs(record: PatientRecord) -> list[str]:
+    refs: set[str] = set()
+    for resource in (
+        *record.medication_statements,
+        *record.medication_requests,
+        *record.medication_dispenses,
+        *record.draft_orders,
+    ):
+        ref = medication_reference(resource)
+        if ref and not ref.startswith("#") and resolve_medication(resource, record.medications) is None:
+            refs.add(ref)
+    return sorted(refs)
+
+
+async def _read_medication(session: FhirSession, record: PatientRecord, ref: str) -> None:
+    try:
+        data = await session.get(ref)
+    except FhirError as error:
+        record.issues.append(DataIssue(f"FHIR {ref}", f"medication details not read: {error.reason}"))
+        return
+    resource, issue = parse_resource(data, f"FHIR {ref}")
+    if issue is not None:
+        record.issues.append(issue)
+    elif resource.get_resource_type() == "Medication":
+        record.medications[ref] = resource
+
+
+async def gather_record(
+    request: HookRequest, context: HookContext, record: PatientRecord, session: FhirSession | None
+) -> PatientRecord:
+    """Fill `record` (which already holds the draft orders) from prefetch and FHIR."""
+    to_fetch: list[tuple[DataQuery, str]] = []
+    for query in DATA_QUERIES:
+        payload = _prefetched(request, query.key)
+        if payload is not None:
+            record.sources[query.key] = "prefetch"
+            ingest(record, query, payload, f"prefetch.{query.key}")
+            continue
+        try:
+            url = render(query.template, context.model_dump())
+        except TemplateError as error:
+            record.sources[query.key] = "unavailable"
+            record.issues.append(DataIssue(f"prefetch.{query.key}", str(error), not_checked=query.purpose))
+            continue
+        if session is None:
+            record.sources[query.key] = "unavailable"
+            record.issues.append(
+                DataIssue(f"prefetch.{query.key}", "not prefetched and no FHIR server given", not_checked=query.purpose)
+            )
+        else:
+            to_fetch.append((query, url))
+    if session is not None:
+        await asyncio.gather(*(_fetch_query(session, record, q, url) for q, url in to_fetch))
+    unresolved = _unresolved_medication_refs(record)
+    if unresolved and session is not None:
+        await asyncio.gather(*(_read_medication(session, record, ref) for ref in unresolved))
+        unresolved = _unresolved_medication_refs(record)
+    for ref in unresolved:
+        record.issues.append(DataIssue(ref, "referenced medication not available; that entry may be unidentified"))
+    return record

@@ -1,0 +1,74 @@
+"""Turn FHIR R4 JSON into `fhir.resources` R4B models, one resource at a time.
+
+Resources are validated one by one so that a single malformed entry in a history is skipped and
+reported instead of rejecting the whole Bundle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.resource import Resource
+from pydantic import ValidationError
+
+from service.fhir.record import DataIssue
+
+
+def resource_label(data: dict[str, Any]) -> str:
+    """`Type/id` for messages: identifies a resource without showing its contents."""
+    kind = data.get("resourceType") if isinstance(data.get("resourceType"), str) else "resource"
+    rid = data.get("id")
+    return f"{kind}/{rid}" if isinstance(rid, str) else f"{kind} (no id)"
+
+
+def validation_summary(error: ValidationError, limit: int = 3) -> str:
+    """The failing field paths, without the offending values (which may hold patient data)."""
+    parts = []
+    for item in error.errors()[:limit]:
+        path = ".".join(str(p) for p in item["loc"]) or "(resource)"
+        parts.append(f"{path}: {item['msg'][:120]}")
+    more = len(error.errors()) - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def parse_resource(data: Any, where: str) -> tuple[Resource | None, DataIssue | None]:
+    """Parse one resource; on failure return the issue to report instead."""
+    if not isinstance(data, dict):
+        return None, DataIssue(where, "not a JSON object")
+    kind = data.get("resourceType")
+    if not isinstance(kind, str):
+        return None, DataIssue(where, "no resourceType", skipped=resource_label(data))
+    try:
+        model = get_fhir_model_class(kind)
+    except KeyError:
+        return None, DataIssue(where, f"unknown resourceType '{kind}'", skipped=resource_label(data))
+    try:
+        return model.model_validate(data), None
+    except ValidationError as error:
+        return None, DataIssue(where, f"invalid {kind}: {validation_summary(error)}", skipped=resource_label(data))
+    except (TypeError, ValueError) as error:  # fhir.resources raises these for some primitive values
+        return None, DataIssue(where, f"invalid {kind}: {type(error).__name__}", skipped=resource_label(data))
+
+
+def bundle_entries(bundle: dict[str, Any], where: str) -> Iterator[tuple[str | None, Any, str]]:
+    """(fullUrl, resource JSON, location) of each entry; tolerant of missing pieces."""
+    entries = bundle.get("entry")
+    if not isinstance(entries, list):
+        return
+    for index, entry in enumerate(entries):
+        location = f"{where} entry {index}"
+        if not isinstance(entry, dict):
+            yield None, entry, location
+            continue
+        full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
+        yield full_url, entry.get("resource"), location
+
+
+def next_link(bundle: dict[str, Any]) -> str | None:
+    """The `next` page of a search-set Bundle, if any."""
+    for link in bundle.get("link") or []:
+        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            return link["url"]
+    return None

@@ -1,0 +1,48 @@
+"""What the service knows of one patient for one hook call, and what it could not read.
+
+A `PatientRecord` is assembled from prefetch and FHIR reads; the clinical computations only ever see
+this object, never HTTP. `DataIssue`s travel with it so the answer can say what was not checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.medication import Medication
+from fhir.resources.R4B.medicationdispense import MedicationDispense
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.medicationstatement import MedicationStatement
+from fhir.resources.R4B.patient import Patient
+
+DataSource = Literal["prefetch", "fhir", "unavailable"]
+
+
+@dataclass(frozen=True)
+class DataIssue:
+    """One thing the service could not read or use; shown to the prescriber and logged (no contents)."""
+
+    where: str  # e.g. "prefetch.medicationRequests entry 3", "FHIR search MedicationRequest"
+    problem: str  # plain words, no resource contents
+    skipped: str | None = None  # e.g. "MedicationRequest/123": what was left out of the history
+    not_checked: str | None = None  # e.g. "age": what the advice could not take into account
+
+
+@dataclass
+class PatientRecord:
+    patient_id: str
+    patient: Patient | None = None
+    medication_statements: list[MedicationStatement] = field(default_factory=list)
+    medication_requests: list[MedicationRequest] = field(default_factory=list)
+    medication_dispenses: list[MedicationDispense] = field(default_factory=list)
+    conditions: list[Condition] = field(default_factory=list)
+    medications: dict[str, Medication] = field(default_factory=dict)  # keyed by "Medication/id" and fullUrl
+    draft_orders: list[MedicationRequest] = field(default_factory=list)  # every draft medication order
+    focus_orders: list[MedicationRequest] = field(default_factory=list)  # the ones selected / being signed
+    sources: dict[str, DataSource] = field(default_factory=dict)  # prefetch key -> where it came from
+    issues: list[DataIssue] = field(default_factory=list)
+
+    def unavailable(self) -> list[str]:
+        """The prefetch keys for which no data could be had at all."""
+        return [key for key, source in self.sources.items() if source == "unavailable"]

@@ -1,0 +1,89 @@
+"""Deployment settings: `BZRA_*` environment variables, optionally a YAML settings file.
+
+Precedence (highest first): explicit arguments (the CLI), environment variables, the settings file
+named by `BZRA_SETTINGS_FILE`, the defaults below. Every default lets the service run embedded,
+with nothing to set up.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BZRA_", extra="forbid", validate_default=True)
+
+    insecure_dev: bool = Field(
+        False, description="Accept hook calls without a JWT. For local trials only; logged loudly."
+    )
+    log_level: str = Field("INFO", description="Python log level name.")
+    log_format: str = Field("json", description="`json` (one object a line) or `text`.")
+    cors_origins: list[str] = Field(
+        ["https://sandbox.cds-hooks.org"], description="Browser origins allowed to call the service (CORS)."
+    )
+
+    fhir_connect_timeout: float = Field(2.0, gt=0, description="Seconds to connect to the EHR's FHIR server.")
+    fhir_read_timeout: float = Field(3.0, gt=0, description="Seconds to wait for one FHIR response.")
+    fhir_total_timeout: float = Field(
+        4.0, gt=0, description="Seconds all FHIR reads of one hook call may take together."
+    )
+    fhir_max_pages: int = Field(5, ge=1, description="Search result pages followed per search (`Bundle.link[next]`).")
+    fhir_max_concurrency: int = Field(6, ge=1, description="FHIR requests in flight at once for one hook call.")
+
+    cache_ttl_seconds: float = Field(
+        300.0, ge=0, description="How long a FHIR response is reused for the same server, patient and token."
+    )
+    cache_max_entries: int = Field(1024, ge=0, description="FHIR responses held in memory at most.")
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        if value not in ("json", "text"):
+            raise ValueError("log_format must be 'json' or 'text'")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        settings_file = os.environ.get("BZRA_SETTINGS_FILE")
+        if settings_file:
+            if not Path(settings_file).is_file():
+                raise FileNotFoundError(f"BZRA_SETTINGS_FILE: no such file: {settings_file}")
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=settings_file))
+        return tuple(sources)
+
+
+def describe_settings() -> list[dict[str, Any]]:
+    """Name, environment variable, default and meaning of every setting (for the README and `--help`)."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        rows.append(
+            {
+                "name": name,
+                "env": f"BZRA_{name.upper()}",
+                "default": field.default,
+                "description": field.description or "",
+            }
+        )
+    return rows

@@ -1,0 +1,199 @@
+"""The HTTP surface: discovery, hook calls, feedback, operations endpoints and client errors."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.settings import Settings
+from tests import builders as b
+
+SIGN = "/cds-services/bzra-order-sign"
+
+
+def test_discovery_lists_one_service_per_hook_with_prefetch(client: TestClient) -> None:
+    services = client.get("/cds-services").json()["services"]
+    assert sorted(s["hook"] for s in services) == ["medication-prescribe", "order-select", "order-sign"]
+    for service in services:
+        assert service["id"] and service["title"] and service["description"]
+        assert set(service["prefetch"]) == {
+            "patient",
+            "medicationStatements",
+            "medicationRequests",
+            "medicationDispenses",
+            "conditions",
+        }
+        assert service["prefetch"]["patient"] == "Patient/{{context.patientId}}"
+        assert service["prefetch"]["medicationRequests"].startswith("MedicationRequest?patient={{context.patientId}}")
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign", "medication-prescribe"])
+def test_each_hook_answers_with_cards_from_full_prefetch(client: TestClient, hook: str) -> None:
+    response = client.post(f"/cds-services/bzra-{hook}", json=b.hook_request(hook, prefetch=b.full_prefetch()))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["cards"] == []  # everything was read: no data card, and no rules are configured here
+    assert "extension" not in body
+
+
+def test_missing_optional_prefetch_without_server_is_reported_not_fatal(client: TestClient) -> None:
+    prefetch = b.full_prefetch()
+    prefetch["conditions"] = None
+    del prefetch["patient"]
+    response = client.post(SIGN, json=b.hook_request(prefetch=prefetch))
+    assert response.status_code == 200
+    [card] = response.json()["cards"]
+    assert card["indicator"] == "info"
+    assert "age" in card["detail"] and "recorded conditions" in card["detail"]
+    assert len(card["summary"]) < 140
+    issues = response.json()["extension"]["bzra-cds.data-issues"]
+    assert {i["not_checked"] for i in issues} == {"age", "recorded conditions"}
+
+
+def test_one_bad_resource_is_skipped_and_reported(client: TestClient) -> None:
+    prefetch = b.full_prefetch()
+    bad = b.medication_request("broken")
+    del bad["subject"]
+    prefetch["medicationRequests"] = b.searchset(b.medication_request("ok"), bad)
+    response = client.post(SIGN, json=b.hook_request(prefetch=prefetch))
+    assert response.status_code == 200
+    [card] = response.json()["cards"]
+    assert "MedicationRequest/broken" in card["detail"]
+    assert "1 record" in card["detail"]
+
+
+def test_required_data_neither_prefetched_nor_fetchable_is_412(client: TestClient) -> None:
+    prefetch = b.full_prefetch()
+    prefetch["medicationRequests"] = None
+    response = client.post(SIGN, json=b.hook_request(prefetch=prefetch))
+    assert response.status_code == 412
+    body = response.json()
+    assert body["error"] == "missing_data"
+    assert body["fields"] == [{"field": "prefetch.medicationRequests", "problem": "not prefetched and no fhirServer"}]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "status", "field"),
+    [
+        (lambda r: r.pop("hookInstance"), 422, "hookInstance"),
+        (lambda r: r.update(hookInstance="not-a-uuid"), 422, "hookInstance"),
+        (lambda r: r.pop("context"), 422, "context"),
+        (lambda r: r["context"].pop("patientId"), 422, "context.patientId"),
+        (lambda r: r["context"].pop("draftOrders"), 422, "context.draftOrders"),
+        (lambda r: r["context"].update(draftOrders={"resourceType": "Patient"}), 422, "context"),
+        (lambda r: r.update(hook="patient-view"), 400, "hook"),
+        (lambda r: r.update(fhirAuthorization={"access_token": "t"}), 422, "fhirAuthorization.token_type"),
+        (
+            lambda r: r["context"]["draftOrders"]["entry"][0]["resource"].pop("intent"),
+            422,
+            "context.draftOrders.entry[0].resource",
+        ),
+        (lambda r: r["context"]["draftOrders"].update(entry=[{"fullUrl": "x"}]), 422, "context.draftOrders.entry[0]"),
+    ],
+)
+def test_bad_requests_get_4xx_naming_the_field(client: TestClient, mutate, status: int, field: str) -> None:
+    request = b.hook_request(prefetch=b.full_prefetch())
+    mutate(request)
+    response = client.post(SIGN, json=request)
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["message"]
+    assert any(f["field"].startswith(field) for f in body["fields"]), body
+
+
+def test_order_select_requires_selections(client: TestClient) -> None:
+    request = b.hook_request("order-select", prefetch=b.full_prefetch())
+    del request["context"]["selections"]
+    response = client.post("/cds-services/bzra-order-select", json=request)
+    assert response.status_code == 422
+    assert response.json()["fields"][0]["field"] == "context.selections"
+
+
+def test_malformed_json_is_400(client: TestClient) -> None:
+    response = client.post(SIGN, content=b'{"hook": ', headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "malformed_json"
+    assert "line 1" in response.json()["message"]
+
+
+def test_json_that_is_not_an_object_is_400(client: TestClient) -> None:
+    response = client.post(SIGN, json=[1, 2])
+    assert response.status_code == 400
+    assert "JSON object" in response.json()["message"]
+
+
+def test_unknown_service_is_404_even_with_a_bad_body(client: TestClient) -> None:
+    response = client.post("/cds-services/nope", content=b"{", headers={"content-type": "application/json"})
+    assert response.status_code == 404
+    assert "bzra-order-sign" in response.json()["message"]
+
+
+def test_hook_calls_are_refused_outside_development_mode() -> None:
+    with TestClient(create_app(Settings(insecure_dev=False))) as client:
+        response = client.post(SIGN, json=b.hook_request(prefetch=b.full_prefetch()))
+        assert response.status_code == 401
+        assert "--insecure-dev" in response.json()["message"]
+        assert client.get("/cds-services").status_code == 200  # discovery stays open
+
+
+def test_feedback_with_the_spec_shape_is_acknowledged(client: TestClient) -> None:
+    card = str(uuid.uuid4())
+    body = {
+        "feedback": [
+            {"card": card, "outcome": "accepted", "acceptedSuggestions": [{"id": str(uuid.uuid4())}], "outcomeTimestamp": "2026-11-23T10:00:00Z"},
+            {
+                "card": card,
+                "outcome": "overridden",
+                "overrideReason": {"reason": {"code": "tapering", "system": "http://example.org/reasons", "display": "Tapering under supervision"}, "userComment": "seen by GP"},
+                "outcomeTimestamp": "2026-11-23T10:01:00+01:00",
+            },
+        ]
+    }
+    response = client.post(f"{SIGN}/feedback", json=body)
+    assert response.status_code == 200
+    assert response.json() == {"received": 2}
+
+
+@pytest.mark.parametrize(
+    ("feedback", "field"),
+    [
+        ({"feedback": []}, "feedback"),
+        ({"feedback": [{"card": "c", "outcome": "maybe", "outcomeTimestamp": "2026-11-23T10:00:00Z"}]}, "feedback.0.outcome"),
+        ({"feedback": [{"card": "c", "outcome": "accepted", "outcomeTimestamp": "yesterday"}]}, "feedback.0.outcomeTimestamp"),
+        ({"feedback": [{"card": "c", "outcome": "accepted"}]}, "feedback.0.outcomeTimestamp"),
+    ],
+)
+def test_bad_feedback_is_422_naming_the_field(client: TestClient, feedback: dict, field: str) -> None:
+    response = client.post(f"{SIGN}/feedback", json=feedback)
+    assert response.status_code == 422
+    assert response.json()["fields"][0]["field"] == field
+
+
+def test_health_readiness_and_metrics(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "alive"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    client.post(SIGN, json=b.hook_request(prefetch=b.full_prefetch()))
+    text = client.get("/metrics").text
+    assert 'bzra_hook_calls_total{service="bzra-order-sign",status="ok"}' in text
+    assert "bzra_hook_latency_seconds_bucket" in text
+
+
+def test_cors_allows_the_configured_sandbox_origin(client: TestClient) -> None:
+    preflight = client.options(
+        SIGN,
+        headers={"Origin": "https://sandbox.cds-hooks.org", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,authorization"},
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://sandbox.cds-hooks.org"
+    other = client.options(SIGN, headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_openapi_documents_the_hook_request_body(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/cds-services/{service_id}"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert "hookInstance" in str(body)

@@ -1,0 +1,19 @@
+"""The README stays true: every setting is documented, and the two commands are what CI runs."""
+
+from pathlib import Path
+
+from service.settings import describe_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def test_every_setting_is_in_the_readme_table() -> None:
+    for setting in describe_settings():
+        assert f"| `{setting['env']}` |" in README, setting["env"]
+
+
+def test_readme_first_screen_gives_the_two_commands_and_ci_runs_the_test_one() -> None:
+    first_screen = "\n".join(README.splitlines()[:25])
+    assert "make run" in first_screen and "make test" in first_screen
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
