@@ -13,6 +13,7 @@ from service.api import cds, ops
 from service.api.errors import install_error_handlers
 from service.fhir.cache import ResponseCache
 from service.fhir.client import make_http_client
+from service.knowledge.configured import load_configured_knowledge
 from service.pipeline import Pipeline
 from service.settings import Settings
 
@@ -26,6 +27,7 @@ INSECURE_BANNER = (
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    knowledge = load_configured_knowledge(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -36,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings=settings,
             http=http,
             cache=ResponseCache(settings.cache_max_entries, settings.cache_ttl_seconds),
+            knowledge=knowledge,
         )
         try:
             yield

@@ -1,37 +1,51 @@
-"""One hook call, end to end: context → draft orders → patient record → advice → response.
+"""One hook call, end to end: context → draft orders → patient record → facts → advice → response.
 
-HTTP concerns stay in `service.api`; this module is plain async Python that tests can call directly.
+HTTP concerns stay in `service.api`; this module is plain async Python that the CLI and tests call.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 import httpx
 
-from cds_hooks import Card, CDSResponse, HookContext, HookRequest, parse_context
+from cds_hooks import Card, CDSResponse, HookRequest, parse_context
 from service import metrics
 from service.catalog import ServiceSpec
 from service.data_card import SOURCE as DATA_CHECK_SOURCE
 from service.data_card import data_issues_card, issues_extension
+from service.facts.build import FactOptions, build_facts
+from service.facts.model import Facts
 from service.fhir.cache import ResponseCache
 from service.fhir.client import FhirSession
 from service.fhir.drafts import parse_draft_orders, selected_orders
 from service.fhir.gather import check_required_data, gather_record
 from service.fhir.record import PatientRecord
+from service.knowledge.models import Knowledge
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Advisor = Callable[[PatientRecord, HookContext, ServiceSpec], list[Card]]
+Advisor = Callable[[Facts, ServiceSpec], list[Card]]
 
 
-def no_advice(record: PatientRecord, context: HookContext, service: ServiceSpec) -> list[Card]:
+def no_advice(facts: Facts, service: ServiceSpec) -> list[Card]:
     """The advisor used until clinical rules are configured: data checks only."""
     return []
+
+
+INTERNAL_ERROR_CARD = Card(
+    summary="bzra-cds could not check this prescription",
+    indicator="info",
+    source=DATA_CHECK_SOURCE,
+    detail="An internal error stopped the check. Prescribing is not affected; "
+    "the error has been logged for the service's maintainers.",
+)
 
 
 class WrongHook(ValueError):
@@ -43,7 +57,9 @@ class Pipeline:
     settings: Settings
     http: httpx.AsyncClient
     cache: ResponseCache
+    knowledge: Knowledge
     advise: Advisor = no_advice
+    today: Callable[[], date] = field(default=date.today)
 
     def _session(self, request: HookRequest, patient_id: str) -> FhirSession | None:
         if request.fhir_base_url is None:
@@ -60,8 +76,8 @@ class Pipeline:
             deadline=time.monotonic() + self.settings.fhir_total_timeout,
         )
 
-    async def answer(self, service: ServiceSpec, request: HookRequest) -> CDSResponse:
-        """Raise ContextError/DraftOrderError/WrongHook/MissingData for client errors; else answer."""
+    async def collect(self, service: ServiceSpec, request: HookRequest) -> PatientRecord:
+        """The patient record for a call; raises ContextError/DraftOrderError/WrongHook/MissingData."""
         if request.hook != service.hook:
             raise WrongHook(f"service '{service.id}' answers the '{service.hook}' hook, not '{request.hook}'")
         context = parse_context(request.hook, request.context)
@@ -69,20 +85,23 @@ class Pipeline:
         check_required_data(request)
         record = PatientRecord(patient_id=context.patientId, draft_orders=drafts)
         record.focus_orders = selected_orders(drafts, getattr(context, "selections", None))
-        await gather_record(request, context, record, self._session(request, context.patientId))
+        return await gather_record(request, context, record, self._session(request, context.patientId))
+
+    def facts(self, record: PatientRecord, hook: str) -> Facts:
+        options = FactOptions(
+            today=self.today(),
+            equivalence_table=self.settings.equivalence_table,
+            gap_days=self.settings.exposure_gap_days,
+        )
+        return build_facts(record, hook, self.knowledge, options)
+
+    async def answer(self, service: ServiceSpec, request: HookRequest) -> CDSResponse:
+        record = await self.collect(service, request)
         try:
-            cards = self.advise(record, context, service)
+            cards = self.advise(self.facts(record, request.hook), service)
         except Exception:  # the service must never block prescribing
             log.exception("advice failed; answering with the data check only")
-            cards = [
-                Card(
-                    summary="bzra-cds could not check this prescription",
-                    indicator="info",
-                    source=DATA_CHECK_SOURCE,
-                    detail="An internal error stopped the check. Prescribing is not affected; "
-                    "the error has been logged for the service's maintainers.",
-                )
-            ]
+            cards = [INTERNAL_ERROR_CARD.model_copy(update={"uuid": str(uuid.uuid4())})]
         issue_card = data_issues_card(record.issues)
         if issue_card is not None:
             cards.append(issue_card)
@@ -90,14 +109,8 @@ class Pipeline:
         for card in cards:
             metrics.CARDS.labels(indicator=card.indicator).inc()
         extension = {"bzra-cds.data-issues": issues_extension(record.issues)} if record.issues else None
-        response = CDSResponse(cards=cards, extension=extension)
         log.info(
             "hook answered",
-            extra={
-                "service": service.id,
-                "cards": len(cards),
-                "dataIssues": len(record.issues),
-                "sources": record.sources,
-            },
+            extra={"service": service.id, "cards": len(cards), "dataIssues": len(record.issues), "sources": record.sources},
         )
-        return response
+        return CDSResponse(cards=cards, extension=extension)

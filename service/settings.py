@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     )
     cache_max_entries: int = Field(1024, ge=0, description="FHIR responses held in memory at most.")
 
+    equivalence_table: str = Field(
+        "ashton", description="Diazepam-equivalence table used for doses (see service/knowledge/data/equivalence_tables.yaml)."
+    )
+    exposure_gap_days: int = Field(
+        14, ge=0, description="Days without supply that still count as continuous use when merging the history."
+    )
+    knowledge_dir: Path | None = Field(
+        None, description="Directory of extra knowledge files (drugs, codes, classes) merged over the shipped ones."
+    )
+
     @field_validator("log_format")
     @classmethod
     def _known_log_format(cls, value: str) -> str:

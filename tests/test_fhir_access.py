@@ -15,6 +15,7 @@ from cds_hooks import HookRequest
 from service.catalog import SERVICES_BY_ID
 from service.fhir.cache import ResponseCache
 from service.fhir.client import make_http_client
+from service.knowledge.configured import load_configured_knowledge
 from service.pipeline import Pipeline
 from service.settings import Settings
 from tests import builders as b
@@ -44,7 +45,7 @@ def route_all(router: respx.Router, **overrides: httpx.Response) -> dict[str, re
 async def answer(request: dict, settings: Settings | None = None, cache: ResponseCache | None = None) -> dict:
     settings = settings or Settings(insecure_dev=True, fhir_total_timeout=1.0, fhir_read_timeout=0.5)
     async with make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout) as http:
-        pipeline = Pipeline(settings, http, cache if cache is not None else ResponseCache(100, 60))
+        pipeline = Pipeline(settings, http, cache if cache is not None else ResponseCache(100, 60), load_configured_knowledge(settings))
         response = await pipeline.answer(SIGN, HookRequest.model_validate(request))
     return response.wire()
 

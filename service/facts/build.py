@@ -1,0 +1,276 @@
+"""Build the `Facts` of one hook call from a `PatientRecord`: pure, no HTTP, no YAML.
+
+Reads every resource the same way (identify → daily dose → diazepam-equivalent → dates of use),
+then summarises: the draft order, BZRA episodes and continuous use, current BZRAs and their total
+dose, co-medication classes and recorded conditions, and what could not be checked.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from service.facts.dates import age_on
+from service.facts.episodes import Interval, continuous_days, days_in_window, merge
+from service.facts.exposure import Exposure, dispense_exposure, request_exposure, statement_exposure
+from service.facts.identify import classify_condition
+from service.facts.medication import DosedMedication, diazepam_equivalent, dose_resource
+from service.facts.model import DrugUse, EpisodeFacts, Facts, HistoryFacts, OrderFacts, PatientFacts
+from service.facts.supply import order_supply
+from service.facts.units import to_float
+from service.fhir.record import PatientRecord
+from service.knowledge.models import Knowledge
+
+CLASS_EPISODE = "bzra"
+UNKNOWN_BZRA = "unidentified BZRA"
+INACTIVE_CLINICAL = {"inactive", "remission", "resolved"}
+NOT_TRUE_VERIFICATION = {"refuted", "entered-in-error"}
+
+
+@dataclass(frozen=True)
+class FactOptions:
+    today: date
+    equivalence_table: str = "ashton"
+    gap_days: int = 14
+    year_days: int = 365
+    recent_days: int = 90
+
+
+@dataclass(frozen=True)
+class _Use:
+    exposure: Exposure
+    dosed: DosedMedication
+
+
+def _code(concept: Any) -> str | None:
+    for coding in (concept.coding if concept is not None else None) or []:
+        if coding.code:
+            return coding.code
+    return None
+
+
+def condition_is_active(condition: Any) -> bool:
+    if _code(condition.verificationStatus) in NOT_TRUE_VERIFICATION:
+        return False
+    clinical = _code(condition.clinicalStatus)
+    if clinical is None:
+        return condition.abatementDateTime is None and condition.abatementPeriod is None
+    return clinical not in INACTIVE_CLINICAL
+
+
+def _reason_groups(order: Any, record: PatientRecord, knowledge: Knowledge) -> list[str]:
+    groups: list[str] = []
+    concepts = list(order.reasonCode or [])
+    by_id = {c.id: c for c in record.conditions if c.id}
+    for ref in order.reasonReference or []:
+        target = by_id.get((ref.reference or "").split("/")[-1])
+        if target is not None:
+            concepts.append(target.code)
+    for concept in concepts:
+        groups.extend(g for g in classify_condition(concept, knowledge).groups if g not in groups)
+    return groups
+
+
+def order_facts(order: Any, record: PatientRecord, knowledge: Knowledge, options: FactOptions) -> OrderFacts:
+    dosed = dose_resource(order, record.medications, knowledge, options.equivalence_table)
+    identity, dose = dosed.identity, dosed.dose
+    supply = order_supply(order.dispenseRequest, dose.units_per_day)
+    request = order.dispenseRequest
+    quantity = to_float(request.quantity.value) if request is not None and request.quantity is not None else None
+    repeats = int(to_float(request.numberOfRepeatsAllowed) or 0) if request is not None else 0
+    drug = knowledge.drug(identity.bzra) if identity.bzra else None
+    reasons = _reason_groups(order, record, knowledge)
+    dose_how = dose.derivation if dose.known else f"unknown: {dose.unknown_reason or dose.derivation}"
+    if dosed.de_mg_per_day is not None:
+        dose_how += f"; {dosed.de_derivation}"
+    return OrderFacts(
+        reference=f"MedicationRequest/{order.id or '?'}",
+        medication=dosed.name,
+        drug=identity.bzra,
+        is_bzra=identity.is_bzra,
+        matched_by=identity.matched_by or "not recognised",
+        classes=list(identity.comedication_classes),
+        half_life_class=drug.half_life.cls if drug is not None and drug.half_life is not None else None,
+        strength_mg=identity.strength_mg if identity.strength_per == "unit" else None,
+        mg_per_day=dose.mg_per_day,
+        max_mg_per_day=dose.max_mg_per_day,
+        de_mg_per_day=dosed.de_mg_per_day,
+        dose_known=dose.known,
+        as_needed=dose.as_needed,
+        dose_derivation=dose_how,
+        units_per_day=dose.units_per_day,
+        quantity=quantity,
+        repeats=repeats,
+        days_supply=supply.days,
+        days_supply_known=supply.days is not None,
+        supply_derivation=supply.derivation,
+        reasons=reasons,
+        for_insomnia="insomnia" in reasons,
+        for_anxiety="anxiety" in reasons,
+    )
+
+
+def _exposure(resource: Any, dosed: DosedMedication, today: date) -> Exposure | None:
+    kind = resource.get_resource_type()
+    if kind == "MedicationStatement":
+        return statement_exposure(resource, today)
+    if kind == "MedicationRequest":
+        return request_exposure(resource, dosed.dose.units_per_day, today)
+    return dispense_exposure(resource, dosed.dose.units_per_day, today)
+
+
+def _history_uses(record: PatientRecord, knowledge: Knowledge, options: FactOptions) -> list[_Use]:
+    uses = []
+    for resource in (*record.medication_statements, *record.medication_requests, *record.medication_dispenses):
+        dosed = dose_resource(resource, record.medications, knowledge, options.equivalence_table)
+        if not dosed.identity.recognised:
+            continue
+        exposure = _exposure(resource, dosed, options.today)
+        if exposure is not None:
+            uses.append(_Use(exposure, dosed))
+    return uses
+
+
+def _current_drug_use(drug: str, uses: list[_Use], knowledge: Knowledge, table: str) -> DrugUse:
+    """The dose in use now: from the most recent current source whose dose is known."""
+    ordered = sorted(uses, key=lambda u: u.exposure.interval.start if u.exposure.interval else date.min, reverse=True)
+    known = next((u for u in ordered if u.dosed.dose.known), None)
+    sources = [u.exposure.reference for u in ordered]
+    if known is None:
+        return DrugUse(drug=drug, mg_per_day=None, de_mg_per_day=None, sources=sources, derivation="daily dose unknown in every current source")
+    de, how = diazepam_equivalent(drug if drug != UNKNOWN_BZRA else None, known.dosed.dose.mg_per_day, knowledge, table)
+    return DrugUse(
+        drug=drug,
+        mg_per_day=known.dosed.dose.mg_per_day,
+        de_mg_per_day=de,
+        sources=sources,
+        derivation=f"{known.exposure.reference}: {known.dosed.dose.derivation}; {how}",
+    )
+
+
+def _history(uses: list[_Use], knowledge: Knowledge, options: FactOptions) -> HistoryFacts:
+    by_drug: dict[str, list[_Use]] = defaultdict(list)
+    for use in uses:
+        if use.dosed.identity.is_bzra:
+            by_drug[use.dosed.identity.bzra or UNKNOWN_BZRA].append(use)
+    today, gap = options.today, options.gap_days
+    episodes = {
+        drug: merge([u.exposure.interval for u in drug_uses if u.exposure.interval], gap) for drug, drug_uses in by_drug.items()
+    }
+    class_episodes = merge([i for eps in episodes.values() for i in eps], gap)
+    year = Interval(today - timedelta(days=options.year_days), today - timedelta(days=1))
+    recent = Interval(today - timedelta(days=options.recent_days), today)
+    current = [
+        _current_drug_use(drug, [u for u in drug_uses if u.exposure.current], knowledge, options.equivalence_table)
+        for drug, drug_uses in sorted(by_drug.items())
+        if any(u.exposure.current for u in drug_uses)
+    ]
+    listed = [
+        EpisodeFacts(drug=drug, start=e.start, end=e.end, days=e.days)
+        for drug, eps in sorted(episodes.items())
+        for e in eps
+    ] + [EpisodeFacts(drug=CLASS_EPISODE, start=e.start, end=e.end, days=e.days) for e in class_episodes]
+    return HistoryFacts(
+        bzra_continuous_days=continuous_days(class_episodes, today, gap),
+        bzra_days_last_12_months=days_in_window(class_episodes, year),
+        distinct_bzra_last_90_days=sum(1 for eps in episodes.values() if days_in_window(eps, recent) > 0),
+        continuous_days_by_drug={drug: continuous_days(eps, today, gap) for drug, eps in sorted(episodes.items())},
+        current_bzras=current,
+        episodes=listed,
+        exposures=[f"{u.exposure.reference} ({u.dosed.name}): {u.exposure.derivation}" for u in uses],
+    )
+
+
+def _total_de(history: HistoryFacts, drafts: list[OrderFacts]) -> tuple[float | None, bool, str]:
+    """Sum of DE over distinct BZRAs: the draft's dose replaces the history's for the same drug."""
+    parts: dict[str, tuple[float | None, str]] = {u.drug: (u.de_mg_per_day, "in use") for u in history.current_bzras}
+    for order in drafts:
+        if order.is_bzra:
+            drug = order.drug or UNKNOWN_BZRA
+            parts[drug] = (order.de_mg_per_day, "draft order")
+    if not parts:
+        return 0.0, True, "no BZRA in use or ordered"
+    known = {d: v for d, (v, _) in parts.items() if v is not None}
+    unknown = sorted(d for d, (v, _) in parts.items() if v is None)
+    total = sum(known.values()) if known else None
+    terms = " + ".join(f"{d} {v:.1f} ({parts[d][1]})" for d, v in sorted(known.items()))
+    how = f"{terms} = {total:.1f} mg/day diazepam-equivalent" if known else "no dose could be derived"
+    if unknown:
+        how += "; dose unknown for: " + ", ".join(unknown)
+    return total, not unknown, how
+
+
+def _comedication(
+    uses: list[_Use], drafts: list[OrderFacts], knowledge: Knowledge
+) -> tuple[dict[str, bool], dict[str, list[str]]]:
+    sources: dict[str, list[str]] = {class_id: [] for class_id in knowledge.comedication_classes}
+    for use in uses:
+        if use.exposure.current:
+            for class_id in use.dosed.identity.comedication_classes:
+                sources.setdefault(class_id, []).append(use.exposure.reference)
+    for order in drafts:
+        for class_id in order.classes:
+            sources.setdefault(class_id, []).append(f"{order.reference} (draft)")
+    return {class_id: bool(refs) for class_id, refs in sources.items()}, {k: v for k, v in sources.items() if v}
+
+
+def _conditions(record: PatientRecord, knowledge: Knowledge) -> dict[str, bool]:
+    present = {group_id: False for group_id in knowledge.condition_groups}
+    for condition in record.conditions:
+        if condition_is_active(condition):
+            for group in classify_condition(condition.code, knowledge).groups:
+                present[group] = True
+    return present
+
+
+def _not_checked(record: PatientRecord, patient: PatientFacts, drafts: list[OrderFacts], history: HistoryFacts) -> list[str]:
+    notes = sorted({f"{i.not_checked}: {i.problem}" for i in record.issues if i.not_checked})
+    if not patient.age_known and record.patient is not None:
+        notes.append("age: no birth date recorded")
+    for order in drafts:
+        if order.is_bzra and not order.dose_known:
+            notes.append(f"dose of {order.medication} ({order.reference}): {order.dose_derivation}")
+        if order.is_bzra and order.dose_known and order.de_mg_per_day is None:
+            notes.append(f"diazepam-equivalent of {order.medication}: no equivalence figure")
+    for use in history.current_bzras:
+        if use.de_mg_per_day is None:
+            notes.append(f"current dose of {use.drug}: {use.derivation}")
+    return notes
+
+
+def build_facts(record: PatientRecord, hook: str, knowledge: Knowledge, options: FactOptions) -> Facts:
+    drafts = [order_facts(o, record, knowledge, options) for o in record.draft_orders]
+    focus_ids = {f"MedicationRequest/{o.id or '?'}" for o in record.focus_orders}
+    focus = [d for d in drafts if d.reference in focus_ids] or drafts
+    draft = next((d for d in focus if d.is_bzra), focus[0] if focus else None)
+    uses = _history_uses(record, knowledge, options)
+    history = _history(uses, knowledge, options)
+    total, total_known, total_how = _total_de(history, drafts)
+    comedication, comedication_sources = _comedication(uses, drafts, knowledge)
+    birth = record.patient.birthDate if record.patient is not None else None
+    age = age_on(birth, options.today)
+    patient = PatientFacts(age=age, age_known=age is not None, gender=record.patient.gender if record.patient else None)
+    current = sorted({u.drug for u in history.current_bzras} | {d.drug or UNKNOWN_BZRA for d in drafts if d.is_bzra})
+    return Facts(
+        today=options.today,
+        hook=hook,
+        equivalence_table=options.equivalence_table,
+        gap_days=options.gap_days,
+        patient=patient,
+        draft=draft,
+        has_draft_bzra=any(d.is_bzra for d in focus),
+        drafts=drafts,
+        draft_classes=sorted({c for d in drafts for c in d.classes}),
+        history=history,
+        current_bzras=current,
+        distinct_bzra_count=len(current),
+        total_bzra_de_mg_per_day=total,
+        total_de_known=total_known,
+        total_de_derivation=total_how,
+        comedication=comedication,
+        comedication_sources=comedication_sources,
+        conditions=_conditions(record, knowledge),
+        not_checked=_not_checked(record, patient, drafts, history),
+    )

@@ -1,0 +1,34 @@
+"""The knowledge a deployment runs with: the shipped files plus its own, checked against settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from service.knowledge.loader import KnowledgeError, load_knowledge
+from service.knowledge.models import Knowledge
+from service.settings import Settings
+
+
+class ConfigurationError(ValueError):
+    """Settings and knowledge do not fit together; the message names the setting."""
+
+
+@lru_cache(maxsize=8)
+def _load(extra: tuple[Path, ...]) -> Knowledge:
+    """Knowledge is read-only once loaded, so one copy serves every app in the process."""
+    return load_knowledge(extra=extra)
+
+
+def load_configured_knowledge(settings: Settings) -> Knowledge:
+    extra = (settings.knowledge_dir,) if settings.knowledge_dir else ()
+    try:
+        knowledge = _load(extra)
+    except KnowledgeError as error:
+        raise ConfigurationError(f"knowledge files are invalid:\n{error}") from error
+    if knowledge.table(settings.equivalence_table) is None:
+        known = ", ".join(sorted(knowledge.equivalence_tables))
+        raise ConfigurationError(
+            f"BZRA_EQUIVALENCE_TABLE: unknown table '{settings.equivalence_table}'; known tables: {known}"
+        )
+    return knowledge
