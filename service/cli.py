@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from pydantic import ValidationError
@@ -63,6 +65,95 @@ def _facts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _knowledge_or_exit(settings: Settings):
+    from service.knowledge.configured import ConfigurationError, load_configured_knowledge
+
+    try:
+        return load_configured_knowledge(settings)
+    except ConfigurationError as error:
+        _exit_usage(str(error))
+
+
+def _rules_dir(args: argparse.Namespace, settings: Settings) -> Path:
+    directory = Path(args.directory) if args.directory else settings.rules_dir
+    if not directory.is_dir():
+        _exit_usage(f"rules directory not found: {directory}")
+    return directory
+
+
+def _rules_lint(args: argparse.Namespace) -> int:
+    from service.rules.loader import load_rule_set
+
+    settings = _settings_or_exit()
+    directory = _rules_dir(args, settings)
+    overrides = Path(args.overrides) if args.overrides else settings.rules_overrides_file
+    rule_set, problems = load_rule_set(directory, _knowledge_or_exit(settings), overrides)
+    for problem in problems:
+        print(problem)
+    if rule_set is None:
+        print(f"{len(problems)} problem(s) in {directory}", file=sys.stderr)
+        return 1
+    print(f"{directory}: {len(rule_set.rules)} rules, no problems")
+    return 0
+
+
+def _rules_test(args: argparse.Namespace) -> int:
+    from service.rules.testing import run_rule_tests
+
+    settings = _settings_or_exit()
+    directory = _rules_dir(args, settings)
+    results, problems = run_rule_tests(directory, _knowledge_or_exit(settings), settings)
+    for problem in problems:
+        print(problem)
+    width = max((len(r.name) for r in results), default=10)
+    for result in results:
+        place = f"{Path(result.file).name}:{result.line}"
+        print(f"{'PASS' if result.passed else 'FAIL'}  {result.name:<{width}}  {place}")
+        for failure in result.failures:
+            print(f"      - {failure}")
+    failed = sum(not r.passed for r in results)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed or problems else 0
+
+
+def _rules_schema(args: argparse.Namespace) -> int:
+    from service.rules.schema import write_schemas
+
+    for path in write_schemas(Path(args.output)):
+        print(path)
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from service.cli_support import UsageError, collect_record, fail, parse_today, pipeline_for, read_hook_request
+    from service.rules.explain import evaluation_json, evaluation_text
+    from service.rules.holder import RuleHolder
+    from service.rules.texts import pick_language
+
+    settings = _settings_or_exit()
+    try:
+        request = read_hook_request(args.request)
+        pipeline = pipeline_for(settings, parse_today(args.today))
+        record = collect_record(pipeline, request)
+    except UsageError as error:
+        return fail(str(error))
+    holder = RuleHolder(_rules_dir(args, settings), pipeline.knowledge, settings.rules_overrides_file)
+    holder.reload()
+    if holder.current is None:
+        for problem in holder.problems:
+            print(problem, file=sys.stderr)
+        return fail("the rule set has problems; run 'bzra-cds rules lint'")
+    pipeline.rules = holder
+    facts = pipeline.facts(record, request.hook)
+    language = pick_language(args.language, settings.language)
+    evaluation, notes = pipeline.advise(facts, request.hook, language)
+    if args.format == "json":
+        print(json.dumps(evaluation_json(evaluation, notes), indent=2, ensure_ascii=False))
+    else:
+        print(evaluation_text(evaluation, notes))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bzra-cds", description="CDS Hooks service for safer benzodiazepine and Z-drug prescribing."
@@ -86,6 +177,27 @@ def build_parser() -> argparse.ArgumentParser:
     facts.add_argument("--format", choices=("text", "json"), default="text")
     facts.add_argument("--today", help="the order date, YYYY-MM-DD (default: today)")
     facts.set_defaults(handler=_facts)
+
+    evaluate = commands.add_parser("evaluate", help="the cards a hook request would get, and why each rule fired or not")
+    evaluate.add_argument("request", help="a CDS Hooks request JSON file")
+    evaluate.add_argument("--rules", dest="directory", help="rules directory (default: BZRA_RULES_DIR)")
+    evaluate.add_argument("--format", choices=("text", "json"), default="text")
+    evaluate.add_argument("--today", help="the order date, YYYY-MM-DD (default: today)")
+    evaluate.add_argument("--language", help="en, nl or fr (default: BZRA_LANGUAGE)")
+    evaluate.set_defaults(handler=_evaluate)
+
+    rules = commands.add_parser("rules", help="tools for rule authors: lint, test, schema")
+    rule_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="COMMAND")
+    lint = rule_commands.add_parser("lint", help="check rule files: schema, CEL, fact names, parameters, texts")
+    lint.add_argument("directory", nargs="?", help="rules directory (default: BZRA_RULES_DIR)")
+    lint.add_argument("--overrides", help="a deployment overrides file to check with the rules")
+    lint.set_defaults(handler=_rules_lint)
+    test = rule_commands.add_parser("test", help="run the test cases beside the rules (*.test.yaml)")
+    test.add_argument("directory", nargs="?", help="rules directory (default: BZRA_RULES_DIR)")
+    test.set_defaults(handler=_rules_test)
+    schema = rule_commands.add_parser("schema", help="write the JSON Schemas of rule files for editors")
+    schema.add_argument("--output", default="rules/schema", help="directory to write to (default: rules/schema)")
+    schema.set_defaults(handler=_rules_schema)
     return parser
 
 

@@ -27,17 +27,12 @@ from service.fhir.drafts import parse_draft_orders, selected_orders
 from service.fhir.gather import check_required_data, gather_record
 from service.fhir.record import PatientRecord
 from service.knowledge.models import Knowledge
+from service.rules.cards import SuggestionFactory, no_suggestions
+from service.rules.engine import Evaluation, evaluate
+from service.rules.holder import RuleHolder
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
-
-Advisor = Callable[[Facts, ServiceSpec], list[Card]]
-
-
-def no_advice(facts: Facts, service: ServiceSpec) -> list[Card]:
-    """The advisor used until clinical rules are configured: data checks only."""
-    return []
-
 
 INTERNAL_ERROR_CARD = Card(
     summary="bzra-cds could not check this prescription",
@@ -55,14 +50,15 @@ class WrongHook(ValueError):
 @dataclass
 class Pipeline:
     settings: Settings
-    http: httpx.AsyncClient
+    http: httpx.AsyncClient | None  # None: prefetch only (rule tests, offline tools)
     cache: ResponseCache
     knowledge: Knowledge
-    advise: Advisor = no_advice
+    rules: RuleHolder | None = None
+    suggest: SuggestionFactory = no_suggestions
     today: Callable[[], date] = field(default=date.today)
 
     def _session(self, request: HookRequest, patient_id: str) -> FhirSession | None:
-        if request.fhir_base_url is None:
+        if request.fhir_base_url is None or self.http is None:
             return None
         token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
         return FhirSession(
@@ -95,14 +91,28 @@ class Pipeline:
         )
         return build_facts(record, hook, self.knowledge, options)
 
-    async def answer(self, service: ServiceSpec, request: HookRequest) -> CDSResponse:
+    def advise(self, facts: Facts, hook: str, language: str) -> tuple[Evaluation | None, list[str]]:
+        """Evaluate the rules in service; also what could not be worked out, for the data card."""
+        if self.rules is None:  # a pipeline built without rules: facts and data checks only
+            return None, list(facts.unknown)
+        rule_set = self.rules.current
+        if rule_set is None:
+            return None, [*facts.unknown, "clinical rules: no valid rule set is loaded"]
+        evaluation = evaluate(rule_set, facts, hook, language, self.suggest)
+        notes = [f"{o.rule.rule.title}: {o.reason}" for o in evaluation.not_evaluated()]
+        return evaluation, [*facts.unknown, *notes]
+
+    async def answer(self, service: ServiceSpec, request: HookRequest, language: str | None = None) -> CDSResponse:
         record = await self.collect(service, request)
+        language = language or self.settings.language
+        notes: list[str] = []
         try:
-            cards = self.advise(self.facts(record, request.hook), service)
+            evaluation, notes = self.advise(self.facts(record, request.hook), request.hook, language)
+            cards = list(evaluation.cards) if evaluation else []
         except Exception:  # the service must never block prescribing
             log.exception("advice failed; answering with the data check only")
-            cards = [INTERNAL_ERROR_CARD.model_copy(update={"uuid": str(uuid.uuid4())})]
-        issue_card = data_issues_card(record.issues)
+            evaluation, cards = None, [INTERNAL_ERROR_CARD.model_copy(update={"uuid": str(uuid.uuid4())})]
+        issue_card = data_issues_card(record.issues, notes)
         if issue_card is not None:
             cards.append(issue_card)
         metrics.DATA_ISSUES.inc(len(record.issues))
@@ -111,6 +121,12 @@ class Pipeline:
         extension = {"bzra-cds.data-issues": issues_extension(record.issues)} if record.issues else None
         log.info(
             "hook answered",
-            extra={"service": service.id, "cards": len(cards), "dataIssues": len(record.issues), "sources": record.sources},
+            extra={
+                "service": service.id,
+                "cards": len(cards),
+                "fired": evaluation.fired if evaluation else [],
+                "dataIssues": len(record.issues),
+                "sources": record.sources,
+            },
         )
         return CDSResponse(cards=cards, extension=extension)

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     exposure_gap_days: int = Field(
         14, ge=0, description="Days without supply that still count as continuous use when merging the history."
     )
+    rules_dir: Path = Field(PROJECT_ROOT / "rules", description="Directory of the clinical rules (YAML).")
+    rules_overrides_file: Path | None = Field(
+        None, description="YAML file that enables/disables rules and overrides their parameters for this deployment."
+    )
+    rules_reload: bool = Field(True, description="Watch the rules directory and reload a valid new set without a restart.")
+    language: str = Field("en", description="Language of card texts: en, nl or fr (a request may ask for another).")
     knowledge_dir: Path | None = Field(
         None, description="Directory of extra knowledge files (drugs, codes, classes) merged over the shipped ones."
     )
@@ -57,6 +63,13 @@ class Settings(BaseSettings):
     def _known_log_format(cls, value: str) -> str:
         if value not in ("json", "text"):
             raise ValueError("log_format must be 'json' or 'text'")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in ("en", "nl", "fr"):
+            raise ValueError("language must be en, nl or fr")
         return value
 
     @field_validator("log_level")

@@ -60,6 +60,7 @@ def medication_statement(rid: str = "ms-1", patient_id: str = PATIENT_ID, **extr
         "subject": {"reference": f"Patient/{patient_id}"},
         "effectivePeriod": {"start": "2026-09-01"},
         "dateAsserted": "2026-11-01",
+        "dosage": [{"text": "1 tablet at bedtime", "timing": {"repeat": {"when": ["HS"]}}, "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}]}],
     }
     resource.update(extra)
     return resource
@@ -158,3 +159,17 @@ def hook_request(
                 "subject": "cds-service",
             }
     return request
+
+
+DATA_CHECK = "bzra-cds data check"
+
+
+def data_card(body: dict[str, Any]) -> dict[str, Any]:
+    """The one info card that says what could not be checked."""
+    [card] = [c for c in body["cards"] if c["source"]["label"] == DATA_CHECK]
+    return card
+
+
+def rule_ids(body: dict[str, Any]) -> set[str]:
+    """Ids of the rules behind the cards of a response."""
+    return {r["id"] for c in body["cards"] for r in c.get("extension", {}).get("bzra-cds.rules", [])}

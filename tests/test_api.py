@@ -35,8 +35,13 @@ def test_each_hook_answers_with_cards_from_full_prefetch(client: TestClient, hoo
     response = client.post(f"/cds-services/bzra-{hook}", json=b.hook_request(hook, prefetch=b.full_prefetch()))
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["cards"] == []  # everything was read: no data card, and no rules are configured here
-    assert "extension" not in body
+    assert "extension" not in body  # everything was read: no data issues
+    assert all(card["source"]["label"] != b.DATA_CHECK for card in body["cards"])
+    # a lorazepam draft for 30 days, zolpidem in use since September, a patient of 76:
+    assert {"long-term-use", "order-too-long", "older-adult", "duplicate-bzra"} <= b.rule_ids(body)
+    for card in body["cards"]:
+        assert len(card["summary"]) < 140 and card["indicator"] in ("info", "warning", "critical")
+        assert card["source"]["label"] and card["uuid"]
 
 
 def test_missing_optional_prefetch_without_server_is_reported_not_fatal(client: TestClient) -> None:
@@ -45,7 +50,7 @@ def test_missing_optional_prefetch_without_server_is_reported_not_fatal(client: 
     del prefetch["patient"]
     response = client.post(SIGN, json=b.hook_request(prefetch=prefetch))
     assert response.status_code == 200
-    [card] = response.json()["cards"]
+    card = b.data_card(response.json())
     assert card["indicator"] == "info"
     assert "age" in card["detail"] and "recorded conditions" in card["detail"]
     assert len(card["summary"]) < 140
@@ -60,7 +65,7 @@ def test_one_bad_resource_is_skipped_and_reported(client: TestClient) -> None:
     prefetch["medicationRequests"] = b.searchset(b.medication_request("ok"), bad)
     response = client.post(SIGN, json=b.hook_request(prefetch=prefetch))
     assert response.status_code == 200
-    [card] = response.json()["cards"]
+    card = b.data_card(response.json())
     assert "MedicationRequest/broken" in card["detail"]
     assert "1 record" in card["detail"]
 

@@ -27,3 +27,24 @@ def test_every_facts_field_is_documented() -> None:
         assert f"`{name}" in doc, name
     for name in OrderFacts.model_fields:
         assert f"`{name}`" in doc, name
+
+
+def test_the_writing_rules_worked_example_lints_and_passes(tmp_path) -> None:
+    import re
+    import shutil
+
+    from service.knowledge.loader import load_knowledge
+    from service.rules.testing import run_rule_tests
+    from service.settings import Settings
+
+    rule, tests, overrides = re.findall(r"```yaml\n(.*?)```", README, re.S)[:3]
+    directory = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", directory)
+    (directory / "sleep-apnoea.yaml").write_text(rule)
+    (directory / "sleep-apnoea.test.yaml").write_text(tests)
+    (tmp_path / "overrides.yaml").write_text(overrides)
+    results, problems = run_rule_tests(directory, load_knowledge(), Settings(), tmp_path / "overrides.yaml")
+    assert problems == []
+    by_name = {r.name: r for r in results}
+    assert by_name["temazepam for a man with sleep apnoea"].passed
+    assert by_name["no sleep apnoea recorded"].passed

@@ -24,7 +24,9 @@ def test_hook_call_over_http_fetches_missing_data_from_a_real_fhir_server() -> N
         request = b.hook_request(prefetch={"patient": b.patient()}, fhir_server=fhir.base_url, token="e2e-secret-token")
         response = httpx.post(f"{base}/cds-services/bzra-order-sign", json=request, timeout=10)
         assert response.status_code == 200, response.text
-        assert response.json()["cards"] == []  # all data read; no rules configured in this build
+        body = response.json()
+        assert "extension" not in body  # all data read
+        assert "long-term-use" in b.rule_ids(body)  # zolpidem since September, read from the FHIR server
 
         paths = [path for path, _ in fhir.requests]
         assert any(p.startswith("/fhir/MedicationStatement?patient=example-bzra-1") for p in paths)
@@ -48,6 +50,6 @@ def test_hook_call_with_an_unreachable_fhir_server_still_answers() -> None:
         request = b.hook_request(prefetch={"patient": b.patient()}, fhir_server="http://127.0.0.1:9/fhir")
         response = httpx.post(f"{base}/cds-services/bzra-order-sign", json=request, timeout=10)
         assert response.status_code == 200
-        [card] = response.json()["cards"]
+        card = b.data_card(response.json())
         assert card["indicator"] == "info"
         assert "not available: dispensing history, earlier prescriptions" in card["detail"]

@@ -16,6 +16,9 @@ from service.fhir.drafts import DraftOrderError
 from service.fhir.gather import MissingData
 from service.logs import hook_instance
 from service.pipeline import Pipeline, WrongHook
+from service.rules.texts import pick_language
+
+LANGUAGE_EXTENSION = "bzra-cds.language"
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -40,6 +43,15 @@ def _require_caller(request: Request) -> None:
         )
 
 
+def _language(request: Request, body: HookRequest) -> str:
+    """`?language=nl`, or the request's `extension["bzra-cds.language"]`, else the deployment's."""
+    extension = getattr(body, "extension", None)
+    asked = request.query_params.get("language") or (
+        extension.get(LANGUAGE_EXTENSION) if isinstance(extension, dict) else None
+    )
+    return pick_language(asked if isinstance(asked, str) else None, request.app.state.settings.language)
+
+
 @router.get("/cds-services", response_model=DiscoveryResponse, response_model_exclude_none=True)
 async def discovery() -> DiscoveryResponse:
     return DiscoveryResponse(services=discovery_services())
@@ -60,7 +72,7 @@ async def call_hook(service_id: str, request: Request) -> CDSResponse:
     status = "ok"
     try:
         pipeline: Pipeline = request.app.state.pipeline
-        return await pipeline.answer(spec, body)
+        return await pipeline.answer(spec, body, _language(request, body))
     except WrongHook as error:
         status = "client_error"
         raise ApiError(400, "wrong_hook", str(error), [{"field": "hook", "problem": str(error)}]) from None

@@ -225,8 +225,12 @@ def _conditions(record: PatientRecord, knowledge: Knowledge) -> dict[str, bool]:
     return present
 
 
-def _not_checked(record: PatientRecord, patient: PatientFacts, drafts: list[OrderFacts], history: HistoryFacts) -> list[str]:
-    notes = sorted({f"{i.not_checked}: {i.problem}" for i in record.issues if i.not_checked})
+def _not_checked(record: PatientRecord) -> list[str]:
+    return sorted({f"{i.not_checked}: {i.problem}" for i in record.issues if i.not_checked})
+
+
+def _unknown(record: PatientRecord, patient: PatientFacts, drafts: list[OrderFacts], history: HistoryFacts) -> list[str]:
+    notes = []
     if not patient.age_known and record.patient is not None:
         notes.append("age: no birth date recorded")
     for order in drafts:
@@ -272,5 +276,6 @@ def build_facts(record: PatientRecord, hook: str, knowledge: Knowledge, options:
         comedication=comedication,
         comedication_sources=comedication_sources,
         conditions=_conditions(record, knowledge),
-        not_checked=_not_checked(record, patient, drafts, history),
+        not_checked=_not_checked(record),
+        unknown=_unknown(record, patient, drafts, history),
     )

@@ -64,5 +64,7 @@ def render_text(facts: Facts) -> str:
         *[f"  {line}" for line in h.exposures],
     ]
     if facts.not_checked:
-        lines += ["", "Not checked:", *[f"  - {note}" for note in facts.not_checked]]
+        lines += ["", "Not checked (data not available):", *[f"  - {note}" for note in facts.not_checked]]
+    if facts.unknown:
+        lines += ["", "Could not be derived:", *[f"  - {note}" for note in facts.unknown]]
     return "\n".join(lines)

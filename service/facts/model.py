@@ -96,4 +96,5 @@ class Facts(FactModel):
     comedication: dict[str, bool]  # class id -> in current use or being ordered (other than BZRA)
     comedication_sources: dict[str, list[str]]  # class id -> resources that show it
     conditions: dict[str, bool]  # condition group id -> recorded (active)
-    not_checked: list[str]  # what could not be checked, in plain words
+    not_checked: list[str]  # data that was not available, in plain words
+    unknown: list[str]  # figures that could not be derived from the data that was read

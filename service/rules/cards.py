@@ -1,0 +1,103 @@
+"""Turn fired rules into few, clear CDS Hooks cards: one per group, most severe first.
+
+Rules that share `card.group` become one card: the most severe rule leads (indicator, summary,
+source), the others add a section to the detail, and suggestions and override reasons are joined.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from cds_hooks import Card, Coding, Link, Source, Suggestion
+from service.facts.model import Facts
+from service.rules.context import evaluation_context
+from service.rules.loader import LoadedRule
+from service.rules.models import SEVERITY, OverrideReasonFile
+from service.rules.texts import fit_summary, render
+
+SuggestionFactory = Callable[[str, LoadedRule, Facts, str], Suggestion | None]
+CONFLICTING_SUGGESTIONS = {"small_pack", "taper_plan"}  # both change the same draft order
+
+
+def no_suggestions(kind: str, rule: LoadedRule, facts: Facts, language: str) -> Suggestion | None:
+    return None
+
+
+def _render(text: Any, context: dict[str, Any], language: str) -> str | None:
+    return render(text.for_language(language), context) if text is not None else None
+
+
+def _group_key(rule: LoadedRule) -> str:
+    return rule.rule.card.group or rule.id
+
+
+def selection_behavior(kinds: list[str]) -> str:
+    """Pick one when the suggestions change the same order in different ways; else any."""
+    return "at-most-one" if len(CONFLICTING_SUGGESTIONS & set(kinds)) > 1 else "any"
+
+
+def _card(group: list[LoadedRule], facts: Facts, reasons: OverrideReasonFile, language: str, suggest: SuggestionFactory) -> Card:
+    lead = group[0]
+    contexts = {r.id: evaluation_context(facts, r.params) for r in group}
+    summary = _render(lead.rule.card.summary, contexts[lead.id], language) or lead.rule.title
+    if len(group) == 1:
+        detail = _render(lead.rule.card.detail, contexts[lead.id], language)
+    else:
+        sections = []
+        for rule in group:
+            body = _render(rule.rule.card.detail, contexts[rule.id], language) or ""
+            heading = _render(rule.rule.card.summary, contexts[rule.id], language)
+            sections.append(f"**{heading}**\n\n{body}".strip())
+        detail = "\n\n".join(sections)
+    links: list[Link] = []
+    for rule in group:
+        for link in rule.rule.card.links:
+            label = _render(link.label, contexts[rule.id], language) or link.url
+            if all(existing.url != link.url for existing in links):
+                links.append(Link(label=label, url=link.url, type=link.type))
+        source = rule.rule.card.source
+        if rule is not lead and source.url and all(existing.url != source.url for existing in links):
+            links.append(Link(label=source.label, url=source.url, type="absolute"))
+    kinds: list[str] = []
+    suggestions: list[Suggestion] = []
+    for rule in group:
+        for kind in rule.rule.suggestions:
+            if kind in kinds:
+                continue
+            built = suggest(kind, rule, facts, language)
+            if built is not None:
+                kinds.append(kind)
+                suggestions.append(built)
+    codes: list[str] = []
+    for rule in group:
+        codes.extend(code for code in rule.rule.override_reasons if code not in codes)
+    return Card(
+        uuid=str(uuid.uuid4()),
+        summary=fit_summary(summary),
+        indicator=max((r.rule.card.indicator for r in group), key=SEVERITY.__getitem__),
+        detail=detail,
+        source=Source(label=lead.rule.card.source.label, url=lead.rule.card.source.url),
+        suggestions=suggestions or None,
+        selectionBehavior=selection_behavior(kinds) if suggestions else None,
+        overrideReasons=[
+            Coding(system=reasons.system, code=code, display=reasons.reasons[code].display.for_language(language))
+            for code in codes
+        ]
+        or None,
+        links=links or None,
+        extension={"bzra-cds.rules": [{"id": r.id, "version": r.rule.version} for r in group]},
+    )
+
+
+def merge_cards(
+    fired: list[LoadedRule], facts: Facts, reasons: OverrideReasonFile, language: str, suggest: SuggestionFactory
+) -> tuple[list[Card], dict[str, list[str]]]:
+    groups: dict[str, list[LoadedRule]] = {}
+    for rule in sorted(fired, key=lambda r: (-SEVERITY[r.rule.card.indicator], -r.rule.card.priority)):
+        groups.setdefault(_group_key(rule), []).append(rule)
+    cards = [_card(group, facts, reasons, language, suggest) for group in groups.values()]
+    cards.sort(key=lambda c: -SEVERITY[c.indicator])
+    card_rules = {card.uuid: [r["id"] for r in card.extension["bzra-cds.rules"]] for card in cards}
+    return cards, card_rules

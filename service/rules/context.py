@@ -1,0 +1,104 @@
+"""What a rule's condition and texts can read: the facts as plain data, plus `params`.
+
+Also a complete sample of that data, so the linter can try every template without a patient.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from service.facts.model import DrugUse, EpisodeFacts, Facts, HistoryFacts, OrderFacts, PatientFacts
+from service.knowledge.models import Knowledge
+
+NO_ORDER = OrderFacts(
+    reference="",
+    medication="no medication order",
+    drug=None,
+    is_bzra=False,
+    matched_by="none",
+    classes=[],
+    half_life_class=None,
+    strength_mg=None,
+    mg_per_day=None,
+    max_mg_per_day=None,
+    de_mg_per_day=None,
+    dose_known=False,
+    as_needed=False,
+    dose_derivation="no order",
+    units_per_day=None,
+    quantity=None,
+    repeats=0,
+    days_supply=None,
+    days_supply_known=False,
+    supply_derivation="no order",
+    reasons=[],
+    for_insomnia=False,
+    for_anxiety=False,
+)
+
+
+def evaluation_context(facts: Facts, params: dict[str, Any]) -> dict[str, Any]:
+    data = facts.model_dump(mode="json")
+    if data["draft"] is None:
+        data["draft"] = NO_ORDER.model_dump(mode="json")
+    data["params"] = params
+    return data
+
+
+def sample_facts(knowledge: Knowledge) -> Facts:
+    """A patient with every field filled in, for checking templates and names."""
+    order = NO_ORDER.model_copy(
+        update={
+            "reference": "MedicationRequest/sample",
+            "medication": "lorazepam 1 mg tablet",
+            "drug": "lorazepam",
+            "is_bzra": True,
+            "matched_by": "text",
+            "half_life_class": "intermediate",
+            "strength_mg": 1.0,
+            "mg_per_day": 2.0,
+            "max_mg_per_day": 2.0,
+            "de_mg_per_day": 20.0,
+            "dose_known": True,
+            "dose_derivation": "sample",
+            "units_per_day": 2.0,
+            "quantity": 60.0,
+            "days_supply": 30.0,
+            "days_supply_known": True,
+            "supply_derivation": "sample",
+            "reasons": ["insomnia"],
+            "for_insomnia": True,
+        }
+    )
+    use = DrugUse(drug="lorazepam", mg_per_day=2.0, de_mg_per_day=20.0, sources=["MedicationStatement/sample"], derivation="sample")
+    return Facts(
+        today=date(2026, 11, 23),
+        hook="order-sign",
+        equivalence_table="ashton",
+        gap_days=14,
+        patient=PatientFacts(age=70, age_known=True, gender="female"),
+        draft=order,
+        has_draft_bzra=True,
+        drafts=[order],
+        draft_classes=[],
+        history=HistoryFacts(
+            bzra_continuous_days=60,
+            bzra_days_last_12_months=120,
+            distinct_bzra_last_90_days=1,
+            continuous_days_by_drug={"lorazepam": 60},
+            current_bzras=[use],
+            episodes=[EpisodeFacts(drug="lorazepam", start=date(2026, 9, 24), end=date(2026, 11, 22), days=60)],
+            exposures=["sample"],
+        ),
+        current_bzras=["lorazepam"],
+        distinct_bzra_count=1,
+        total_bzra_de_mg_per_day=20.0,
+        total_de_known=True,
+        total_de_derivation="sample",
+        comedication={class_id: True for class_id in knowledge.comedication_classes},
+        comedication_sources={class_id: ["MedicationRequest/sample"] for class_id in knowledge.comedication_classes},
+        conditions={group_id: True for group_id in knowledge.condition_groups},
+        not_checked=["sample"],
+        unknown=["sample"],
+    )

@@ -1,0 +1,204 @@
+"""Load a rules directory as one validated `RuleSet`, or the list of everything wrong with it.
+
+A set is taken whole or not at all: schema, CEL, names, parameters, templates, override reasons and
+the deployment's overrides are all checked first, each problem with its file, line and column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from service.knowledge.models import Knowledge
+from service.rules.context import evaluation_context, sample_facts
+from service.rules.expressions import Condition, ExpressionError
+from service.rules.models import LANGUAGES, OverrideReasonFile, Overrides, Rule, RuleFile
+from service.rules.names import check_path, fact_roots
+from service.rules.texts import TemplateProblem, check_template, render
+from service.yamlsource import Problem, YamlSource, read_yaml, validate
+
+REASONS_FILE = "override-reasons.yaml"
+TEST_SUFFIX = ".test.yaml"
+SUGGESTION_PARAMS: dict[str, tuple[str, ...]] = {
+    "small_pack": ("small_pack_days",),
+    "taper_plan": (),
+    "referral": (),
+}
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    rule: Rule
+    condition: Condition
+    params: dict[str, Any]
+    enabled: bool
+    file: str
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[LoadedRule, ...]
+    reasons: OverrideReasonFile
+    directory: str
+    fingerprint: str
+    files: tuple[str, ...] = field(default=())
+
+    def rule(self, rule_id: str) -> LoadedRule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def rule_files(directory: Path) -> list[Path]:
+    return sorted(
+        p for p in directory.rglob("*.yaml") if p.name != REASONS_FILE and not p.name.endswith(TEST_SUFFIX)
+    )
+
+
+def rule_test_files(directory: Path) -> list[Path]:
+    return sorted(directory.rglob(f"*{TEST_SUFFIX}"))
+
+
+def _fingerprint(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()[:12]
+
+
+def _load_reasons(directory: Path) -> tuple[OverrideReasonFile | None, list[Problem]]:
+    path = directory / REASONS_FILE
+    if not path.is_file():
+        return None, [Problem(str(path), None, None, "missing: the override reasons every rule refers to")]
+    source, problems = read_yaml(path)
+    return (None, problems) if source is None else validate(source, OverrideReasonFile)
+
+
+def _template_texts(rule: Rule) -> list[tuple[tuple[str | int, ...], str]]:
+    """(location in the file, template) for every text of a rule's card."""
+    texts: list[tuple[tuple[str | int, ...], str]] = []
+    card = rule.card
+    named = [("summary", card.summary), ("detail", card.detail)] + [
+        (("links", i, "label"), link.label) for i, link in enumerate(card.links)
+    ]
+    for where, text in named:
+        if text is None:
+            continue
+        for language in LANGUAGES:
+            value = getattr(text, language)
+            if value:
+                place = where if isinstance(where, tuple) else (where,)
+                texts.append((("card", *place, language), value))
+    return texts
+
+
+def check_rule(
+    rule: Rule, at: tuple[str | int, ...], source: YamlSource, knowledge: Knowledge, reasons: OverrideReasonFile | None
+) -> tuple[Condition | None, list[Problem]]:
+    """Everything the schema cannot check about one rule."""
+    problems: list[Problem] = []
+    condition = None
+    try:
+        condition = Condition.compile(rule.when)
+    except ExpressionError as error:
+        problems.append(source.problem((*at, "when"), f"rule {rule.id}: CEL error: {error}"))
+    params = set(rule.parameters)
+    roots = fact_roots()
+    if condition is not None:
+        for path in condition.paths():
+            if path[0] not in roots:
+                problems.append(source.problem((*at, "when"), f"rule {rule.id}: unknown name '{path[0]}' in when"))
+                continue
+            message = check_path(path, params, knowledge)
+            if message:
+                problems.append(source.problem((*at, "when"), f"rule {rule.id}: {message}"))
+    for kind in rule.suggestions:
+        for needed in SUGGESTION_PARAMS[kind]:
+            if needed not in params:
+                problems.append(
+                    source.problem((*at, "suggestions"), f"rule {rule.id}: suggestion {kind} needs parameter '{needed}'")
+                )
+    if reasons is not None:
+        for index, code in enumerate(rule.override_reasons):
+            if code not in reasons.reasons:
+                problems.append(
+                    source.problem((*at, "override_reasons", index), f"rule {rule.id}: unknown override reason '{code}' (see {REASONS_FILE})")
+                )
+    sample = evaluation_context(sample_facts(knowledge), {name: p.value for name, p in rule.parameters.items()})
+    for where, text in _template_texts(rule):
+        try:
+            unknown = check_template(text) - set(sample)
+            if unknown:
+                problems.append(source.problem((*at, *where), f"rule {rule.id}: unknown name(s) in text: {', '.join(sorted(unknown))}"))
+            else:
+                render(text, sample)
+        except TemplateProblem as error:
+            problems.append(source.problem((*at, *where), f"rule {rule.id}: {error}"))
+    return condition, problems
+
+
+def _load_overrides(path: Path | None) -> tuple[Overrides, YamlSource | None, list[Problem]]:
+    if path is None:
+        return Overrides(), None, []
+    source, problems = read_yaml(path)
+    if source is None:
+        return Overrides(), None, problems
+    overrides, problems = validate(source, Overrides, source.data or {})
+    return overrides or Overrides(), source, problems
+
+
+def load_rule_set(
+    directory: Path, knowledge: Knowledge, overrides_path: Path | None = None
+) -> tuple[RuleSet | None, list[Problem]]:
+    directory = Path(directory)
+    if not directory.is_dir():
+        return None, [Problem(str(directory), None, None, "rules directory not found")]
+    reasons, problems = _load_reasons(directory)
+    overrides, overrides_source, override_problems = _load_overrides(overrides_path)
+    problems += override_problems
+    loaded: list[LoadedRule] = []
+    first_seen: dict[str, str] = {}
+    files = rule_files(directory)
+    for path in files:
+        source, file_problems = read_yaml(path)
+        problems += file_problems
+        if source is None:
+            continue
+        rule_file, schema_problems = validate(source, RuleFile)
+        problems += schema_problems
+        if rule_file is None:
+            continue
+        for index, rule in enumerate(rule_file.rules):
+            at = ("rules", index)
+            if rule.id in first_seen:
+                problems.append(source.problem((*at, "id"), f"duplicate rule id '{rule.id}' (also in {first_seen[rule.id]})"))
+                continue
+            first_seen[rule.id] = str(path)
+            condition, rule_problems = check_rule(rule, at, source, knowledge, reasons)
+            problems += rule_problems
+            if condition is None:
+                continue
+            override = overrides.rules.get(rule.id)
+            params = {name: p.value for name, p in rule.parameters.items()}
+            if override is not None:
+                for name, value in override.parameters.items():
+                    if name not in params and overrides_source is not None:
+                        problems.append(overrides_source.problem(("rules", rule.id, "parameters", name), f"rule {rule.id} has no parameter '{name}'"))
+                    params[name] = value
+            enabled = override.enabled if override is not None and override.enabled is not None else rule.enabled
+            loaded.append(LoadedRule(rule, condition, params, enabled, str(path)))
+    if overrides_source is not None:
+        for rule_id in overrides.rules:
+            if rule_id not in first_seen:
+                problems.append(overrides_source.problem(("rules", rule_id), f"no rule with id '{rule_id}' to override"))
+    if not files:
+        problems.append(Problem(str(directory), None, None, "no rule files (*.yaml) found"))
+    if problems or reasons is None:
+        return None, problems
+    watched = files + [directory / REASONS_FILE] + ([overrides_path] if overrides_path else [])
+    return RuleSet(tuple(loaded), reasons, str(directory), _fingerprint(watched), tuple(str(f) for f in files)), []

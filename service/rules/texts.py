@@ -1,0 +1,77 @@
+"""Card texts: Jinja templates filled from the facts and the rule's parameters, per language.
+
+The sandboxed environment lets authors read values and format them, nothing else; an unknown name
+is an error at lint time rather than an empty gap in front of a prescriber.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from service.rules.models import LANGUAGES
+
+SUMMARY_LIMIT = 139
+
+
+def _number(value: Any, digits: int = 1) -> str:
+    """12.0 → "12", 12.345 → "12.3": numbers as a clinician writes them."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, (int, float)):
+        rounded = round(float(value), digits)
+        return f"{rounded:g}" if rounded != int(rounded) else str(int(rounded))
+    return str(value)
+
+
+def _weeks(days: Any) -> str:
+    if not isinstance(days, (int, float)):
+        return "unknown"
+    return _number(days / 7, 0)
+
+
+ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
+ENVIRONMENT.filters["num"] = _number
+ENVIRONMENT.filters["weeks"] = _weeks
+
+
+class TemplateProblem(ValueError):
+    pass
+
+
+@lru_cache(maxsize=2048)
+def _compiled(source: str) -> Any:
+    try:
+        return ENVIRONMENT.from_string(source)
+    except TemplateSyntaxError as error:
+        raise TemplateProblem(f"template syntax error at line {error.lineno}: {error.message}") from None
+
+
+def check_template(source: str) -> set[str]:
+    """Compile a template; return the top-level names it uses (raises TemplateProblem)."""
+    _compiled(source)
+    return meta.find_undeclared_variables(ENVIRONMENT.parse(source))
+
+
+def render(source: str, context: dict[str, Any]) -> str:
+    try:
+        return _compiled(source).render(**context).strip()
+    except UndefinedError as error:
+        raise TemplateProblem(f"template uses an unknown name: {error.message}") from None
+
+
+def fit_summary(text: str) -> str:
+    """CDS Hooks summaries must stay under 140 characters."""
+    return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
+
+
+def pick_language(requested: str | None, default: str) -> str:
+    """The first supported language named in `requested` (e.g. "nl" or "fr-BE,nl"), else the default."""
+    for part in (requested or "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LANGUAGES:
+            return tag
+    return default
