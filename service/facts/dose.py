@@ -441,16 +441,24 @@ def _daily_dose(dosages: list[Dosage], strength: float | None, mg_per_ml: float 
         if known_mg:
             summary += f"; highest step: {fmt(max(known_mg))} mg/day"
         derivation = "; ".join(lines) + f"; {summary}"
+    mg = first.mg if first.mg is not None and _finite(first.mg.low, first.mg.high, *known_mg) else None
+    units = first.units if first.units is not None and _finite(first.units.low, first.units.high) else None
+    reason = None if mg is not None else (first.reason or ("dose out of range" if first.mg is not None else "unknown"))
     return DailyDose(
-        mg_per_day=first.mg.high + 0.0 if first.mg is not None else None,
-        max_mg_per_day=max(known_mg) + 0.0 if known_mg else None,
+        mg_per_day=mg.high + 0.0 if mg is not None else None,
+        max_mg_per_day=max(known_mg) + 0.0 if known_mg and mg is not None else None,
         as_needed=first.as_needed,
         derivation=derivation,
-        unknown_reason=None if first.mg is not None else (first.reason or "unknown"),
-        min_mg_per_day=first.mg.low + 0.0 if first.mg is not None else None,
-        units_per_day=first.units.high + 0.0 if first.units is not None else None,
-        max_units_per_day=max(known_units) + 0.0 if known_units else None,
+        unknown_reason=reason,
+        min_mg_per_day=mg.low + 0.0 if mg is not None else None,
+        units_per_day=units.high + 0.0 if units is not None else None,
+        max_units_per_day=max(known_units) + 0.0 if known_units and units is not None and _finite(*known_units) else None,
     )
+
+
+def _finite(*values: float) -> bool:
+    """Overflowing arithmetic (huge quantities, tiny periods) gives no usable dose."""
+    return all(math.isfinite(v) for v in values)
 
 
 # --------------------------------------------------------------------------- text
