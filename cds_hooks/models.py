@@ -59,7 +59,7 @@ class Action(WireModel):
 
 class Suggestion(WireModel):
     label: str
-    uuid: str | None = None
+    uuid: str = Field(default_factory=lambda: str(_uuid.uuid4()))  # lets feedback name the accepted one
     isRecommended: bool | None = None
     actions: list[Action] = Field(default_factory=list)
 

@@ -7,19 +7,25 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from service.api import cds, ops
+from service.api import admin, cds, ops, taper
+from service.audit import audit_secret
 from service.api.errors import install_error_handlers
+from service.api.limits import BodySizeLimit
 from service.fhir.cache import ResponseCache
 from service.fhir.client import make_http_client
 from service.knowledge.configured import load_configured_knowledge
 from service.pipeline import Pipeline
 from service.rules.holder import RuleHolder
-from service.suggestions import suggestion_factory
-from service.settings import Settings
+from service.security.fhir_servers import FhirServerPolicy
+from service.security.jwt_auth import JwtVerifier
+from service.suggestions import Suggestions
+from service.settings import Settings, database_url
+from service.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +33,14 @@ INSECURE_BANNER = (
     "INSECURE DEVELOPMENT MODE: hook calls are accepted WITHOUT authentication. "
     "Never expose this service to a network with real patient data in this mode."
 )
+
+
+def store_readiness(app: FastAPI) -> dict[str, object]:
+    """The database is reported, not required: while it is down, audit records wait in the spool."""
+    store = getattr(app.state, "store", None)
+    if store is None:
+        return {"ok": False, "state": "not started"}
+    return {"ok": True, "state": "up" if store.healthy() else "down (records are spooled)", "pending": store.pending()}
 
 
 def create_app(settings: Settings | None = None, today: Callable[[], date] = date.today) -> FastAPI:
@@ -43,13 +57,19 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         stop = asyncio.Event()
         watcher = asyncio.create_task(rules.watch(stop)) if settings.rules_reload else None
         http = make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout)
+        app.state.verifier = JwtVerifier(settings.trusted_issuers, http, settings.jwt_leeway_seconds)
+        store = await Store.open(database_url(settings), Path(settings.data_dir) / "spool")
+        app.state.store = store
         app.state.pipeline = Pipeline(
             settings=settings,
             http=http,
             cache=ResponseCache(settings.cache_max_entries, settings.cache_ttl_seconds),
             knowledge=knowledge,
             rules=rules,
-            suggest=suggestion_factory(knowledge, settings),
+            suggestions=Suggestions(knowledge, settings),
+            fhir_policy=FhirServerPolicy(settings.fhir_server_allowlist, settings.fhir_allow_private, settings.insecure_dev),
+            store=store,
+            audit_secret=audit_secret(settings),
             today=today,
         )
         try:
@@ -58,6 +78,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
             stop.set()
             if watcher is not None:
                 await asyncio.gather(watcher, return_exceptions=True)
+            await store.close()  # drains the audit queue: nothing is lost on a clean shutdown
             await http.aclose()
 
     app = FastAPI(
@@ -71,6 +92,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
     app.state.readiness = {
         "settings": lambda: {"ok": True, "insecureDev": settings.insecure_dev},
         "rules": rules.readiness,
+        "database": lambda: store_readiness(app),
     }
     app.add_middleware(
         CORSMiddleware,
@@ -78,7 +100,10 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type"],
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(cds.router)
     app.include_router(ops.router)
+    app.include_router(taper.router)
+    app.include_router(admin.router)
     return app

@@ -7,12 +7,14 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
 from pydantic import ValidationError
 
 from service.settings import Settings
+from service.taper.cli import add_taper_command
 
 
 def _exit_usage(message: str) -> NoReturn:
@@ -129,6 +131,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from service.rules.explain import evaluation_json, evaluation_text
     from service.rules.holder import RuleHolder
     from service.rules.texts import pick_language
+    from service.suggestions import Suggestions
 
     settings = _settings_or_exit()
     try:
@@ -144,13 +147,69 @@ def _evaluate(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         return fail("the rule set has problems; run 'bzra-cds rules lint'")
     pipeline.rules = holder
+    pipeline.suggestions = Suggestions(pipeline.knowledge, settings)
     facts = pipeline.facts(record, request.hook)
     language = pick_language(args.language, settings.language)
-    evaluation, notes = pipeline.advise(facts, request.hook, language)
+    evaluation, notes = pipeline.advise(facts, request.hook, language, record, settings.public_base_url)
     if args.format == "json":
         print(json.dumps(evaluation_json(evaluation, notes), indent=2, ensure_ascii=False))
     else:
         print(evaluation_text(evaluation, notes))
+    return 0
+
+
+def _with_store(settings: Settings, work):
+    """Open the configured store, run `work(store)`, close it; database errors exit 1 with a message."""
+    import asyncio
+
+    from service.settings import database_url
+    from service.store import Store
+
+    async def run():
+        store = await Store.open(database_url(settings), Path(settings.data_dir) / "spool")
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(run())
+    except Exception as error:  # noqa: BLE001 - a CLI reports, it does not crash
+        print(f"bzra-cds: the database could not be read: {type(error).__name__}: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from service.api.admin import since_datetime
+    from service.store import report_csv, report_json, report_text
+
+    since = None
+    if args.since:
+        try:
+            since = date.fromisoformat(args.since)
+        except ValueError:
+            _exit_usage(f"--since must be a date like 2026-11-01, not '{args.since}'")
+    rows = _with_store(_settings_or_exit(), lambda store: store.report(since_datetime(since)))
+    render = {"text": report_text, "csv": report_csv, "json": report_json}[args.format]
+    print(render(rows), end="")
+    return 0
+
+
+def _suppressions(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    settings = _settings_or_exit()
+    if args.action == "lift":
+        if args.id is None:
+            _exit_usage("suppressions lift needs the id of a suppression")
+        lifted = _with_store(settings, lambda store: store.lift_suppression(args.id))
+        print(f"suppression {args.id} lifted" if lifted else f"no suppression {args.id}")
+        return 0 if lifted else 1
+    found = _with_store(settings, lambda store: store.list_suppressions(active_only=not args.all, now=datetime.now(timezone.utc)))
+    for item in found:
+        state = "lifted" if item.lifted else f"until {item.until:%Y-%m-%d}"
+        print(f"{item.id:>6}  {item.rule_id:<26} {item.reason_code:<24} {state}  patient {item.patient_hash[:12]}…")
+    print(f"{len(found)} suppression(s)")
     return 0
 
 
@@ -185,6 +244,19 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--today", help="the order date, YYYY-MM-DD (default: today)")
     evaluate.add_argument("--language", help="en, nl or fr (default: BZRA_LANGUAGE)")
     evaluate.set_defaults(handler=_evaluate)
+
+    add_taper_command(commands)
+
+    report = commands.add_parser("report", help="per rule: fired, accepted, overridden, override reasons, latency")
+    report.add_argument("--since", help="only calls and feedback from this date (YYYY-MM-DD)")
+    report.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    report.set_defaults(handler=_report)
+
+    suppressions = commands.add_parser("suppressions", help="list or lift rule suppressions")
+    suppressions.add_argument("action", choices=("list", "lift"))
+    suppressions.add_argument("id", nargs="?", type=int, help="the suppression to lift")
+    suppressions.add_argument("--all", action="store_true", help="also expired and lifted ones")
+    suppressions.set_defaults(handler=_suppressions)
 
     rules = commands.add_parser("rules", help="tools for rule authors: lint, test, schema")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="COMMAND")

@@ -6,16 +6,17 @@ HTTP concerns stay in `service.api`; this module is plain async Python that the 
 from __future__ import annotations
 
 import logging
-import uuid
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 
 import httpx
 
 from cds_hooks import Card, CDSResponse, HookRequest, parse_context
 from service import metrics
+from service.audit import call_audit
 from service.catalog import ServiceSpec
 from service.data_card import SOURCE as DATA_CHECK_SOURCE
 from service.data_card import data_issues_card, issues_extension
@@ -25,12 +26,15 @@ from service.fhir.cache import ResponseCache
 from service.fhir.client import FhirSession
 from service.fhir.drafts import parse_draft_orders, selected_orders
 from service.fhir.gather import check_required_data, gather_record
-from service.fhir.record import PatientRecord
+from service.fhir.record import DataIssue, PatientRecord
 from service.knowledge.models import Knowledge
-from service.rules.cards import SuggestionFactory, no_suggestions
+from service.rules.cards import no_suggestions
 from service.rules.engine import Evaluation, evaluate
 from service.rules.holder import RuleHolder
+from service.security.fhir_servers import FhirServerPolicy
 from service.settings import Settings
+from service.store import Store, patient_hash
+from service.suggestions import Suggestions
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +58,10 @@ class Pipeline:
     cache: ResponseCache
     knowledge: Knowledge
     rules: RuleHolder | None = None
-    suggest: SuggestionFactory = no_suggestions
+    suggestions: Suggestions | None = None
+    fhir_policy: FhirServerPolicy | None = None
+    store: Store | None = None
+    audit_secret: str = ""
     today: Callable[[], date] = field(default=date.today)
 
     def _session(self, request: HookRequest, patient_id: str) -> FhirSession | None:
@@ -78,10 +85,20 @@ class Pipeline:
             raise WrongHook(f"service '{service.id}' answers the '{service.hook}' hook, not '{request.hook}'")
         context = parse_context(request.hook, request.context)
         drafts = parse_draft_orders(context)
-        check_required_data(request)
         record = PatientRecord(patient_id=context.patientId, draft_orders=drafts)
         record.focus_orders = selected_orders(drafts, getattr(context, "selections", None))
-        return await gather_record(request, context, record, self._session(request, context.patientId))
+        refusal = await self._refuse_server(request)
+        if refusal:
+            record.issues.append(DataIssue("fhirServer", refusal))
+        check_required_data(request, server_usable=request.fhirServer is not None and not refusal, why=refusal)
+        session = None if refusal else self._session(request, context.patientId)
+        return await gather_record(request, context, record, session, self.settings.max_resources)
+
+    async def _refuse_server(self, request: HookRequest) -> str | None:
+        """Why the request's fhirServer must not be called (allow-list, private address), if so."""
+        if request.fhir_base_url is None or self.fhir_policy is None:
+            return None
+        return await self.fhir_policy.refusal(request.fhir_base_url)
 
     def facts(self, record: PatientRecord, hook: str) -> Facts:
         options = FactOptions(
@@ -91,26 +108,46 @@ class Pipeline:
         )
         return build_facts(record, hook, self.knowledge, options)
 
-    def advise(self, facts: Facts, hook: str, language: str) -> tuple[Evaluation | None, list[str]]:
+    def advise(
+        self,
+        facts: Facts,
+        hook: str,
+        language: str,
+        record: PatientRecord | None = None,
+        base_url: str | None = None,
+        skip: set[str] | None = None,
+    ) -> tuple[Evaluation | None, list[str]]:
         """Evaluate the rules in service; also what could not be worked out, for the data card."""
         if self.rules is None:  # a pipeline built without rules: facts and data checks only
             return None, list(facts.unknown)
         rule_set = self.rules.current
         if rule_set is None:
             return None, [*facts.unknown, "clinical rules: no valid rule set is loaded"]
-        evaluation = evaluate(rule_set, facts, hook, language, self.suggest)
+        suggest = (
+            self.suggestions.for_call(record, base_url)
+            if self.suggestions is not None and record is not None
+            else no_suggestions
+        )
+        evaluation = evaluate(rule_set, facts, hook, language, suggest, skip)
         notes = [f"{o.rule.rule.title}: {o.reason}" for o in evaluation.not_evaluated()]
         return evaluation, [*facts.unknown, *notes]
 
-    async def answer(self, service: ServiceSpec, request: HookRequest, language: str | None = None) -> CDSResponse:
+    async def answer(
+        self, service: ServiceSpec, request: HookRequest, language: str | None = None, base_url: str | None = None
+    ) -> CDSResponse:
+        started, received_at = time.monotonic(), datetime.now(timezone.utc)
         record = await self.collect(service, request)
         language = language or self.settings.language
         notes: list[str] = []
+        errors: list[str] = []
         try:
-            evaluation, notes = self.advise(self.facts(record, request.hook), request.hook, language)
+            facts = self.facts(record, request.hook)
+            skip = await self._suppressed(request, record, received_at)
+            evaluation, notes = self.advise(facts, request.hook, language, record, base_url, skip)
             cards = list(evaluation.cards) if evaluation else []
-        except Exception:  # the service must never block prescribing
+        except Exception as error:  # the service must never block prescribing
             log.exception("advice failed; answering with the data check only")
+            errors.append(f"internal error: {type(error).__name__}")
             evaluation, cards = None, [INTERNAL_ERROR_CARD.model_copy(update={"uuid": str(uuid.uuid4())})]
         issue_card = data_issues_card(record.issues, notes)
         if issue_card is not None:
@@ -129,4 +166,17 @@ class Pipeline:
                 "sources": record.sources,
             },
         )
-        return CDSResponse(cards=cards, extension=extension)
+        response = CDSResponse(cards=cards, extension=extension)
+        if self.store is not None:
+            errors += [f"{issue.where}: {issue.problem}" for issue in record.issues]
+            latency_ms = (time.monotonic() - started) * 1000
+            self.store.record_call(
+                call_audit(request, service.id, record, evaluation, response, self.audit_secret, received_at, latency_ms, errors)
+            )
+        return response
+
+    async def _suppressed(self, request: HookRequest, record: PatientRecord, now: datetime) -> set[str]:
+        """Rules this patient's prescriber already answered with a suppressing override reason."""
+        if self.store is None:
+            return set()
+        return await self.store.suppressed_rules(patient_hash(self.audit_secret, request.fhir_base_url, record.patient_id), now)

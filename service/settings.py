@@ -11,10 +11,30 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Coding(BaseModel):
+    system: str
+    code: str
+    display: str | None = None
+
+
+class HelpLink(BaseModel):
+    label: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+
+
+class TrustedIssuer(BaseModel):
+    """A CDS client allowed to call the service, and where its public keys are."""
+
+    iss: str = Field(min_length=1)
+    jwks_url: str | None = None
+    jwks_file: Path | None = None
+    jku_prefixes: list[str] = Field(default=[], description="URL prefixes a token's jku header may point to.")
 
 
 class Settings(BaseSettings):
@@ -29,6 +49,12 @@ class Settings(BaseSettings):
         ["https://sandbox.cds-hooks.org"], description="Browser origins allowed to call the service (CORS)."
     )
 
+    fhir_server_allowlist: list[str] = Field(
+        [], description="FHIR base URLs (prefixes) the service may call, as a JSON list; empty: none (any in dev mode)."
+    )
+    fhir_allow_private: bool = Field(
+        False, description="Allow FHIR servers on loopback, private or link-local addresses (e.g. an internal EHR)."
+    )
     fhir_connect_timeout: float = Field(2.0, gt=0, description="Seconds to connect to the EHR's FHIR server.")
     fhir_read_timeout: float = Field(3.0, gt=0, description="Seconds to wait for one FHIR response.")
     fhir_total_timeout: float = Field(
@@ -41,6 +67,10 @@ class Settings(BaseSettings):
         300.0, ge=0, description="How long a FHIR response is reused for the same server, patient and token."
     )
     cache_max_entries: int = Field(1024, ge=0, description="FHIR responses held in memory at most.")
+    max_body_bytes: int = Field(10_000_000, ge=1024, description="Largest request body accepted (bytes); larger gets 413.")
+    max_resources: int = Field(
+        5000, ge=1, description="Resources read per prefetch key or search; the rest is left out and reported."
+    )
 
     equivalence_table: str = Field(
         "ashton", description="Diazepam-equivalence table used for doses (see service/knowledge/data/equivalence_tables.yaml)."
@@ -54,6 +84,43 @@ class Settings(BaseSettings):
     )
     rules_reload: bool = Field(True, description="Watch the rules directory and reload a valid new set without a restart.")
     language: str = Field("en", description="Language of card texts: en, nl or fr (a request may ask for another).")
+    trusted_issuers: list[TrustedIssuer] = Field(
+        [], description="CDS clients allowed to call, as a JSON list of {iss, jwks_url | jwks_file, jku_prefixes}."
+    )
+    jwt_leeway_seconds: float = Field(30, ge=0, le=300, description="Clock skew tolerated on exp and iat.")
+    public_base_url: str | None = Field(
+        None, description="The URL EHRs and browsers use to reach this service, for links in cards (default: taken from each request)."
+    )
+    taper_pace: str = Field("standard", description="Default pace of suggested taper plans: standard or slow.")
+    market: str | None = Field(
+        None, description="Country whose marketed tablet strengths taper plans use (e.g. NL, BE, US); default: any."
+    )
+    referral_code: Coding = Field(
+        Coding(system="http://snomed.info/sct", code="3457005", display="Patient referral"),
+        description="Code of the referral ServiceRequest (a JSON object: system, code, display).",
+    )
+    referral_text: str = Field(
+        "Referral to specialised care for support with stopping a benzodiazepine or Z-drug",
+        description="Text of the referral ServiceRequest's code.",
+    )
+    referral_performer: str | None = Field(
+        None, description="Who receives referrals: a FHIR reference (Organization/123) or a name."
+    )
+    help_links: list[HelpLink] = Field(
+        [], description="Local help for patients and prescribers (helpline, peer support), as a JSON list of {label, url}."
+    )
+    data_dir: Path = Field(PROJECT_ROOT / "var", description="Where the embedded database, the spool and the generated audit secret live.")
+    database_url: str | None = Field(
+        None,
+        description="Audit and feedback database (sqlite+aiosqlite:///path or postgresql+asyncpg://…); default: SQLite in data_dir.",
+    )
+    audit_secret: str | None = Field(
+        None, description="Key of the patient hash in the audit trail; default: generated once in data_dir. Set the same on every replica."
+    )
+    suppression_days: int = Field(
+        90, ge=0, description="Days a rule stays silent for a patient after an override with a suppressing reason (CDC opioid CDS: snooze 3 months)."
+    )
+    admin_token: str | None = Field(None, description="Bearer token for /admin endpoints; unset: they are disabled.")
     knowledge_dir: Path | None = Field(
         None, description="Directory of extra knowledge files (drugs, codes, classes) merged over the shipped ones."
     )
@@ -70,6 +137,13 @@ class Settings(BaseSettings):
     def _known_language(cls, value: str) -> str:
         if value not in ("en", "nl", "fr"):
             raise ValueError("language must be en, nl or fr")
+        return value
+
+    @field_validator("taper_pace")
+    @classmethod
+    def _known_pace(cls, value: str) -> str:
+        if value not in ("standard", "slow"):
+            raise ValueError("taper_pace must be standard or slow")
         return value
 
     @field_validator("log_level")
@@ -95,6 +169,10 @@ class Settings(BaseSettings):
                 raise FileNotFoundError(f"BZRA_SETTINGS_FILE: no such file: {settings_file}")
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=settings_file))
         return tuple(sources)
+
+
+def database_url(settings: Settings) -> str:
+    return settings.database_url or f"sqlite+aiosqlite:///{settings.data_dir / 'bzra.db'}"
 
 
 def describe_settings() -> list[dict[str, Any]]:

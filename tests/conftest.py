@@ -15,6 +15,12 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test (and every service process it starts) keeps its database and spool to itself."""
+    monkeypatch.setenv("BZRA_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
 @pytest.fixture
 def settings() -> Settings:
     return Settings(insecure_dev=True, fhir_total_timeout=2.0, fhir_read_timeout=1.0, rules_reload=False)

@@ -140,7 +140,8 @@ def test_hook_calls_are_refused_outside_development_mode() -> None:
     with TestClient(create_app(Settings(insecure_dev=False))) as client:
         response = client.post(SIGN, json=b.hook_request(prefetch=b.full_prefetch()))
         assert response.status_code == 401
-        assert "--insecure-dev" in response.json()["message"]
+        assert "bearer JWT is required" in response.json()["message"]
+        assert response.headers["www-authenticate"] == "Bearer"
         assert client.get("/cds-services").status_code == 200  # discovery stays open
 
 
@@ -159,7 +160,7 @@ def test_feedback_with_the_spec_shape_is_acknowledged(client: TestClient) -> Non
     }
     response = client.post(f"{SIGN}/feedback", json=body)
     assert response.status_code == 200
-    assert response.json() == {"received": 2}
+    assert response.json() == {"received": 2, "stored": 2, "duplicates": 0, "unknownCards": 2, "suppressionsCreated": 0}
 
 
 @pytest.mark.parametrize(

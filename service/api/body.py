@@ -27,11 +27,15 @@ def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 async def parse_body(request: Request, model: type[Model]) -> Model:
     raw = await request.body()
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = json.loads(raw, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as error:
         problem = f"malformed JSON: {error}"
         raise ApiError(400, "malformed_json", problem, [{"field": "body", "problem": problem}]) from None
     if not isinstance(data, dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime, timezone
 
 from fastapi import APIRouter, Request
 
@@ -16,6 +17,7 @@ from service.fhir.drafts import DraftOrderError
 from service.fhir.gather import MissingData
 from service.logs import hook_instance
 from service.pipeline import Pipeline, WrongHook
+from service.security.jwt_auth import AuthError
 from service.rules.texts import pick_language
 
 LANGUAGE_EXTENSION = "bzra-cds.language"
@@ -32,15 +34,23 @@ def _service(service_id: str) -> ServiceSpec:
     return spec
 
 
-def _require_caller(request: Request) -> None:
-    """Until JWT verification exists, hook calls are accepted only in explicit development mode."""
-    if not request.app.state.settings.insecure_dev:
-        raise ApiError(
-            401,
-            "unauthorized",
-            "this service accepts hook calls only in development mode for now: start it with "
-            "--insecure-dev (or BZRA_INSECURE_DEV=1) on a trusted network",
-        )
+async def _require_caller(request: Request, endpoint: str) -> None:
+    """Verify the CDS client's JWT; only explicit development mode lets calls in without one."""
+    settings = request.app.state.settings
+    if settings.insecure_dev:
+        return
+    base = (settings.public_base_url or str(request.base_url)).rstrip("/")
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    try:
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError("a bearer JWT is required in the Authorization header")
+        if not settings.trusted_issuers:
+            raise AuthError("no trusted CDS clients are configured (BZRA_TRUSTED_ISSUERS)")
+        await request.app.state.verifier.verify(token.strip(), {f"{base}{endpoint}"})
+    except AuthError as error:
+        log.warning("call refused", extra={"reason": error.reason})
+        raise ApiError(401, "unauthorized", error.reason) from None
 
 
 def _language(request: Request, body: HookRequest) -> str:
@@ -65,14 +75,14 @@ async def discovery() -> DiscoveryResponse:
 )
 async def call_hook(service_id: str, request: Request) -> CDSResponse:
     spec = _service(service_id)
-    _require_caller(request)
+    await _require_caller(request, f"/cds-services/{service_id}")
     body = await parse_body(request, HookRequest)
     token = hook_instance.set(body.hookInstance)
     started = time.monotonic()
     status = "ok"
     try:
         pipeline: Pipeline = request.app.state.pipeline
-        return await pipeline.answer(spec, body, _language(request, body))
+        return await pipeline.answer(spec, body, _language(request, body), str(request.base_url))
     except WrongHook as error:
         status = "client_error"
         raise ApiError(400, "wrong_hook", str(error), [{"field": "hook", "problem": str(error)}]) from None
@@ -94,13 +104,20 @@ async def call_hook(service_id: str, request: Request) -> CDSResponse:
 
 @router.post("/cds-services/{service_id}/feedback", openapi_extra=openapi_body(FeedbackRequest))
 async def feedback(service_id: str, request: Request) -> dict[str, object]:
-    """Validates and acknowledges feedback (it is logged as counts; storage comes with the audit store)."""
+    """Stores each outcome with its card and rules; a suppressing override silences the rule for a while."""
     _service(service_id)
-    _require_caller(request)
+    await _require_caller(request, f"/cds-services/{service_id}/feedback")
     body = await parse_body(request, FeedbackRequest)
-    outcomes = [item.outcome for item in body.feedback]
-    log.info(
-        "feedback received",
-        extra={"service": service_id, "accepted": outcomes.count("accepted"), "overridden": outcomes.count("overridden")},
+    rules = request.app.state.rules.current
+    suppressing = {code for code, reason in rules.reasons.reasons.items() if reason.suppresses} if rules else set()
+    outcome = await request.app.state.store.record_feedback(
+        service_id, body.feedback, suppressing, request.app.state.settings.suppression_days, datetime.now(timezone.utc)
     )
-    return {"received": len(body.feedback)}
+    log.info("feedback received", extra={"service": service_id, "stored": outcome.stored, "duplicates": outcome.duplicates})
+    return {
+        "received": len(body.feedback),
+        "stored": outcome.stored,
+        "duplicates": outcome.duplicates,
+        "unknownCards": outcome.unknown_cards,
+        "suppressionsCreated": outcome.suppressions_created,
+    }

@@ -30,26 +30,25 @@ RECORD_LISTS = {
 
 
 class MissingData(Exception):
-    """Required data was neither prefetched nor fetchable (no fhirServer): HTTP 412 per the spec."""
+    """Required data was neither prefetched nor fetchable: HTTP 412 per the spec."""
 
-    def __init__(self, keys: list[str]):
+    def __init__(self, keys: list[str], why: str | None = None):
         self.keys = keys
-        super().__init__(
-            "required data was not prefetched and no fhirServer was given to fetch it: " + ", ".join(keys)
-        )
+        reason = why or "no fhirServer was given to fetch it"
+        super().__init__(f"required data was not prefetched and {reason}: " + ", ".join(keys))
 
 
 def _prefetched(request: HookRequest, key: str) -> Any | None:
     return (request.prefetch or {}).get(key)
 
 
-def check_required_data(request: HookRequest) -> None:
+def check_required_data(request: HookRequest, server_usable: bool, why: str | None = None) -> None:
     """Raise `MissingData` before any work when the call cannot be answered at all."""
-    if request.fhirServer is not None:
+    if server_usable:
         return
     missing = [q.key for q in DATA_QUERIES if q.required and _prefetched(request, q.key) is None]
     if missing:
-        raise MissingData(missing)
+        raise MissingData(missing, f"the fhirServer cannot be used ({why})" if why else None)
 
 
 def _belongs_to_patient(data: dict[str, Any], patient_id: str) -> bool:
@@ -62,14 +61,21 @@ def _belongs_to_patient(data: dict[str, Any], patient_id: str) -> bool:
     return True
 
 
-def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str) -> None:
-    """Add the resources of one prefetch value or search page to the record."""
+def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str, limit: int) -> None:
+    """Add the resources of one prefetch value or search page to the record, at most `limit` per key."""
     if isinstance(payload, list):
         items = [(None, item, f"{where}[{i}]") for i, item in enumerate(payload)]
     elif isinstance(payload, dict) and payload.get("resourceType") == "Bundle":
         items = list(bundle_entries(payload, where))
     else:
         items = [(None, payload, where)]
+    room = limit - record.counts.get(query.key, 0)
+    if len(items) > room:
+        record.issues.append(
+            DataIssue(where, f"{query.purpose}: only the first {limit} resources were read (resource limit)")
+        )
+        items = items[: max(room, 0)]
+    record.counts[query.key] = record.counts.get(query.key, 0) + len(items)
     for full_url, data, location in items:
         resource, issue = parse_resource(data, location)
         if issue is not None:
@@ -91,7 +97,7 @@ def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str) ->
                 target.append(resource)
 
 
-async def _fetch_query(session: FhirSession, record: PatientRecord, query: DataQuery, url: str) -> None:
+async def _fetch_query(session: FhirSession, record: PatientRecord, query: DataQuery, url: str, limit: int) -> None:
     where = f"FHIR {query.key}"
     try:
         if "?" in url:
@@ -104,7 +110,7 @@ async def _fetch_query(session: FhirSession, record: PatientRecord, query: DataQ
         return
     record.sources[query.key] = "fhir"
     for number, page in enumerate(pages, start=1):
-        ingest(record, query, page, f"{where} page {number}")
+        ingest(record, query, page, f"{where} page {number}", limit)
     if truncated:
         record.issues.append(
             DataIssue(where, f"{query.purpose}: only the first {len(pages)} pages were read (page limit)")
@@ -139,7 +145,7 @@ async def _read_medication(session: FhirSession, record: PatientRecord, ref: str
 
 
 async def gather_record(
-    request: HookRequest, context: HookContext, record: PatientRecord, session: FhirSession | None
+    request: HookRequest, context: HookContext, record: PatientRecord, session: FhirSession | None, limit: int
 ) -> PatientRecord:
     """Fill `record` (which already holds the draft orders) from prefetch and FHIR."""
     to_fetch: list[tuple[DataQuery, str]] = []
@@ -147,7 +153,7 @@ async def gather_record(
         payload = _prefetched(request, query.key)
         if payload is not None:
             record.sources[query.key] = "prefetch"
-            ingest(record, query, payload, f"prefetch.{query.key}")
+            ingest(record, query, payload, f"prefetch.{query.key}", limit)
             continue
         try:
             url = render(query.template, context.model_dump())
@@ -163,7 +169,7 @@ async def gather_record(
         else:
             to_fetch.append((query, url))
     if session is not None:
-        await asyncio.gather(*(_fetch_query(session, record, q, url) for q, url in to_fetch))
+        await asyncio.gather(*(_fetch_query(session, record, q, url, limit) for q, url in to_fetch))
     unresolved = _unresolved_medication_refs(record)
     if unresolved and session is not None:
         await asyncio.gather(*(_read_medication(session, record, ref) for ref in unresolved))

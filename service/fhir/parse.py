@@ -42,7 +42,7 @@ def parse_resource(data: Any, where: str) -> tuple[Resource | None, DataIssue | 
         return None, DataIssue(where, "no resourceType", skipped=resource_label(data))
     try:
         model = get_fhir_model_class(kind)
-    except KeyError:
+    except (KeyError, ValueError):  # fhir.resources raises ValueError for an unknown type
         return None, DataIssue(where, f"unknown resourceType '{kind}'", skipped=resource_label(data))
     try:
         return model.model_validate(data), None

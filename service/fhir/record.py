@@ -42,6 +42,7 @@ class PatientRecord:
     focus_orders: list[MedicationRequest] = field(default_factory=list)  # the ones selected / being signed
     sources: dict[str, DataSource] = field(default_factory=dict)  # prefetch key -> where it came from
     issues: list[DataIssue] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # resources read per prefetch key (for the limit)
 
     def unavailable(self) -> list[str]:
         """The prefetch keys for which no data could be had at all."""

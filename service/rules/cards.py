@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from cds_hooks import Card, Coding, Link, Source, Suggestion
@@ -17,11 +18,22 @@ from service.rules.loader import LoadedRule
 from service.rules.models import SEVERITY, OverrideReasonFile
 from service.rules.texts import fit_summary, render
 
-SuggestionFactory = Callable[[str, LoadedRule, Facts, str], Suggestion | None]
 CONFLICTING_SUGGESTIONS = {"small_pack", "taper_plan"}  # both change the same draft order
 
 
-def no_suggestions(kind: str, rule: LoadedRule, facts: Facts, language: str) -> Suggestion | None:
+@dataclass(frozen=True)
+class BuiltSuggestion:
+    """A suggestion, plus what it adds to its card (e.g. the taper table, a link to the handout)."""
+
+    suggestion: Suggestion
+    detail: str | None = None
+    links: tuple[Link, ...] = ()
+
+
+SuggestionFactory = Callable[[str, LoadedRule, Facts, str], BuiltSuggestion | None]
+
+
+def no_suggestions(kind: str, rule: LoadedRule, facts: Facts, language: str) -> BuiltSuggestion | None:
     return None
 
 
@@ -67,9 +79,13 @@ def _card(group: list[LoadedRule], facts: Facts, reasons: OverrideReasonFile, la
             if kind in kinds:
                 continue
             built = suggest(kind, rule, facts, language)
-            if built is not None:
-                kinds.append(kind)
-                suggestions.append(built)
+            if built is None:
+                continue
+            kinds.append(kind)
+            suggestions.append(built.suggestion)
+            if built.detail:
+                detail = f"{detail}\n\n{built.detail}" if detail else built.detail
+            links.extend(link for link in built.links if all(existing.url != link.url for existing in links))
     codes: list[str] = []
     for rule in group:
         codes.extend(code for code in rule.rule.override_reasons if code not in codes)

@@ -1,21 +1,45 @@
 """Suggestions the prescriber can accept in one click: small pack, taper plan, referral.
 
-`suggestion_factory` gives the rules engine one function that builds the suggestion of a kind for
-the facts at hand, or None when it cannot be built (for example when the dose is unknown).
+`Suggestions.for_call` gives the rules engine, for one hook call, a function that builds the
+suggestion of a kind from the facts and the draft order, or None when it cannot be built (for
+example when the dose is unknown): a card then simply offers fewer actions.
 """
 
 from __future__ import annotations
 
-from cds_hooks import Suggestion
 from service.facts.model import Facts
+from service.fhir.record import PatientRecord
 from service.knowledge.models import Knowledge
-from service.rules.cards import SuggestionFactory
+from service.rules.cards import BuiltSuggestion, SuggestionFactory
 from service.rules.loader import LoadedRule
 from service.settings import Settings
+from service.suggestions.referral import referral_suggestion
+from service.suggestions.small_pack import small_pack_suggestion
+from service.suggestions.taper import taper_suggestion
 
 
-def suggestion_factory(knowledge: Knowledge, settings: Settings) -> SuggestionFactory:
-    def build(kind: str, rule: LoadedRule, facts: Facts, language: str) -> Suggestion | None:
-        return None
+class Suggestions:
+    def __init__(self, knowledge: Knowledge, settings: Settings):
+        self.knowledge = knowledge
+        self.settings = settings
 
-    return build
+    def for_call(self, record: PatientRecord, base_url: str | None) -> SuggestionFactory:
+        orders = {f"MedicationRequest/{o.id or '?'}": o for o in record.draft_orders}
+        base = (self.settings.public_base_url or base_url or "").rstrip("/")
+
+        def build(kind: str, rule: LoadedRule, facts: Facts, language: str) -> BuiltSuggestion | None:
+            draft = facts.draft
+            if kind == "small_pack":
+                order = orders.get(draft.reference) if draft is not None else None
+                if order is None or draft is None or not draft.is_bzra:
+                    return None
+                days = int(rule.params["small_pack_days"])
+                order_json = order.model_dump(mode="json", exclude_none=True, by_alias=True)
+                return small_pack_suggestion(order_json, draft, days, self.knowledge, self.settings.market, language)
+            if kind == "referral":
+                return referral_suggestion(record.patient_id, rule.rule.title, facts.today, self.settings, language)
+            if kind == "taper_plan":
+                return taper_suggestion(facts, record, self.knowledge, self.settings, base, language)
+            return None
+
+        return build

@@ -1,0 +1,58 @@
+"""Endpoints for quality teams: the per-rule report and the list of suppressions.
+
+Protected by a bearer admin token (`BZRA_ADMIN_TOKEN`); without one configured they do not exist.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict
+from datetime import date, datetime, time, timezone
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from service.api.errors import ApiError
+from service.store import report_csv, report_json, report_text
+
+router = APIRouter(prefix="/admin")
+
+
+def _require_admin(request: Request) -> None:
+    expected = request.app.state.settings.admin_token
+    if not expected:
+        raise ApiError(404, "not_found", "admin endpoints are disabled (set BZRA_ADMIN_TOKEN to enable them)")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip().encode(), expected.encode()):
+        raise ApiError(401, "unauthorized", "a valid admin bearer token is required")
+
+
+def since_datetime(since: date | None) -> datetime | None:
+    return datetime.combine(since, time.min, tzinfo=timezone.utc) if since else None
+
+
+@router.get("/report")
+async def report(request: Request, since: date | None = None, format: Literal["json", "csv", "text"] = "json") -> Response:
+    _require_admin(request)
+    rows = await request.app.state.store.report(since_datetime(since))
+    if format == "csv":
+        return PlainTextResponse(report_csv(rows), media_type="text/csv")
+    if format == "text":
+        return PlainTextResponse(report_text(rows))
+    return Response(report_json(rows), media_type="application/json")
+
+
+@router.get("/suppressions")
+async def suppressions(request: Request, all: bool = False) -> list[dict[str, object]]:
+    _require_admin(request)
+    found = await request.app.state.store.list_suppressions(active_only=not all, now=datetime.now(timezone.utc))
+    return [{**asdict(s), "created_at": s.created_at.isoformat(), "until": s.until.isoformat()} for s in found]
+
+
+@router.delete("/suppressions/{suppression_id}")
+async def lift(request: Request, suppression_id: int) -> dict[str, object]:
+    _require_admin(request)
+    if not await request.app.state.store.lift_suppression(suppression_id):
+        raise ApiError(404, "not_found", f"no suppression {suppression_id}")
+    return {"lifted": suppression_id}

@@ -1,0 +1,117 @@
+"""Connecting to the store's database and bringing its schema up to date.
+
+One place knows the dialects: SQLite gets WAL (hook-path reads are not blocked by the writer) and a
+busy timeout; PostgreSQL gets short connect/command timeouts (a down database must fail fast, not hang
+a request), pre-ping (replicas survive a database restart), an optional `?search_path=` in the URL (a
+schema of its own, created if missing) and an advisory lock around migrations (replicas start together).
+Every engine hides statement parameters in its errors, so a logged error never carries stored values.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_MIGRATION_LOCK_KEY = 0x62_7A_72_61  # "bzra": one advisory lock id for all replicas
+SQLITE_BUSY_TIMEOUT_S = 5.0
+PG_CONNECT_TIMEOUT_S = 3.0
+PG_COMMAND_TIMEOUT_S = 15.0
+
+
+def _search_path(url: URL) -> tuple[URL, list[str]]:
+    """Takes `search_path` out of the URL's query (asyncpg would reject it) and checks its names."""
+    raw = url.query.get("search_path")
+    if raw is None:
+        return url, []
+    value = raw if isinstance(raw, str) else ",".join(raw)
+    schemas = [part.strip() for part in value.split(",") if part.strip()]
+    for schema in schemas:
+        if not _IDENTIFIER.match(schema):
+            raise ValueError(f"search_path: {schema!r} is not a plain schema name")
+    return url.difference_update_query(["search_path"]), schemas
+
+
+def create_engine(url_text: str) -> tuple[AsyncEngine, list[str]]:
+    """An async engine for the URL, and the schemas of its search path (PostgreSQL only, else [])."""
+    url = make_url(url_text)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        database = url.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                pass  # the first connection fails and the store runs on its spool until the path works
+        engine = create_async_engine(url, hide_parameters=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine, []
+    if backend == "postgresql":
+        url, schemas = _search_path(url)
+        connect_args: dict[str, Any] = {}
+        if url.get_driver_name() == "asyncpg":
+            connect_args = {"timeout": PG_CONNECT_TIMEOUT_S, "command_timeout": PG_COMMAND_TIMEOUT_S}
+            if schemas:
+                connect_args["server_settings"] = {"search_path": ",".join(schemas)}
+        engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args)
+        return engine, schemas
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True), []
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config built in code: the scripts are found inside the installed package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(alembic_config(connection), "head")
+
+
+async def migrate(engine: AsyncEngine, schemas: list[str]) -> None:
+    """Upgrades the schema to the newest revision, in one transaction."""
+    async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            if schemas:
+                await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schemas[0]}"'))
+        await connection.run_sync(_upgrade)
+
+
+async def ping(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether an error means "the database cannot be reached now" (retry later) rather than "this
+    record is bad" (retrying it would fail forever)."""
+    if isinstance(error, (OperationalError, InterfaceError, OSError, TimeoutError, ConnectionError)):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    # asyncpg raises its own connection errors before SQLAlchemy can wrap them
+    return type(error).__module__.startswith("asyncpg") and "Connection" in type(error).__name__

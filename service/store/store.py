@@ -1,0 +1,438 @@
+"""The store: audit of hook calls, feedback on cards and rule suppressions, kept in a database.
+
+The hook path must never wait for the database: `record_call` only puts the audit on a bounded queue,
+which a background writer drains in batches; `suppressed_rules` answers within a short timeout, or with
+nothing. When the database is down, records go to a local spool file and are replayed once it is back
+(a maintenance task probes it every few seconds, and every open replays what a previous run left).
+Nothing is lost on a clean shutdown: `close` writes out the queue, to the database or to the spool.
+
+Everything runs on one event loop; `record_call` must be called from it (asyncio.Queue is not
+thread-safe).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cds_hooks.models import Feedback
+from service.store import queries
+from service.store.db import create_engine, is_unavailable, migrate, ping
+from service.store.records import (
+    CallAudit,
+    FeedbackOutcome,
+    RuleReport,
+    Suppression,
+    as_utc,
+)
+from service.store.spool import Spool
+from service.store.writes import unique_items, write_calls, write_feedback
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+PROBE_SECONDS = 15.0  # how often an idle, healthy store pings the database (for /readyz)
+CLOSE_TIMEOUT_SECONDS = 30.0
+MAX_LOOKUPS_IN_FLIGHT = 64  # beyond this the database is too slow to help the hook path: skip it
+SPOOL_FORMAT = 1
+REPLAY_ROUNDS = 3
+
+CallItem = tuple[str, CallAudit]  # (record id, audit): the id makes writes and replays idempotent
+
+
+def _describe(error: BaseException) -> str:
+    """An error's kind, without its message (which could quote stored values)."""
+    original = getattr(error, "orig", None) if isinstance(error, DBAPIError) else None
+    return type(error).__name__ + (f"/{type(original).__name__}" if original is not None else "")
+
+
+class Store:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        schemas: list[str],
+        spool: Spool,
+        *,
+        queue_size: int,
+        lookup_timeout: float,
+        retry_seconds: float,
+    ):
+        self._engine = engine
+        self._schemas = schemas
+        self._spool = spool
+        self._queue: asyncio.Queue[CallItem] = asyncio.Queue(maxsize=max(queue_size, 1))
+        self._lookup_timeout = lookup_timeout
+        self._retry_seconds = retry_seconds
+        self._write_lock = asyncio.Lock()  # one write transaction at a time (SQLite needs it)
+        self._replay_lock = asyncio.Lock()  # one replay at a time: two would read the same files
+        self._healthy = False
+        self._migrated = False
+        self._closing = False
+        self._closed = False
+        self._in_flight = 0
+        self._last_success = 0.0
+        self._lookups: set[asyncio.Task[set[str]]] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        spool_dir: Path,
+        *,
+        queue_size: int = 10000,
+        lookup_timeout: float = 0.2,
+        retry_seconds: float = 2.0,
+    ) -> Store:
+        """Migrates the database, replays the spool and starts the writer.
+
+        A database that cannot be reached does not stop the opening: the store starts unhealthy, spools,
+        and keeps retrying. Only a URL that cannot work at all (unknown dialect or driver) raises.
+        """
+        engine, schemas = create_engine(url)
+        store = cls(
+            engine,
+            schemas,
+            Spool(Path(spool_dir)),
+            queue_size=queue_size,
+            lookup_timeout=lookup_timeout,
+            retry_seconds=retry_seconds,
+        )
+        if await store._connect() and len(store._spool):
+            await store._replay()
+        store._tasks = [
+            asyncio.create_task(store._writer(), name="bzra-store-writer"),
+            asyncio.create_task(store._maintain(), name="bzra-store-maintenance"),
+        ]
+        return store
+
+    # --- the hook path -------------------------------------------------------------------------
+
+    def record_call(self, audit: CallAudit) -> None:
+        """Queues the audit of one hook call; never blocks and never raises (a full queue spools)."""
+        item: CallItem = (str(uuid.uuid4()), audit)
+        if self._closing:
+            self._spool_calls([item])
+            return
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self._spool_calls([item])
+
+    async def suppressed_rules(self, patient_hash: str, now: datetime) -> set[str]:
+        """Rules suppressed for this patient now; an empty set when the database is down or slow."""
+        if not self._healthy or self._closing or len(self._lookups) >= MAX_LOOKUPS_IN_FLIGHT:
+            return set()
+        task = asyncio.create_task(self._lookup(patient_hash, now))
+        self._lookups.add(task)
+        task.add_done_callback(self._lookup_done)
+        # asyncio.wait, not wait_for: a slow lookup is left to finish on its own rather than cancelled
+        # inside the driver, and the hook call goes on without it.
+        done, _ = await asyncio.wait({task}, timeout=self._lookup_timeout)
+        if task in done and not task.cancelled() and task.exception() is None:
+            return task.result()
+        return set()
+
+    async def _lookup(self, patient_hash: str, now: datetime) -> set[str]:
+        try:
+            async with self._engine.connect() as connection:
+                return await queries.suppressed_rules(connection, patient_hash, now)
+        except Exception as error:
+            if is_unavailable(error):
+                self._set_health(False, error)
+            raise
+
+    def _lookup_done(self, task: asyncio.Task[set[str]]) -> None:
+        self._lookups.discard(task)
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            log.warning("store: suppression lookup failed (%s)", _describe(error))
+
+    # --- feedback and administration ---------------------------------------------------------
+
+    async def record_feedback(
+        self,
+        service_id: str,
+        items: list[Feedback],
+        suppressing_codes: set[str],
+        suppression_days: int,
+        now: datetime,
+    ) -> FeedbackOutcome:
+        """Stores feedback (after the queued audits, so its cards are found). If the database is down the
+        feedback is spooled and counted as stored; its card lookup and suppressions happen at replay."""
+        await self.flush()
+        if self._healthy or await self._connect():
+            for attempt in range(2):
+                try:
+                    async with self._write_lock, self._engine.begin() as connection:
+                        outcome = await write_feedback(
+                            connection, service_id, items, suppressing_codes, suppression_days, now
+                        )
+                    self._set_health(True)
+                    return outcome
+                except IntegrityError:
+                    if attempt:  # a concurrent replica stored the same keys; the second try skips them
+                        log.error("store: feedback write conflicts persistently; spooling it")
+                        break
+                except Exception as error:  # noqa: BLE001 - spooled below, not lost
+                    if is_unavailable(error):
+                        self._set_health(False, error)
+                    else:
+                        log.error("store: feedback write failed (%s); spooling it", _describe(error))
+                    break
+        keyed, duplicates = unique_items(service_id, items)
+        self._spool.append(
+            [
+                {
+                    "v": SPOOL_FORMAT,
+                    "kind": "feedback",
+                    "service_id": service_id,
+                    "items": [item.model_dump(mode="json", exclude_none=True) for _, item in keyed],
+                    "suppressing_codes": sorted(suppressing_codes),
+                    "suppression_days": suppression_days,
+                    "now": as_utc(now).isoformat(),
+                }
+            ]
+        )
+        return FeedbackOutcome(stored=len(keyed), duplicates=duplicates, unknown_cards=0, suppressions_created=0)
+
+    async def list_suppressions(self, active_only: bool = True, now: datetime | None = None) -> list[Suppression]:
+        """All suppressions, or only those in force at `now` (default: the current time). Raises if the
+        database is down."""
+        async with self._engine.connect() as connection:
+            return await queries.list_suppressions(connection, active_only, now or datetime.now(UTC))
+
+    async def lift_suppression(self, suppression_id: int) -> bool:
+        """Ends a suppression now; False if there is none with that id in force. Raises if the database
+        is down."""
+        async with self._write_lock, self._engine.begin() as connection:
+            return await queries.lift_suppression(connection, suppression_id)
+
+    async def report(self, since: datetime | None = None) -> list[RuleReport]:
+        """The per-rule report (see `queries.report`). Raises if the database is down."""
+        async with self._engine.connect() as connection:
+            return await queries.report(connection, since)
+
+    # --- state -------------------------------------------------------------------------------
+
+    async def flush(self) -> None:
+        """Waits until every audit queued so far is written (to the database, or the spool if it is
+        down); with the database up, also replays the spool."""
+        if self._tasks and not self._tasks[0].done():
+            await self._queue.join()
+        else:
+            self._drain_to_spool()
+        if self._healthy and len(self._spool):
+            await self._replay()
+
+    def healthy(self) -> bool:
+        """Whether the last database write or ping succeeded."""
+        return self._healthy and not self._closed
+
+    def pending(self) -> int:
+        """Records not in the database yet: queued, being written, or spooled."""
+        return self._queue.qsize() + self._in_flight + len(self._spool)
+
+    async def close(self) -> None:
+        """Writes out everything queued (to the database, or the spool), then stops. Idempotent."""
+        if self._closed:
+            return
+        self._closing = True
+        writer = self._tasks[0] if self._tasks else None
+        if writer is not None and not writer.done():
+            try:
+                await asyncio.wait_for(self._queue.join(), CLOSE_TIMEOUT_SECONDS)
+            except TimeoutError:
+                log.warning("store: database too slow at shutdown; the rest goes to the spool")
+        for task in [*self._tasks, *self._lookups]:
+            task.cancel()
+        await asyncio.gather(*self._tasks, *self._lookups, return_exceptions=True)
+        self._drain_to_spool()
+        self._closed = True
+        self._healthy = False
+        await self._engine.dispose()
+
+    # --- background work ---------------------------------------------------------------------
+
+    async def _writer(self) -> None:
+        """Drains the queue in batches for as long as the store is open."""
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < BATCH_SIZE and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            self._in_flight = len(batch)
+            try:
+                await self._write_batch(batch)
+            except asyncio.CancelledError:
+                self._spool_calls(batch)  # possibly written already: the replay skips those by id
+                raise
+            except Exception as error:  # noqa: BLE001 - the writer must survive anything
+                log.error("store: writing audits failed (%s); spooled", _describe(error))
+                self._spool_calls(batch)
+            finally:
+                self._in_flight = 0
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _write_batch(self, batch: list[CallItem]) -> None:
+        if not self._healthy:
+            self._spool_calls(batch)
+            return
+        stored = await self._write_calls(batch)
+        if not stored:
+            self._spool_calls(batch)
+
+    async def _write_calls(self, batch: Sequence[CallItem]) -> bool:
+        """Writes audits; False if the database is unavailable. Audits the database refuses as invalid
+        are set aside one by one (to the spool's rejects) so they cannot block the others."""
+        try:
+            async with self._write_lock, self._engine.begin() as connection:
+                await write_calls(connection, batch)
+            self._set_health(True)
+            return True
+        except Exception as error:  # noqa: BLE001
+            if is_unavailable(error):
+                self._set_health(False, error)
+                return False
+            if len(batch) == 1:
+                log.error("store: an audit record was refused (%s); set aside", _describe(error))
+                try:
+                    self._spool.reject(_call_record(batch[0]))
+                except Exception as spool_error:  # noqa: BLE001
+                    log.error("store: a refused audit record was lost (%s)", _describe(spool_error))
+                return True
+        for item in batch:
+            if not await self._write_calls([item]):
+                return False
+        return True
+
+    async def _maintain(self) -> None:
+        """Probes the database (often while degraded, seldom when fine) and replays the spool."""
+        while True:
+            await asyncio.sleep(self._retry_seconds)
+            degraded = not self._healthy or len(self._spool) > 0
+            if not degraded and time.monotonic() - self._last_success < PROBE_SECONDS:
+                continue
+            try:
+                if await self._connect() and len(self._spool):
+                    await self._replay()
+            except Exception as error:  # noqa: BLE001 - keep maintaining
+                log.error("store: maintenance failed (%s)", _describe(error))
+
+    async def _connect(self) -> bool:
+        """Migrates on first contact, pings after; records the outcome as the store's health."""
+        try:
+            if self._migrated:
+                await ping(self._engine)
+            else:
+                await migrate(self._engine, self._schemas)
+                self._migrated = True
+        except Exception as error:  # noqa: BLE001
+            if not is_unavailable(error):
+                log.error("store: migration or ping failed (%s)", _describe(error))
+            self._set_health(False, error)
+            return False
+        self._set_health(True)
+        return True
+
+    async def _replay(self) -> None:
+        """Writes spooled records to the database, oldest file first; stops at the first outage."""
+        async with self._replay_lock:
+            for _ in range(REPLAY_ROUNDS):  # each round may find records spooled during the last one
+                files = self._spool.claim()
+                if not files:
+                    return
+                for path in files:
+                    if not await self._replay_file(path):
+                        return
+
+    async def _replay_file(self, path: Path) -> bool:
+        """A file's audits first, then its feedback (which looks up their cards); False at an outage."""
+        calls: list[CallItem] = []
+        feedback: list[dict[str, Any]] = []
+        for record in self._spool.read(path):
+            try:
+                if record.get("kind") == "call":
+                    calls.append((str(record["id"]), CallAudit.from_json(record["call"])))
+                elif record.get("kind") == "feedback":
+                    feedback.append(record)
+                else:
+                    self._spool.reject(record)
+            except (KeyError, TypeError, ValueError):
+                self._spool.reject(record)
+        for start in range(0, len(calls), BATCH_SIZE):
+            if not await self._write_calls(calls[start : start + BATCH_SIZE]):
+                return False
+        for record in feedback:
+            if not await self._replay_feedback(record):
+                return False
+        self._spool.done(path)
+        log.info("store: replayed %d audit and %d feedback record(s) from the spool", len(calls), len(feedback))
+        return True
+
+    async def _replay_feedback(self, record: dict[str, Any]) -> bool:
+        try:
+            items = [Feedback.model_validate(item) for item in record["items"]]
+            arguments = (
+                str(record["service_id"]),
+                items,
+                set(record["suppressing_codes"]),
+                int(record["suppression_days"]),
+                as_utc(datetime.fromisoformat(record["now"])),
+            )
+        except (KeyError, TypeError, ValueError):
+            self._spool.reject(record)
+            return True
+        try:
+            async with self._write_lock, self._engine.begin() as connection:
+                await write_feedback(connection, *arguments)
+        except Exception as error:  # noqa: BLE001
+            if is_unavailable(error):
+                self._set_health(False, error)
+                return False
+            log.error("store: a spooled feedback record was refused (%s); set aside", _describe(error))
+            self._spool.reject(record)
+        return True
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _spool_calls(self, batch: Sequence[CallItem]) -> None:
+        """Spools audits; never raises (the writer and the hook path must survive a full disk)."""
+        try:
+            self._spool.append([_call_record(item) for item in batch])
+        except Exception as error:  # noqa: BLE001
+            log.error("store: %d audit record(s) lost: the spool failed (%s)", len(batch), _describe(error))
+
+    def _drain_to_spool(self) -> None:
+        items: list[CallItem] = []
+        while not self._queue.empty():
+            items.append(self._queue.get_nowait())
+            self._queue.task_done()
+        if items:
+            self._spool_calls(items)
+
+    def _set_health(self, healthy: bool, error: BaseException | None = None) -> None:
+        if healthy and not self._healthy:
+            log.info("store: database available")
+        elif not healthy and self._healthy:
+            log.warning(
+                "store: database unavailable (%s); audits go to the spool until it is back",
+                _describe(error) if error else "unknown",
+            )
+        self._healthy = healthy
+        if healthy:
+            self._last_success = time.monotonic()
+
+
+def _call_record(item: CallItem) -> dict[str, Any]:
+    record_id, audit = item
+    return {"v": SPOOL_FORMAT, "kind": "call", "id": record_id, "call": audit.to_json()}

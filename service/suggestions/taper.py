@@ -1,0 +1,115 @@
+"""Taper plan: a `create` of a MedicationRequest with one dosage step per period, replacing the draft.
+
+The plan tapers the BZRA being ordered (or, with several BZRAs in use, their total as diazepam), at
+the deployment's default pace; the card also gets the plan as a table and a link to the patient
+handout, where pace, holds and a switch to diazepam can be changed with the patient.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from cds_hooks import Action, Link, Suggestion
+from service.facts.model import Facts
+from service.fhir.record import PatientRecord
+from service.knowledge.models import Knowledge
+from service.rules.cards import BuiltSuggestion
+from service.settings import Settings
+from service.taper.plan import TaperError, TaperPlan, TaperRequest, make_plan
+from service.taper.render import plan_markdown, plan_medication_request
+
+LABELS = {
+    "suggestion": {
+        "en": "Start a gradual taper: {drug} from {dose} mg a day to zero over about {weeks} weeks",
+        "nl": "Start geleidelijk afbouwen: {drug} van {dose} mg per dag naar nul in ongeveer {weeks} weken",
+        "fr": "Commencer une diminution progressive : {drug} de {dose} mg par jour à zéro en environ {weeks} semaines",
+    },
+    "description": {
+        "en": "Replace this order with a taper schedule ({steps} steps); adjust the pace with the patient.",
+        "nl": "Vervang dit voorschrift door een afbouwschema ({steps} stappen); pas het tempo aan samen met de patiënt.",
+        "fr": "Remplacer cette prescription par un schéma de diminution ({steps} paliers) ; adaptez le rythme avec le patient.",
+    },
+    "handout": {
+        "en": "Taper plan and information for the patient (printable)",
+        "nl": "Afbouwschema en informatie voor de patiënt (af te drukken)",
+        "fr": "Schéma de diminution et informations pour le patient (imprimable)",
+    },
+}
+
+
+def _label(key: str, language: str, **values: object) -> str:
+    return (LABELS[key].get(language) or LABELS[key]["en"]).format(**values)
+
+
+def taper_target(facts: Facts) -> tuple[str, float] | None:
+    """(drug, mg/day) to taper: the ordered BZRA; with several BZRAs, their total as diazepam."""
+    if facts.distinct_bzra_count >= 2 and facts.total_de_known and facts.total_bzra_de_mg_per_day:
+        return "diazepam", facts.total_bzra_de_mg_per_day
+    draft = facts.draft
+    if draft is not None and draft.is_bzra and draft.drug and draft.mg_per_day:
+        return draft.drug, draft.mg_per_day
+    in_use = [u for u in facts.history.current_bzras if u.mg_per_day]
+    if in_use:
+        top = max(in_use, key=lambda u: u.de_mg_per_day or 0.0)
+        return top.drug, top.mg_per_day or 0.0
+    return None
+
+
+def handout_url(base: str, plan: TaperPlan, language: str) -> str:
+    query = {
+        "drug": plan.drug,
+        "dose": f"{plan.start_dose_mg:g}",
+        "pace": plan.pace,
+        "start": plan.steps[0].start.isoformat(),
+        "language": language,
+    }
+    if plan.switched and plan.drug != "diazepam":
+        query["switch_to"] = "diazepam"
+    return f"{base}/taper/handout?{urlencode(query)}"
+
+
+def taper_suggestion(
+    facts: Facts, record: PatientRecord, knowledge: Knowledge, settings: Settings, base: str, language: str
+) -> BuiltSuggestion | None:
+    target = taper_target(facts)
+    if target is None:
+        return None
+    drug, dose = target
+    request = TaperRequest(
+        drug=drug,
+        daily_dose_mg=dose,
+        pace=settings.taper_pace,  # type: ignore[arg-type]
+        start=facts.today,
+        markets=(settings.market,) if settings.market else (),
+    )
+    try:
+        plan = make_plan(request, knowledge, settings.equivalence_table)
+    except TaperError:
+        return None  # e.g. no marketed strength allows a taper: the card simply offers no plan
+    actions = []
+    draft = facts.draft
+    if draft is not None and draft.is_bzra and draft.reference:
+        actions.append(Action(type="delete", description="Remove the draft order", resourceId=draft.reference))
+    actions.append(
+        Action(
+            type="create",
+            description=_label("description", language, steps=len(plan.steps)),
+            resource=plan_medication_request(plan, f"Patient/{record.patient_id}"),
+        )
+    )
+    name = knowledge.drug(plan.taper_drug).display
+    links = (Link(label=_label("handout", language), url=handout_url(base, plan, language), type="absolute"),) if base else ()
+    return BuiltSuggestion(
+        Suggestion(
+            label=_label(
+                "suggestion",
+                language,
+                drug=getattr(name, language, None) or name.en,
+                dose=f"{plan.steps[0].dose_mg:g}",
+                weeks=round(plan.total_days / 7),
+            ),
+            actions=actions,
+        ),
+        detail=plan_markdown(plan, language),
+        links=links,
+    )

@@ -1,0 +1,94 @@
+"""Suggestions round-trip: applying an action to the draft order gives a valid R4 resource."""
+
+from __future__ import annotations
+
+import copy
+
+from fastapi.testclient import TestClient
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from service.app import create_app
+from service.settings import Settings
+from tests import builders as b
+from tests.facts_support import TODAY
+
+SIGN = "/cds-services/bzra-order-sign"
+
+
+def zolpidem_draft(quantity: int = 30, repeats: int = 2) -> dict:
+    draft = b.draft_order("zol-draft", rxnorm="854873", display="zolpidem tartrate 10 MG Oral Tablet")
+    draft["dosageInstruction"] = [{"text": "1 tablet at bedtime", "timing": {"repeat": {"when": ["HS"]}}, "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}]}]
+    draft["dispenseRequest"] = {"quantity": {"value": quantity, "unit": "tablet"}, "numberOfRepeatsAllowed": repeats, "expectedSupplyDuration": {"value": 30, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}}
+    draft["reasonCode"] = [{"coding": [{"system": "http://snomed.info/sct", "code": "193462001"}]}]
+    draft["note"] = [{"text": "for sleep"}]
+    return draft
+
+
+def young_patient_prefetch(*history: dict) -> dict:
+    prefetch = b.full_prefetch()
+    prefetch["patient"] = b.patient(birth_date="1990-05-01")
+    prefetch["medicationStatements"] = b.searchset(*history)
+    prefetch["medicationRequests"] = b.searchset()
+    prefetch["conditions"] = b.searchset()
+    return prefetch
+
+
+def call(request: dict, **settings) -> dict:
+    app = create_app(Settings(insecure_dev=True, rules_reload=False, **settings), today=lambda: TODAY)
+    with TestClient(app) as client:
+        response = client.post(SIGN, json=request)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def suggestions_of(body: dict) -> list[dict]:
+    return [s for card in body["cards"] for s in card.get("suggestions", [])]
+
+
+def apply_update(draft: dict, action: dict) -> dict:
+    assert action["type"] == "update" and action["resource"]["id"] == draft["id"]
+    return action["resource"]
+
+
+def test_small_pack_updates_only_the_quantity_repeats_and_supply() -> None:
+    draft = zolpidem_draft()
+    body = call(b.hook_request(drafts=[draft], prefetch=young_patient_prefetch()))
+    [small] = [s for s in suggestions_of(body) if s["actions"][0]["type"] == "update"]
+    assert small["label"] == "Prescribe 14 tablets (14 days), without repeats"
+    updated = apply_update(draft, small["actions"][0])
+    MedicationRequest.model_validate(updated)  # valid R4
+    assert updated["dispenseRequest"]["quantity"] == {"value": 14, "unit": "tablet"}
+    assert updated["dispenseRequest"]["numberOfRepeatsAllowed"] == 0
+    assert updated["dispenseRequest"]["expectedSupplyDuration"] == {"value": 14, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}
+    unchanged = copy.deepcopy(draft)
+    for key in ("dispenseRequest",):
+        unchanged.pop(key)
+        updated = {k: v for k, v in updated.items() if k != key}
+    assert updated == unchanged
+    assert small["uuid"]
+
+
+def test_no_small_pack_when_the_order_is_already_small() -> None:
+    body = call(b.hook_request(drafts=[zolpidem_draft(quantity=7, repeats=0)], prefetch=young_patient_prefetch()))
+    assert not [s for s in suggestions_of(body) if s["actions"][0]["type"] == "update"]
+
+
+def test_referral_creates_a_valid_service_request_with_deployment_settings() -> None:
+    alprazolam = b.draft_order("alp", rxnorm="308048", display="alprazolam 0.5 MG Oral Tablet")
+    alprazolam["dosageInstruction"] = [{"text": "1 tablet three times a day", "timing": {"code": {"coding": [{"code": "TID"}]}}, "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}]}]
+    alprazolam["dispenseRequest"] = {"quantity": {"value": 21, "unit": "tablet"}, "numberOfRepeatsAllowed": 0}
+    body = call(
+        b.hook_request(drafts=[alprazolam], prefetch=young_patient_prefetch()),
+        referral_performer="Organization/addiction-clinic-1",
+        help_links=[{"label": "Regional helpline", "url": "https://helpline.example.org"}],
+    )
+    [card] = [c for c in body["cards"] if any(r["id"] == "high-dose" for r in c["extension"]["bzra-cds.rules"])]
+    [referral] = [a for s in card["suggestions"] for a in s["actions"] if a.get("resource", {}).get("resourceType") == "ServiceRequest"]
+    assert referral["type"] == "create"
+    service_request = referral["resource"]
+    ServiceRequest.model_validate(service_request)
+    assert service_request["subject"] == {"reference": f"Patient/{b.PATIENT_ID}"}
+    assert service_request["performer"] == [{"reference": "Organization/addiction-clinic-1"}]
+    assert service_request["code"]["coding"][0]["code"] == "3457005"
+    assert {"label": "Regional helpline", "url": "https://helpline.example.org", "type": "absolute"} in card["links"]
