@@ -8,8 +8,9 @@ COPY pyproject.toml README.md ./
 COPY cds_hooks ./cds_hooks
 COPY service ./service
 COPY rules ./rules
-RUN pip install -e . && useradd --system --no-create-home bzra
+RUN pip install -e . && useradd --system --no-create-home bzra && mkdir -p /app/var && chown bzra /app/var
 USER bzra
+VOLUME /app/var
 
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz')"

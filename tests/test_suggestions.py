@@ -92,3 +92,61 @@ def test_referral_creates_a_valid_service_request_with_deployment_settings() -> 
     assert service_request["performer"] == [{"reference": "Organization/addiction-clinic-1"}]
     assert service_request["code"]["coding"][0]["code"] == "3457005"
     assert {"label": "Regional helpline", "url": "https://helpline.example.org", "type": "absolute"} in card["links"]
+
+
+def lorazepam_long_term_request() -> dict:
+    statement = b.medication_statement(
+        "lz-use",
+        medicationCodeableConcept={"coding": [{"system": b.RXNORM, "code": "197901", "display": "lorazepam 1 MG Oral Tablet"}]},
+        effectivePeriod={"start": "2026-06-01"},
+        dosage=[{"text": "1 tablet three times a day"}],
+    )
+    draft = b.draft_order("lz-renew", rxnorm="197901", display="lorazepam 1 MG Oral Tablet")
+    draft["dosageInstruction"] = [{"text": "1 tablet three times a day"}]
+    return b.hook_request(drafts=[draft], prefetch=young_patient_prefetch(statement))
+
+
+def test_taper_plan_replaces_the_draft_with_a_valid_stepped_medication_request() -> None:
+    app = create_app(Settings(insecure_dev=True, rules_reload=False), today=lambda: TODAY)
+    with TestClient(app) as client:
+        body = client.post(SIGN, json=lorazepam_long_term_request()).json()
+        card = next(c for c in body["cards"] if any(s["label"].startswith("Start a gradual taper") for s in c.get("suggestions", [])))
+        [taper] = [s for s in card["suggestions"] if s["label"].startswith("Start a gradual taper")]
+        assert taper["label"].startswith("Start a gradual taper: lorazepam from 3 mg a day")
+        delete, create = taper["actions"]
+        assert delete == {"type": "delete", "description": "Remove the draft order", "resourceId": "MedicationRequest/lz-renew"}
+        plan = MedicationRequest.model_validate(create["resource"])
+        doses = [d.doseAndRate[0].doseQuantity.value for d in plan.dosageInstruction if d.doseAndRate]
+        assert doses == sorted(doses, reverse=True) and len(set(doses)) == len(doses)  # never up
+        for step in plan.dosageInstruction:
+            assert step.sequence is not None and step.timing.repeat.boundsPeriod.start is not None
+        assert plan.subject.reference == f"Patient/{b.PATIENT_ID}"
+        assert "| Step | From | To |" in card["detail"]
+        [handout] = [link for link in card["links"] if "handout" in link["url"]]
+        assert handout["type"] == "absolute" and handout["url"].startswith("http://testserver/taper/handout?drug=lorazepam&dose=3")
+        page = client.get(handout["url"].removeprefix("http://testserver"))
+        assert page.status_code == 200 and "<table" in page.text and "lorazepam" in page.text.lower()
+        assert card["selectionBehavior"] == "at-most-one"  # small pack and taper change the same order
+
+
+def test_taper_endpoint_and_its_errors() -> None:
+    with TestClient(create_app(Settings(insecure_dev=True, rules_reload=False), today=lambda: TODAY)) as client:
+        ok = client.post("/taper", json={"drug": "Temesta", "dose": "2,5 mg/day", "pace": "slow", "language": "nl"})
+        assert ok.status_code == 200, ok.text
+        data = ok.json()
+        assert data["plan"]["drug"] == "lorazepam" and data["plan"]["pace"] == "slow"
+        MedicationRequest.model_validate(data["medicationRequest"])
+        assert "Stap" in data["markdown"] or "stap" in data["markdown"].lower()
+        for body, field in [
+            ({"drug": "lorazepan", "dose": "3 mg"}, "drug"),
+            ({"drug": "lorazepam", "dose": "three"}, "dose"),
+            ({"drug": "lorazepam", "dose": "0 mg"}, "dose"),
+            ({"drug": "lorazepam", "dose": "3 mg", "pace": "fast"}, "pace"),
+            ({"drug": "lorazepam", "dose": "3 mg", "switch_to": "oxazepam"}, "switch_to"),
+            ({"dose": "3 mg"}, "drug"),
+        ]:
+            response = client.post("/taper", json=body)
+            assert response.status_code == 422, body
+            assert response.json()["fields"][0]["field"] == field
+        bad_page = client.get("/taper/handout", params={"drug": "nothing", "dose": "3"})
+        assert bad_page.status_code == 422 and "could not be made" in bad_page.text

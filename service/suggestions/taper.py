@@ -29,6 +29,11 @@ LABELS = {
         "nl": "Vervang dit voorschrift door een afbouwschema ({steps} stappen); pas het tempo aan samen met de patiënt.",
         "fr": "Remplacer cette prescription par un schéma de diminution ({steps} paliers) ; adaptez le rythme avec le patient.",
     },
+    "combined": {
+        "en": "The BZRAs in use ({drugs}) are counted together as {dose} mg diazepam a day: switching to diazepam comes first, with a period at that dose before the first step.",
+        "nl": "De gebruikte BZRA's ({drugs}) worden samen geteld als {dose} mg diazepam per dag: eerst omzetten naar diazepam, met een periode op die dosis vóór de eerste stap.",
+        "fr": "Les BZRA utilisées ({drugs}) sont comptées ensemble comme {dose} mg de diazépam par jour : d'abord le passage au diazépam, avec une période à cette dose avant le premier palier.",
+    },
     "handout": {
         "en": "Taper plan and information for the patient (printable)",
         "nl": "Afbouwschema en informatie voor de patiënt (af te drukken)",
@@ -53,6 +58,12 @@ def taper_target(facts: Facts) -> tuple[str, float] | None:
         top = max(in_use, key=lambda u: u.de_mg_per_day or 0.0)
         return top.drug, top.mg_per_day or 0.0
     return None
+
+
+def _combined_note(facts: Facts, plan: TaperPlan, language: str) -> str:
+    if facts.distinct_bzra_count < 2 or plan.drug != "diazepam":
+        return ""
+    return _label("combined", language, drugs=", ".join(facts.current_bzras), dose=f"{plan.start_dose_mg:.3g}") + "\n\n"
 
 
 def handout_url(base: str, plan: TaperPlan, language: str) -> str:
@@ -97,7 +108,7 @@ def taper_suggestion(
             resource=plan_medication_request(plan, f"Patient/{record.patient_id}"),
         )
     )
-    name = knowledge.drug(plan.taper_drug).display
+    name = knowledge.drug(plan.drug).display
     links = (Link(label=_label("handout", language), url=handout_url(base, plan, language), type="absolute"),) if base else ()
     return BuiltSuggestion(
         Suggestion(
@@ -105,11 +116,11 @@ def taper_suggestion(
                 "suggestion",
                 language,
                 drug=getattr(name, language, None) or name.en,
-                dose=f"{plan.steps[0].dose_mg:g}",
+                dose=f"{plan.start_dose_mg:.3g}",
                 weeks=round(plan.total_days / 7),
             ),
             actions=actions,
         ),
-        detail=plan_markdown(plan, language),
+        detail=_combined_note(facts, plan, language) + plan_markdown(plan, language),
         links=links,
     )
