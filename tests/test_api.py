@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.settings import Settings
 from tests import builders as b
+from tests.facts_support import TODAY
 
 SIGN = "/cds-services/bzra-order-sign"
 
@@ -203,3 +204,24 @@ def test_openapi_documents_the_hook_request_body(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     body = spec["paths"]["/cds-services/{service_id}"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert "hookInstance" in str(body)
+
+
+def test_the_language_can_be_chosen_per_request(client: TestClient) -> None:
+    request = b.hook_request(prefetch=b.full_prefetch())
+    dutch = client.post(f"{SIGN}?language=nl", json=request).json()
+    assert any(card["summary"].startswith("Hoge dosis") for card in dutch["cards"])
+    request = b.hook_request(prefetch=b.full_prefetch())
+    request["extension"] = {"bzra-cds.language": "fr"}
+    french = client.post(SIGN, json=request).json()
+    assert any(card["summary"].startswith("Dose élevée") for card in french["cards"])
+    english = client.post(SIGN, json=b.hook_request(prefetch=b.full_prefetch())).json()
+    assert any(card["summary"].startswith("High dose") for card in english["cards"])
+
+
+def test_with_the_database_down_the_hook_answers_and_readyz_says_so(tmp_path) -> None:
+    settings = Settings(insecure_dev=True, rules_reload=False, database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none", data_dir=tmp_path)
+    with TestClient(create_app(settings, today=lambda: TODAY)) as client:
+        response = client.post(SIGN, json=b.hook_request(prefetch=b.full_prefetch()))
+        assert response.status_code == 200 and b.rule_ids(response.json())
+        database = client.get("/readyz").json()["checks"]["database"]
+        assert database["state"].startswith("down") and database["pending"] >= 1
