@@ -35,11 +35,11 @@ from typing import Any
 from fhir.resources.R4B.dosage import Dosage
 
 from .timing import (
-    TIME_WORDS,
     NoRate,
     Rate,
     TextFrequency,
     administrations_per_day,
+    duration_in_days,
     fmt,
     fmt_span,
     parse_text_frequency,
@@ -193,23 +193,12 @@ def _structured_amount(dosage: Dosage) -> Amount | str | None:
     return _range_amount(entry.doseRange)
 
 
-def _duration_days(quantity: Any) -> float | None:
-    value = to_float(quantity.value) if quantity.value is not None else 1.0
-    if value is None or value <= 0:
-        return None
-    for word in (quantity.code, quantity.unit):
-        if word and word.strip().lower() in TIME_WORDS:
-            days = value * TIME_WORDS[word.strip().lower()]
-            return days if 0 < days < float("inf") else None
-    return None
-
-
 def _cap_per_day(ratio: Any) -> Amount | None:
     """maxDosePerPeriod as an amount per day (averaged over longer periods)."""
     if ratio is None or ratio.numerator is None or ratio.denominator is None:
         return None
     amount = _quantity_amount(ratio.numerator)
-    days = _duration_days(ratio.denominator)
+    days = duration_in_days(ratio.denominator, missing_value=1.0)
     if isinstance(amount, str) or days is None:
         return None
     per = to_float(ratio.denominator.value) or 1.0

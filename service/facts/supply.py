@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from service.facts.timing import TIME_WORDS
+from service.facts.timing import duration_in_days
 from service.facts.units import to_float
 
 
@@ -17,18 +17,6 @@ from service.facts.units import to_float
 class Supply:
     days: float | None  # None: cannot be derived
     derivation: str
-
-
-def duration_days(duration: Any) -> float | None:
-    """A FHIR Duration/Quantity of time in days (`30 d`, `4 wk`, `1 mo`), or None."""
-    if duration is None:
-        return None
-    value = to_float(getattr(duration, "value", None))
-    unit = (getattr(duration, "code", None) or getattr(duration, "unit", None) or "").strip().lower()
-    factor = TIME_WORDS.get(unit) or TIME_WORDS.get(unit.rstrip("s"))
-    if value is None or factor is None or value < 0:
-        return None
-    return value * factor
 
 
 def _fmt(value: float) -> str:
@@ -42,7 +30,7 @@ def order_supply(dispense_request: Any, units_per_day: float | None) -> Supply:
     repeats = int(to_float(getattr(dispense_request, "numberOfRepeatsAllowed", None)) or 0)
     fills = 1 + max(repeats, 0)
     fills_text = f" × {fills} fills (1 + {repeats} repeats)" if repeats else ""
-    expected = duration_days(getattr(dispense_request, "expectedSupplyDuration", None))
+    expected = duration_in_days(getattr(dispense_request, "expectedSupplyDuration", None))
     if expected is not None:
         return Supply(expected * fills, f"expected supply {_fmt(expected)} days{fills_text} = {_fmt(expected * fills)} days")
     quantity = getattr(dispense_request, "quantity", None)
@@ -62,7 +50,7 @@ def quantity_supply(quantity: Any, units_per_day: float | None, fills: int = 1, 
 
 def dispense_supply(dispense: Any, units_per_day: float | None) -> Supply:
     """Days covered by a MedicationDispense: `daysSupply`, else quantity at the dose."""
-    days = duration_days(getattr(dispense, "daysSupply", None))
+    days = duration_in_days(getattr(dispense, "daysSupply", None))
     if days is not None:
         return Supply(days, f"days supply {_fmt(days)}")
     return quantity_supply(getattr(dispense, "quantity", None), units_per_day)

@@ -114,6 +114,26 @@ MEALS_PER_DAY = 3
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def duration_in_days(quantity: Any, missing_value: float | None = None) -> float | None:
+    """A FHIR Duration/Quantity of time (`30 d`, `4 wk`, `1 mo`, unit words in en/nl/fr) in days.
+
+    `missing_value` stands in for an absent value (a ratio's "per day" often has none). Only a
+    positive, finite number of days is an answer; anything else is None.
+    """
+    if quantity is None:
+        return None
+    value = to_float(quantity.value) if getattr(quantity, "value", None) is not None else missing_value
+    if value is None or value <= 0:
+        return None
+    for word in (getattr(quantity, "code", None), getattr(quantity, "unit", None)):
+        key = (word or "").strip().lower()
+        factor = TIME_WORDS.get(key) or TIME_WORDS.get(key.rstrip("s"))
+        if factor is not None:
+            days = value * factor
+            return days if 0 < days < float("inf") else None
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Rate:
     """Administrations per day (low ≤ high) and how that was read."""

@@ -50,42 +50,56 @@ def selection_behavior(kinds: list[str]) -> str:
     return "at-most-one" if len(CONFLICTING_SUGGESTIONS & set(kinds)) > 1 else "any"
 
 
-def _card(group: list[LoadedRule], facts: Facts, reasons: OverrideReasonFile, language: str, suggest: SuggestionFactory) -> Card:
+def _detail(group: list[LoadedRule], contexts: dict[str, dict[str, Any]], language: str) -> str | None:
+    """One rule: its detail. Several: a section per rule, headed by its summary."""
     lead = group[0]
-    contexts = {r.id: evaluation_context(facts, r.params) for r in group}
-    summary = _render(lead.rule.card.summary, contexts[lead.id], language) or lead.rule.title
     if len(group) == 1:
-        detail = _render(lead.rule.card.detail, contexts[lead.id], language)
-    else:
-        sections = []
-        for rule in group:
-            body = _render(rule.rule.card.detail, contexts[rule.id], language) or ""
-            heading = _render(rule.rule.card.summary, contexts[rule.id], language)
-            sections.append(f"**{heading}**\n\n{body}".strip())
-        detail = "\n\n".join(sections)
+        return _render(lead.rule.card.detail, contexts[lead.id], language)
+    sections = []
+    for rule in group:
+        body = _render(rule.rule.card.detail, contexts[rule.id], language) or ""
+        heading = _render(rule.rule.card.summary, contexts[rule.id], language)
+        sections.append(f"**{heading}**\n\n{body}".strip())
+    return "\n\n".join(sections)
+
+
+def _add_link(links: list[Link], link: Link) -> None:
+    if all(existing.url != link.url for existing in links):
+        links.append(link)
+
+
+def _links(group: list[LoadedRule], contexts: dict[str, dict[str, Any]], language: str) -> list[Link]:
+    """Each rule's links; the sources of the rules that do not lead become links too."""
     links: list[Link] = []
     for rule in group:
         for link in rule.rule.card.links:
             label = _render(link.label, contexts[rule.id], language) or link.url
-            if all(existing.url != link.url for existing in links):
-                links.append(Link(label=label, url=link.url, type=link.type))
+            _add_link(links, Link(label=label, url=link.url, type=link.type))
         source = rule.rule.card.source
-        if rule is not lead and source.url and all(existing.url != source.url for existing in links):
-            links.append(Link(label=source.label, url=source.url, type="absolute"))
+        if rule is not group[0] and source.url:
+            _add_link(links, Link(label=source.label, url=source.url, type="absolute"))
+    return links
+
+
+def _card(group: list[LoadedRule], facts: Facts, reasons: OverrideReasonFile, language: str, suggest: SuggestionFactory) -> Card:
+    lead = group[0]
+    contexts = {r.id: evaluation_context(facts, r.params) for r in group}
+    summary = _render(lead.rule.card.summary, contexts[lead.id], language) or lead.rule.title
+    detail = _detail(group, contexts, language)
+    links = _links(group, contexts, language)
     kinds: list[str] = []
     suggestions: list[Suggestion] = []
     for rule in group:
         for kind in rule.rule.suggestions:
-            if kind in kinds:
-                continue
-            built = suggest(kind, rule, facts, language)
+            built = None if kind in kinds else suggest(kind, rule, facts, language)
             if built is None:
                 continue
             kinds.append(kind)
             suggestions.append(built.suggestion)
             if built.detail:
                 detail = f"{detail}\n\n{built.detail}" if detail else built.detail
-            links.extend(link for link in built.links if all(existing.url != link.url for existing in links))
+            for link in built.links:
+                _add_link(links, link)
     codes: list[str] = []
     for rule in group:
         codes.extend(code for code in rule.rule.override_reasons if code not in codes)
