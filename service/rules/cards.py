@@ -81,9 +81,16 @@ def _links(group: list[LoadedRule], contexts: dict[str, dict[str, Any]], languag
     return links
 
 
-def _card(group: list[LoadedRule], facts: Facts, reasons: OverrideReasonFile, language: str, suggest: SuggestionFactory) -> Card:
+def _card(
+    group: list[LoadedRule],
+    facts: Facts,
+    data: dict[str, Any],
+    reasons: OverrideReasonFile,
+    language: str,
+    suggest: SuggestionFactory,
+) -> Card:
     lead = group[0]
-    contexts = {r.id: evaluation_context(facts, r.params) for r in group}
+    contexts = {r.id: evaluation_context(data, r.params) for r in group}
     summary = _render(lead.rule.card.summary, contexts[lead.id], language) or lead.rule.title
     detail = _detail(group, contexts, language)
     links = _links(group, contexts, language)
@@ -122,12 +129,17 @@ def _card(group: list[LoadedRule], facts: Facts, reasons: OverrideReasonFile, la
 
 
 def merge_cards(
-    fired: list[LoadedRule], facts: Facts, reasons: OverrideReasonFile, language: str, suggest: SuggestionFactory
+    fired: list[LoadedRule],
+    facts: Facts,
+    data: dict[str, Any],
+    reasons: OverrideReasonFile,
+    language: str,
+    suggest: SuggestionFactory,
 ) -> tuple[list[Card], dict[str, list[str]]]:
     groups: dict[str, list[LoadedRule]] = {}
     for rule in sorted(fired, key=lambda r: (-SEVERITY[r.rule.card.indicator], -r.rule.card.priority)):
         groups.setdefault(_group_key(rule), []).append(rule)
-    cards = [_card(group, facts, reasons, language, suggest) for group in groups.values()]
+    cards = [_card(group, facts, data, reasons, language, suggest) for group in groups.values()]
     cards.sort(key=lambda c: -SEVERITY[c.indicator])
     card_rules = {card.uuid: [r["id"] for r in card.extension["bzra-cds.rules"]] for card in cards}
     return cards, card_rules

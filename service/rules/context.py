@@ -38,12 +38,17 @@ NO_ORDER = OrderFacts(
 )
 
 
-def evaluation_context(facts: Facts, params: dict[str, Any]) -> dict[str, Any]:
+def facts_data(facts: Facts) -> dict[str, Any]:
+    """The facts as plain data, once per hook call (every rule reads the same dump)."""
     data = facts.model_dump(mode="json")
     if data["draft"] is None:
         data["draft"] = NO_ORDER.model_dump(mode="json")
-    data["params"] = params
     return data
+
+
+def evaluation_context(data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """What one rule sees: the shared facts data plus its own `params` (the facts are not copied)."""
+    return {**data, "params": params}
 
 
 def sample_facts(knowledge: Knowledge) -> Facts:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from cds_hooks import Card
 from service.facts.model import Facts
 from service.rules.cards import SuggestionFactory, merge_cards, no_suggestions
-from service.rules.context import evaluation_context
+from service.rules.context import evaluation_context, facts_data
 from service.rules.expressions import lookup
 from service.rules.loader import LoadedRule, RuleSet
 
@@ -37,14 +37,14 @@ class Evaluation:
         return [o for o in self.outcomes if o.status == "not evaluated"]
 
 
-def evaluate_rule(rule: LoadedRule, facts: Facts, hook: str, skip: set[str] | None = None) -> RuleOutcome:
+def evaluate_rule(rule: LoadedRule, data: dict[str, Any], hook: str, skip: set[str] | None = None) -> RuleOutcome:
     if not rule.enabled:
         return RuleOutcome(rule, "skipped", "disabled in this deployment")
     if hook not in rule.rule.hooks:
         return RuleOutcome(rule, "skipped", f"not used for the {hook} hook")
     if skip and rule.id in skip:
         return RuleOutcome(rule, "skipped", "suppressed for this patient after an override")
-    context = evaluation_context(facts, rule.params)
+    context = evaluation_context(data, rule.params)
     values = {".".join(path): lookup(context, path) for path in rule.condition.paths()}
     result, problem = rule.condition.evaluate(context)
     if problem is not None:
@@ -60,7 +60,8 @@ def evaluate(
     suggest: SuggestionFactory = no_suggestions,
     skip: set[str] | None = None,
 ) -> Evaluation:
-    outcomes = [evaluate_rule(rule, facts, hook, skip) for rule in rules.rules]
+    data = facts_data(facts)
+    outcomes = [evaluate_rule(rule, data, hook, skip) for rule in rules.rules]
     fired = [o.rule for o in outcomes if o.status == "fired"]
-    cards, card_rules = merge_cards(fired, facts, rules.reasons, language, suggest)
+    cards, card_rules = merge_cards(fired, facts, data, rules.reasons, language, suggest)
     return Evaluation(outcomes, cards, card_rules)

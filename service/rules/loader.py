@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from service.knowledge.models import Knowledge
-from service.rules.context import evaluation_context, sample_facts
+from service.rules.context import evaluation_context, facts_data, sample_facts
 from service.rules.expressions import Condition, ExpressionError
 from service.rules.models import LANGUAGES, OverrideReasonFile, Overrides, Rule, RuleFile
 from service.rules.names import check_path, fact_roots
@@ -129,7 +129,7 @@ def check_rule(
                 problems.append(
                     source.problem((*at, "override_reasons", index), f"rule {rule.id}: unknown override reason '{code}' (see {REASONS_FILE})")
                 )
-    sample = evaluation_context(sample_facts(knowledge), {name: p.value for name, p in rule.parameters.items()})
+    sample = evaluation_context(facts_data(sample_facts(knowledge)), {name: p.value for name, p in rule.parameters.items()})
     for where, text in _template_texts(rule):
         try:
             unknown = check_template(text) - set(sample)
