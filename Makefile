@@ -1,5 +1,5 @@
 # Two commands for a fresh machine (Python >= 3.11 and make):
-#   make run   - install into .venv and start the service on its embedded defaults
+#   make run   - install into .venv and start the service with its demo page (http://127.0.0.1:8080/)
 #   make test  - install into .venv (with test tools) and run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -19,7 +19,7 @@ install-test: $(VENV)/bin/python
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 
 run: install
-	$(VENV)/bin/bzra-cds serve --host $(HOST) --port $(PORT) --insecure-dev
+	$(VENV)/bin/bzra-cds serve --host $(HOST) --port $(PORT) --demo
 
 test: install-test
 	$(VENV)/bin/pytest -q

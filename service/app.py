@@ -13,9 +13,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from service.api import admin, cds, ops, taper
-from service.audit import audit_secret
 from service.api.errors import install_error_handlers
 from service.api.limits import BodySizeLimit
+from service.audit import audit_secret
+from service.demo.routes import demo_router, planner_router
 from service.fhir.cache import ResponseCache
 from service.fhir.client import make_http_client
 from service.knowledge.configured import load_configured_knowledge
@@ -35,6 +36,12 @@ INSECURE_BANNER = (
 )
 
 
+DEMO_BANNER = (
+    "DEMO MODE: the demo page is served at / with synthetic patients; this implies development mode. "
+    "Never use it with real patient data."
+)
+
+
 def store_readiness(app: FastAPI) -> dict[str, object]:
     """The database is reported, not required: while it is down, audit records wait in the spool."""
     store = getattr(app.state, "store", None)
@@ -51,6 +58,8 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.demo:
+            log.warning(DEMO_BANNER)
         if settings.insecure_dev:
             log.warning(INSECURE_BANNER)
         rules.reload()
@@ -106,4 +115,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
     app.include_router(ops.router)
     app.include_router(taper.router)
     app.include_router(admin.router)
+    app.include_router(planner_router())  # the taper planner (SMART app target): every mode
+    if settings.demo:
+        app.include_router(demo_router())  # the demo page and synthetic patients: --demo only
     return app

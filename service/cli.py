@@ -42,7 +42,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from service.knowledge.configured import ConfigurationError
 
-    settings = _settings_or_exit(insecure_dev=True if args.insecure_dev else None)
+    settings = _settings_or_exit(insecure_dev=True if args.insecure_dev else None, demo=True if args.demo else None)
     configure_logging(settings.log_level, settings.log_format)
     try:
         app = create_app(settings)
@@ -226,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--insecure-dev",
         action="store_true",
         help="accept hook calls without authentication (local trials only; same as BZRA_INSECURE_DEV=1)",
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="also serve the demo page at / with synthetic patients; implies --insecure-dev (same as BZRA_DEMO=1)",
     )
     serve.set_defaults(handler=_serve)
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +124,19 @@ class Settings(BaseSettings):
     knowledge_dir: Path | None = Field(
         None, description="Directory of extra knowledge files (drugs, codes, classes) merged over the shipped ones."
     )
+    demo: bool = Field(
+        False, description="Serve the demo page (`/`) and synthetic demo patients; implies insecure_dev. For trials only."
+    )
+    smart_client_id: str | None = Field(
+        None, description="OAuth client id of the taper planner (`/planner`) as a SMART app registered with the EHR; unset: it cannot write plans to the EHR."
+    )
+
+    @model_validator(mode="after")
+    def _demo_is_development_mode(self) -> Settings:
+        """The demo page calls the hooks without a JWT, so demo mode implies development mode."""
+        if self.demo:
+            self.insecure_dev = True
+        return self
 
     @field_validator("log_format")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.medicationrequest import MedicationRequest
@@ -127,6 +128,10 @@ def test_taper_plan_replaces_the_draft_with_a_valid_stepped_medication_request()
         page = client.get(handout["url"].removeprefix("http://testserver"))
         assert page.status_code == 200 and "<table" in page.text and "lorazepam" in page.text.lower()
         assert card["selectionBehavior"] == "at-most-one"  # small pack and taper change the same order
+        [planner] = [link for link in card["links"] if link["type"] == "smart"]
+        assert planner["url"] == "http://testserver/planner"
+        context = json.loads(planner["appContext"])
+        assert context["drug"] == "lorazepam" and context["dose"] == 3.0 and context["patient"] == b.PATIENT_ID
 
 
 def test_taper_endpoint_and_its_errors() -> None:

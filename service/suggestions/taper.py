@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from cds_hooks import Action, Link, Suggestion
+from service.demo.links import planner_link
 from service.facts.model import Facts
 from service.fhir.record import PatientRecord
 from service.knowledge.models import Knowledge
@@ -109,7 +110,20 @@ def taper_suggestion(
         )
     )
     name = knowledge.drug(plan.drug).display
-    links = (Link(label=_label("handout", language), url=handout_url(base, plan, language), type="absolute"),) if base else ()
+    links: tuple[Link, ...] = ()
+    if base:
+        planner_query = {
+            "drug": plan.drug,
+            "dose": plan.start_dose_mg,
+            "pace": plan.pace,
+            "switch_to": "diazepam" if plan.switched and plan.drug != "diazepam" else None,
+            "start": plan.steps[0].start.isoformat(),
+            "patient": record.patient_id,
+        }
+        links = (
+            Link(label=_label("handout", language), url=handout_url(base, plan, language), type="absolute"),
+            planner_link(base, planner_query, language),
+        )
     return BuiltSuggestion(
         Suggestion(
             label=_label(
