@@ -1,0 +1,269 @@
+"""Targets and the Markdown report of a benchmark run (the JSON file holds the same numbers and more)."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import subprocess
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bench.scenarios import DISTURBED_CPUS, FHIR_DELAY_S, LARGE_SIZES, REPO
+
+P99_TARGET_MS = 25.0
+S4_LIMIT_MS = 150.0
+RSS_LIMIT_MB = 200.0
+LINEAR_TOLERANCE = 1.25  # marginal cost per resource may grow by this factor and still count as linear
+
+
+def machine() -> dict[str, Any]:
+    model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor() or "unknown",
+    )
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+
+    def version(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    def command(*args: str) -> str:
+        try:
+            return subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    wrk_version = command("wrk", "--version").splitlines()
+    commit = command("git", "rev-parse", "--short", "HEAD")  # read-only
+    dirty = bool(command("git", "status", "--porcelain", "--untracked-files=no"))
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpu_model": model,
+        "ram_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "os": command("sh", "-c", ". /etc/os-release && echo $PRETTY_NAME") or platform.platform(),
+        "wrk": wrk_version[0].split(" [")[0] if wrk_version else "not found",
+        "versions": {name: version(name) for name in ("uvicorn", "fastapi", "starlette", "pydantic", "fhir.resources", "uvloop", "httptools")},
+        "commit": f"{commit}{' (with uncommitted changes)' if dirty else ''}",
+    }
+
+
+def _ms(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
+        return "—"
+    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def linearity(service: dict[str, Any]) -> dict[str, Any]:
+    t = {size: service["s4"][str(size)]["median_ms"] for size in LARGE_SIZES}
+    small, mid, large = LARGE_SIZES
+    first = (t[mid] - t[small]) / (mid - small)
+    second = (t[large] - t[mid]) / (large - mid)
+    exponent = math.log(t[large] / t[mid]) / math.log(large / mid) if t[mid] > 0 else math.nan
+    ratio = second / first if first > 0 else math.inf
+    return {
+        "ms_per_resource_10_to_100": round(first, 4),
+        "ms_per_resource_100_to_1000": round(second, 4),
+        "marginal_cost_ratio": round(ratio, 3),
+        "exponent_100_to_1000": round(exponent, 3),
+        "at_most_linear": ratio <= LINEAR_TOLERANCE,
+    }
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    b, s = results["baseline"], results["service"]
+    delay = FHIR_DELAY_S * 1000
+    share = s["s1"]["rps"] / b["prefetch_body"]["rps"]
+    p99_half = s["s1_open_loop_half_baseline"]["p99_ms"]
+    s2_limit = 1.5 * delay + 20
+    lin = linearity(s)
+    large = s["s4"][str(LARGE_SIZES[-1])]
+    rss = s["memory_after_runs_mb"]["VmRSS"]
+    return [
+        {"target": "Scenario 1 throughput ≥ 50 % of the baseline's",
+         "measured": f"{share * 100:.1f} % ({s['s1']['rps']:.0f} vs {b['prefetch_body']['rps']:.0f} req/s)",
+         "pass": share >= 0.5},
+        {"target": f"Scenario 1 p99 ≤ {P99_TARGET_MS:.0f} ms at half the baseline's throughput "
+                   f"({s['s1_open_loop_half_baseline']['offered_rate']:.0f} req/s, open loop)",
+         "measured": (f"p99 {_ms(p99_half)} ms" if p99_half is not None else
+                      f"p99 unbounded: {s['s1_open_loop_half_baseline']['unfinished']} of "
+                      f"{s['s1_open_loop_half_baseline']['scheduled']} requests unanswered at the end of the run")
+         + f"; {s['s1_open_loop_half_baseline']['rps']:.0f} req/s answered. For reference, the bare baseline at "
+           f"that rate: p99 {_ms(b['open_loop_half']['p99_ms'])} ms",
+         "pass": p99_half is not None and p99_half <= P99_TARGET_MS and s["s1_open_loop_half_baseline"]["errors"] == 0},
+        {"target": f"Scenario 2 p99 ≤ 1.5 × delay + 20 ms = {s2_limit:.0f} ms ({s['s2']['connections']} connections)",
+         "measured": f"p99 {_ms(s['s2']['p99_ms'])} ms (one call at a time: p99 {_ms(s['s2_sequential']['p99_ms'])} ms)",
+         "pass": s["s2"]["p99_ms"] <= s2_limit and s["s2"]["errors"] == 0},
+        {"target": "Scenario 4 growth at most linear",
+         "measured": f"{lin['ms_per_resource_10_to_100']:.3f} ms/resource from 10 to 100, "
+                     f"{lin['ms_per_resource_100_to_1000']:.3f} from 100 to 1,000 (×{lin['marginal_cost_ratio']:.2f}; "
+                     f"linear if ≤ ×{LINEAR_TOLERANCE})",
+         "pass": lin["at_most_linear"]},
+        {"target": f"Scenario 4: 1,000 resources under {S4_LIMIT_MS:.0f} ms (median)",
+         "measured": f"median {_ms(large['median_ms'])} ms, p95 {_ms(large['p95_ms'])} ms",
+         "pass": large["median_ms"] < S4_LIMIT_MS},
+        {"target": f"Service resident size under {RSS_LIMIT_MB:.0f} MB after the runs (VmRSS)",
+         "measured": f"{rss:.0f} MB (peak VmHWM {s['memory_after_runs_mb']['VmHWM']:.0f} MB)",
+         "pass": rss < RSS_LIMIT_MB},
+    ]
+
+
+def _other(r: dict[str, Any]) -> str:
+    other = r.get("cpu", {}).get("other_cpus")
+    if other is None:
+        return "—"
+    return f"{other:.2f}" + (" †" if other > DISTURBED_CPUS else "")
+
+
+def _row(name: str, load: str, r: dict[str, Any], versus: str) -> str:
+    rps = f"{r['rps']:.0f}" if "rps" in r else "—"
+    p50 = r.get("p50_ms", r.get("median_ms"))
+    cpu = r.get("server_cpu_ms_per_call")
+    answered = r.get("answered_including_warmup", r.get("calls"))  # open loop / one call at a time
+    if cpu is None and "cpu" in r and answered and not r.get("unfinished"):
+        cpu = r["cpu"]["server_cpus"] * r["cpu"]["elapsed_s"] * 1000 / answered
+    return (f"| {name} | {load} | {rps} | {_ms(p50)} | {_ms(r.get('p95_ms'))} | {_ms(r.get('p99_ms'))} | "
+            f"{r.get('errors', 0)} | {_ms(cpu) if cpu else '—'} | {_other(r)} | {versus} |")
+
+
+def disturbed_runs(results: dict[str, Any]) -> list[str]:
+    found = []
+
+    def visit(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("cpu"), dict) and value["cpu"].get("other_cpus", 0) > DISTURBED_CPUS:
+                found.append(f"{path} ({value['cpu']['other_cpus']:.2f} CPUs)")
+            for key, child in value.items():
+                if key != "cpu":
+                    visit(child, f"{path}.{key}" if path else key)
+
+    visit({"baseline": results["baseline"], "service": results["service"]}, "")
+    return found
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m, b, s, o = results["machine"], results["baseline"], results["service"], results["options"]
+    p = results["patients"]
+    delay = FHIR_DELAY_S * 1000
+    b1, bs = b["prefetch_body"], b["small_body"]
+    lin = linearity(s)
+    mode = "quick" if results.get("quick") else "default"
+    lines = [
+        "# bzra-cds benchmark results",
+        "",
+        f"Run of `bench/run` ({mode} mode) on {m['date']}, commit {m['commit']}.",
+        "",
+        f"**Machine:** {m['nproc']} CPUs (`nproc`), {m['cpu_model']}, {m['ram_gb']} GB RAM; {m['os']}, "
+        f"Linux {m['kernel']}; Python {m['python']}; {m['wrk']}; "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+        "",
+        "**Setup:** `bzra-cds serve --insecure-dev` (no JWT client in the bench, so JWT verification is not "
+        "measured), `BZRA_LOG_LEVEL=WARNING`, `BZRA_RULES_RELOAD=false`, a fresh `BZRA_DATA_DIR` (embedded "
+        "SQLite audit store, every call audited), one uvicorn worker, all on 127.0.0.1. "
+        + ("Servers pinned to CPU 0; wrk, the open-loop generator and the FHIR server on CPU 1. "
+           if o["pinned"] else "No CPU pinning. ")
+        + f"Load runs: {o['warmup_s']} s warm-up (discarded), then {o['measure_s']} s measured. "
+        "The baseline is `bench/baseline_app.py`: a bare FastAPI endpoint on the same uvicorn settings that "
+        "parses the request JSON and answers `{\"cards\": []}`, measured in the same run.",
+        "",
+        "## Scenarios",
+        "",
+        *([f"**Warning: other processes used the CPUs during some runs; their numbers are disturbed:** "
+           + "; ".join(disturbed) + ".", ""] if (disturbed := disturbed_runs(results)) else []),
+        "Latencies are client-side, in ms. *CPU/call* is the server process's CPU time (ms) divided by the "
+        "calls answered. *Other CPU* is how many CPUs other processes on the machine kept busy during the "
+        f"run (†: over {DISTURBED_CPUS}, the run was disturbed). wrk runs are closed-loop (each connection "
+        "waits for its answer before sending again); open-loop runs send at a fixed mean rate whatever the "
+        "server does, and time each request from its scheduled start (an unanswered request counts as "
+        "infinitely slow, so p99 shows — when over 1 % were unanswered).",
+        "",
+        "| Scenario | Load | req/s | p50 | p95 | p99 | errors | CPU/call | other CPU | vs baseline |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        _row(f"Baseline, scenario 1 body ({p['s1_body_bytes'] // 1000} kB)", f"wrk, {b1['connections']} conn.", b1, "1"),
+        _row(f"Baseline, small body ({p['s2_body_bytes'] / 1000:.1f} kB)", f"wrk, {bs['connections']} conn.", bs, "1"),
+        _row("Baseline, scenario 1 body", f"open loop {b['open_loop_half']['offered_rate']:.0f}/s (½ its throughput)",
+             b["open_loop_half"], "reference for the next rows"),
+        _row(f"1. Prefetch complete ({p['s1_medication_resources']} medication resources)",
+             f"wrk, {s['s1']['connections']} conn.", s["s1"],
+             f"throughput ×{s['s1']['rps'] / b1['rps']:.3f}; p50 ×{s['s1']['p50_ms'] / b1['p50_ms']:.1f}"),
+        _row("1. Prefetch complete", f"open loop {s['s1_open_loop_half_baseline']['offered_rate']:.0f}/s (½ baseline throughput)",
+             s["s1_open_loop_half_baseline"],
+             f"{s['s1_open_loop_half_baseline']['unfinished']} unanswered at the end" if s["s1_open_loop_half_baseline"]["unfinished"] else
+             f"p99 ×{s['s1_open_loop_half_baseline']['p99_ms'] / b['open_loop_half']['p99_ms']:.1f}"),
+        _row("1. Prefetch complete", f"open loop {s['s1_open_loop_half_own']['offered_rate']:.0f}/s (½ its own throughput)",
+             s["s1_open_loop_half_own"], "—"),
+        _row(f"2. No prefetch, FHIR server +{delay:.0f} ms/request", "one call at a time", s["s2_sequential"],
+             f"p50 = {s['s2_sequential']['median_ms'] / delay:.2f} × delay; p99 = {s['s2_sequential']['p99_ms'] / delay:.2f} × delay"),
+        _row(f"2. No prefetch, FHIR server +{delay:.0f} ms/request", f"wrk, {s['s2']['connections']} conn., new token per call",
+             s["s2"], f"p50 = {s['s2']['p50_ms'] / delay:.2f} × delay; p99 = {s['s2']['p99_ms'] / delay:.2f} × delay"),
+        _row("3. Cache hit (same patient and token within the TTL)", f"wrk, {s['s3']['connections']} conn.", s["s3"],
+             f"throughput ×{s['s3']['rps'] / bs['rps']:.3f} (small-body baseline); p50 ×{s['s3']['p50_ms'] / bs['p50_ms']:.1f}"),
+        "",
+        f"Scenario 2: one FHIR round trip (the server's {delay:.0f} ms delay, measured from a client) takes "
+        f"{s['fhir_round_trip']['median_ms']:.1f} ms; each hook call makes {s['s2_reads_per_call']} FHIR reads "
+        f"(Patient and four searches), {5 * s['fhir_round_trip']['median_ms']:.0f} ms if made one after another. "
+        f"The median call takes {s['s2_sequential']['median_ms']:.1f} ms: the reads run concurrently (≈ one round "
+        f"trip plus the service's own work); the FHIR server saw the reads of one call start within "
+        f"{_ms(s['s2_read_spread']['start_spread_median_ms'])} ms of each other (median; at most "
+        f"{_ms(s['s2_read_spread']['start_spread_max_ms'])} ms), where one after another they would start "
+        f"{delay:.0f} ms apart. Under load, {s['s2']['fhir_reads']} FHIR reads for "
+        f"{s['s2']['requests']} calls: a distinct access token per call, no cache hits. "
+        f"Scenario 3 made {s['s3']['fhir_reads']} FHIR reads in {s['s3']['requests']} calls (all from the cache).",
+        "",
+        "## Scenario 4: large history (prefetch), one call at a time",
+        "",
+        f"{o['sequential_calls']} calls per size after 3 warm-up calls, on one keep-alive connection. The "
+        "baseline parses the same body.",
+        "",
+        "| Medication resources | Body | Baseline median | Service median | Service p95 | ms per resource | vs baseline | other CPU |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for size in LARGE_SIZES:
+        r, base = s["s4"][str(size)], b["large"][str(size)]
+        lines.append(
+            f"| {size:,} | {p[f's4_{size}_body_bytes'] / 1e6:.2f} MB | {_ms(base['median_ms'])} | {_ms(r['median_ms'])} | "
+            f"{_ms(r['p95_ms'])} | {r['median_ms'] / size:.3f} | ×{r['median_ms'] / base['median_ms']:.1f} | {_other(r)} |"
+        )
+    verdict = "at most linear" if lin["at_most_linear"] else "faster than linear"
+    lines += [
+        "",
+        f"Growth is **{verdict}**: each extra resource costs {lin['ms_per_resource_10_to_100']:.3f} ms between 10 "
+        f"and 100 resources and {lin['ms_per_resource_100_to_1000']:.3f} ms between 100 and 1,000 "
+        f"(×{lin['marginal_cost_ratio']:.2f}; a log-log slope of {lin['exponent_100_to_1000']:.2f} from 100 to 1,000).",
+        "",
+        "## Targets (2 cores)",
+        "",
+        "| Target | Measured | |",
+        "|---|---|---|",
+    ]
+    for t in results["targets"]:
+        lines.append(f"| {t['target']} | {t['measured']} | {'pass' if t['pass'] else '**FAIL**'} |")
+    mem = s["memory_after_runs_mb"]
+    database = s["readyz_after_runs"].get("checks", {}).get("database", {})
+    lines += [
+        "",
+        "## Memory",
+        "",
+        f"Service process (PID {s['pid']}, `/proc/PID/status`): VmRSS {s['memory_after_start_mb']['VmRSS']:.0f} MB "
+        f"after start, {mem['VmRSS']:.0f} MB after the runs (peak VmHWM {mem['VmHWM']:.0f} MB). "
+        f"Baseline: VmRSS {b['memory_mb']['VmRSS']:.0f} MB.",
+        "",
+        "| Service VmRSS (MB) | " + " | ".join(s["memory_checkpoints_mb"]) + " |",
+        "|---|" + "---|" * len(s["memory_checkpoints_mb"]),
+        "| | " + " | ".join(f"{v['VmRSS']:.0f}" for v in s["memory_checkpoints_mb"].values()) + " |",
+        "",
+        f"Audit store: {s['audit_rows']} hook calls recorded (SQLite, read after a clean shutdown); database "
+        f"{database.get('state', '?')} after the runs with {database.get('pending', '?')} records pending. "
+        f"Service log: {s['log_errors']} error lines.",
+        "",
+    ]
+    return "\n".join(lines)
