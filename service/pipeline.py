@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 import httpx
+from cachetools import TTLCache
 
 from cds_hooks import Card, CDSResponse, HookRequest, parse_context
 from service import metrics
@@ -63,6 +64,10 @@ class Pipeline:
     store: Store | None = None
     audit_secret: str = ""
     today: Callable[[], date] = field(default=date.today)
+    _suppressions: TTLCache[str, set[str]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._suppressions = TTLCache(maxsize=10_000, ttl=self.settings.suppression_cache_seconds or 1e-9)
 
     def _session(self, request: HookRequest, patient_id: str) -> FhirSession | None:
         if request.fhir_base_url is None or self.http is None:
@@ -176,7 +181,19 @@ class Pipeline:
         return response
 
     async def _suppressed(self, request: HookRequest, record: PatientRecord, now: datetime) -> set[str]:
-        """Rules this patient's prescriber already answered with a suppressing override reason."""
+        """Rules this patient's prescriber already answered with a suppressing override reason.
+
+        Remembered per patient for a short while (`BZRA_SUPPRESSION_CACHE_SECONDS`): a prescriber's
+        calls for one patient come in bursts, and the database need not be asked each time. Feedback
+        received by this process clears the memory at once; other replicas see it within the TTL.
+        """
         if self.store is None:
             return set()
-        return await self.store.suppressed_rules(patient_hash(self.audit_secret, request.fhir_base_url, record.patient_id), now)
+        key = patient_hash(self.audit_secret, request.fhir_base_url, record.patient_id)
+        found = self._suppressions.get(key)
+        if found is None:
+            found = self._suppressions[key] = await self.store.suppressed_rules(key, now)
+        return found
+
+    def forget_suppressions(self) -> None:
+        self._suppressions.clear()

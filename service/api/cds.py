@@ -113,6 +113,8 @@ async def feedback(service_id: str, request: Request) -> dict[str, object]:
     outcome = await request.app.state.store.record_feedback(
         service_id, body.feedback, suppressing, request.app.state.settings.suppression_days, datetime.now(timezone.utc)
     )
+    if outcome.suppressions_created:
+        request.app.state.pipeline.forget_suppressions()
     log.info("feedback received", extra={"service": service_id, "stored": outcome.stored, "duplicates": outcome.duplicates})
     return {
         "received": len(body.feedback),

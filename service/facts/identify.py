@@ -394,10 +394,33 @@ def identify_text(text: str | None, knowledge: Knowledge) -> MedicationIdentity:
         return MedicationIdentity()
 
 
+_IDENTITIES: weakref.WeakKeyDictionary[Knowledge, dict[tuple[Any, ...], MedicationIdentity]] = weakref.WeakKeyDictionary()
+_IDENTITIES_MAX = 20_000
+
+
+def _concept_key(concept: CodeableConcept) -> tuple[Any, ...]:
+    codings = tuple((c.system, c.code, c.display) for c in concept.coding or [])
+    return (codings, concept.text)
+
+
 def identify_concept(concept: CodeableConcept | Mapping[str, Any] | None, knowledge: Knowledge) -> MedicationIdentity:
-    """Identify a medication from a CodeableConcept (codes first, then its text and displays)."""
+    """Identify a medication from a CodeableConcept (codes first, then its text and displays).
+
+    Results are remembered per knowledge and concept: a history repeats the same few medications
+    (every refill), and identification is pure.
+    """
     try:
-        return _concept_builder(knowledge, _as_concept(concept)).build()
+        parsed = _as_concept(concept)
+        if parsed is None:
+            return MedicationIdentity()
+        memo = _IDENTITIES.setdefault(knowledge, {})
+        key = _concept_key(parsed)
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= _IDENTITIES_MAX:
+                memo.clear()
+            found = memo[key] = _concept_builder(knowledge, parsed).build()
+        return found
     except Exception:  # noqa: BLE001 - never fail a hook on odd input
         log.warning("could not identify medication concept", exc_info=True)
         return MedicationIdentity()

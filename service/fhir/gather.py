@@ -93,7 +93,9 @@ def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str, li
             record.patient = resource
         else:
             target: list[Any] = getattr(record, RECORD_LISTS[kind])
-            if resource.id is None or all(existing.id != resource.id for existing in target):
+            label = f"{kind}/{resource.id}"
+            if resource.id is None or label not in record.seen:
+                record.seen.add(label)
                 target.append(resource)
 
 

@@ -43,6 +43,7 @@ class PatientRecord:
     sources: dict[str, DataSource] = field(default_factory=dict)  # prefetch key -> where it came from
     issues: list[DataIssue] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # resources read per prefetch key (for the limit)
+    seen: set[str] = field(default_factory=set)  # "Type/id" already in the lists (pages may overlap)
 
     def unavailable(self) -> list[str]:
         """The prefetch keys for which no data could be had at all."""

@@ -44,7 +44,7 @@ def evaluate_rule(rule: LoadedRule, data: dict[str, Any], hook: str, skip: set[s
         return RuleOutcome(rule, "skipped", f"not used for the {hook} hook")
     if skip and rule.id in skip:
         return RuleOutcome(rule, "skipped", "suppressed for this patient after an override")
-    context = evaluation_context(data, rule.params)
+    context = evaluation_context({name: data[name] for name in rule.roots if name in data}, rule.params)
     values = {".".join(path): lookup(context, path) for path in rule.condition.paths()}
     result, problem = rule.condition.evaluate(context)
     if problem is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ SUGGESTION_PARAMS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoadedRule:
     rule: Rule
     condition: Condition
@@ -39,6 +40,11 @@ class LoadedRule:
     @property
     def id(self) -> str:
         return self.rule.id
+
+    @cached_property
+    def roots(self) -> frozenset[str]:
+        """The top-level fact names the condition reads: only those are handed to CEL."""
+        return frozenset(path[0] for path in self.condition.paths())
 
 
 @dataclass(frozen=True)
