@@ -26,8 +26,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 SMART_SCOPE = "launch patient/MedicationRequest.write openid fhirUser"
 
 # Files each page may load; anything else under the static prefixes is a 404.
-PLANNER_FILES = frozenset({"style.css", "i18n.js", "http.js", "chart.js", "smart.js", "planner.js"})
-DEMO_FILES = frozenset({"style.css", "i18n.js", "http.js", "markdown.js", "ehr.js", "demo.js"})
+PLANNER_FILES = frozenset({"style.css", "i18n.js", "http.js", "chart.js", "smart.js", "planner.js", "dom.js"})
+DEMO_FILES = frozenset({"style.css", "i18n.js", "http.js", "markdown.js", "ehr.js", "demo.js", "dom.js"})
 MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".html": "text/html; charset=utf-8"}
 
 _BASE_POLICY = (

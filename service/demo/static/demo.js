@@ -11,6 +11,7 @@ import {
   t,
 } from "./i18n.js";
 import { getJSON, postJSON } from "./http.js";
+import { $, element } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 import * as ehr from "./ehr.js";
 
@@ -26,16 +27,6 @@ const state = {
   signedIn: null, // language of the last hook call
 };
 
-const $ = (id) => document.getElementById(id);
-
-function element(tag, { text, className, attrs } = {}, children = []) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  for (const [name, value] of Object.entries(attrs || {})) node.setAttribute(name, value);
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 function newWindowLink(href, label, attrs = {}) {
   const link = element("a", { attrs: { href, target: "_blank", rel: "noopener", ...attrs } });

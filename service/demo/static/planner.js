@@ -5,6 +5,7 @@
 // smart.js), from the demo page (?appContext={...} or ?drug=&dose=&...), or on its own.
 import { bindLanguageSelect, formatDate, formatNumber, formatShortDate, initialLanguage, language, onLanguageChange, setLanguage, t } from "./i18n.js";
 import { getJSON, postJSON } from "./http.js";
+import { $, element } from "./dom.js";
 import { drawDoseChart } from "./chart.js";
 import { beginLaunch, completeLaunch, parseAppContext, writeMedicationRequest } from "./smart.js";
 
@@ -21,16 +22,6 @@ const state = {
   notice: null, // said once with the next plan (e.g. extra time removed)
 };
 
-const $ = (id) => document.getElementById(id);
-
-function element(tag, { text, className, attrs } = {}, children = []) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  for (const [name, value] of Object.entries(attrs || {})) node.setAttribute(name, value);
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 function drugName(id) {
   const drug = state.config.drugs.find((d) => d.id === id);
