@@ -79,6 +79,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
 )
 
 SERVICES_BY_ID = {spec.id: spec for spec in SERVICES}
+SERVICES_BY_HOOK = {spec.hook: spec for spec in SERVICES}
 
 
 def discovery_services() -> list[ServiceDescriptor]:

@@ -53,13 +53,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _facts(args: argparse.Namespace) -> int:
-    from service.cli_support import UsageError, collect_record, fail, parse_today, pipeline_for, read_hook_request
+    from service.cli_support import UsageError, fail, read_record
     from service.facts.explain import render_text
 
     try:
-        request = read_hook_request(args.request)
-        pipeline = pipeline_for(_settings_or_exit(), parse_today(args.today))
-        record = collect_record(pipeline, request)
+        request, pipeline, record = read_record(args.request, _settings_or_exit(), args.today)
     except UsageError as error:
         return fail(str(error))
     facts = pipeline.facts(record, request.hook)
@@ -127,7 +125,7 @@ def _rules_schema(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from service.cli_support import UsageError, collect_record, fail, parse_today, pipeline_for, read_hook_request
+    from service.cli_support import UsageError, fail, read_record
     from service.rules.explain import evaluation_json, evaluation_text
     from service.rules.holder import RuleHolder
     from service.rules.texts import pick_language
@@ -135,9 +133,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     settings = _settings_or_exit()
     try:
-        request = read_hook_request(args.request)
-        pipeline = pipeline_for(settings, parse_today(args.today))
-        record = collect_record(pipeline, request)
+        request, pipeline, record = read_record(args.request, settings, args.today)
     except UsageError as error:
         return fail(str(error))
     holder = RuleHolder(_rules_dir(args, settings), pipeline.knowledge, settings.rules_overrides_file)

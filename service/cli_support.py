@@ -13,11 +13,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from cds_hooks import ContextError, HookRequest
-from service.catalog import SERVICES
+from cds_hooks import HookRequest
+from service.catalog import SERVICES_BY_HOOK
 from service.fhir.cache import ResponseCache
 from service.fhir.client import make_http_client
-from service.fhir.drafts import DraftOrderError
 from service.fhir.gather import MissingData
 from service.fhir.record import PatientRecord
 from service.knowledge.configured import ConfigurationError, load_configured_knowledge
@@ -60,9 +59,9 @@ def parse_today(value: str | None) -> date:
 
 
 async def _collect(pipeline: Pipeline, request: HookRequest) -> PatientRecord:
-    service = next((s for s in SERVICES if s.hook == request.hook), None)
+    service = SERVICES_BY_HOOK.get(request.hook)
     if service is None:
-        raise UsageError(f"unsupported hook '{request.hook}'; supported: {', '.join(s.hook for s in SERVICES)}")
+        raise UsageError(f"unsupported hook '{request.hook}'; supported: {', '.join(SERVICES_BY_HOOK)}")
     return await pipeline.collect(service, request)
 
 
@@ -84,7 +83,12 @@ def collect_record(pipeline: Pipeline, request: HookRequest) -> PatientRecord:
 
     try:
         return asyncio.run(run())
-    except (ContextError, DraftOrderError, MissingData) as error:
+    except (MissingData, ValueError) as error:  # ValueError: ContextError, DraftOrderError, WrongHook, templates
         raise UsageError(str(error)) from None
-    except ValueError as error:  # WrongHook and template errors
-        raise UsageError(str(error)) from None
+
+
+def read_record(path: str, settings: Settings, today: str | None) -> tuple[HookRequest, Pipeline, PatientRecord]:
+    """A request file, a pipeline for it and the patient record it yields (prefetch, else FHIR)."""
+    request = read_hook_request(path)
+    pipeline = pipeline_for(settings, parse_today(today))
+    return request, pipeline, collect_record(pipeline, request)

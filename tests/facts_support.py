@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from cds_hooks import HookRequest
-from service.catalog import SERVICES
+from service.catalog import SERVICES_BY_HOOK
 from service.facts.model import Facts
 from service.fhir.cache import ResponseCache
 from service.fhir.client import make_http_client
@@ -24,7 +24,7 @@ def facts_for(request: dict[str, Any], today: date = TODAY, **settings: Any) -> 
     async def run() -> Facts:
         async with make_http_client(1, 1) as http:
             pipeline = Pipeline(config, http, ResponseCache(0, 0), load_configured_knowledge(config), today=lambda: today)
-            service = next(s for s in SERVICES if s.hook == request["hook"])
+            service = SERVICES_BY_HOOK[request["hook"]]
             hook_request = HookRequest.model_validate(request)
             record = await pipeline.collect(service, hook_request)
             return pipeline.facts(record, hook_request.hook)

@@ -38,10 +38,10 @@ def medication_name(resource: Any, medication: Medication | None) -> str:
     return (ref.display if ref is not None and ref.display else None) or "unnamed medication"
 
 
-def identify_resource(resource: Any, medications: dict[str, Medication], knowledge: Knowledge) -> MedicationIdentity:
+def identify_resource(resource: Any, medication: Medication | None, knowledge: Knowledge) -> MedicationIdentity:
+    """`medication`: what the resource's medicationReference resolves to, if it uses one."""
     if resource.medicationCodeableConcept is not None:
         return identify_concept(resource.medicationCodeableConcept, knowledge)
-    medication = resolve_medication(resource, medications)
     if medication is not None:
         return identify_medication(medication, knowledge)
     display = resource.medicationReference.display if resource.medicationReference else None
@@ -70,10 +70,11 @@ def diazepam_equivalent(
 
 
 def dose_resource(resource: Any, medications: dict[str, Medication], knowledge: Knowledge, table: str) -> DosedMedication:
-    identity = identify_resource(resource, medications, knowledge)
+    medication = resolve_medication(resource, medications)
+    identity = identify_resource(resource, medication, knowledge)
     per_unit = identity.strength_mg if identity.strength_per == "unit" else None
     per_ml = identity.strength_mg if identity.strength_per == "mL" else None
     dose = daily_dose(dosages_of(resource), per_unit, mg_per_ml=per_ml)
     de, de_how = diazepam_equivalent(identity.bzra, dose.mg_per_day, knowledge, table)
-    name = medication_name(resource, resolve_medication(resource, medications))
+    name = medication_name(resource, medication)
     return DosedMedication(name, identity, dose, de, de_how)

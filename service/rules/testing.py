@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cds_hooks import HookRequest
-from service.catalog import SERVICES
+from service.catalog import SERVICES_BY_HOOK
 from service.fhir.cache import ResponseCache
 from service.knowledge.models import Knowledge
 from service.pipeline import Pipeline
@@ -58,7 +58,7 @@ async def run_case(case: RuleTestCase, rule_set: RuleSet, knowledge: Knowledge, 
     except ShorthandError as error:
         return [], [str(error)]
     pipeline = Pipeline(settings, None, ResponseCache(0, 0), knowledge, today=lambda: case.today)
-    service = next(s for s in SERVICES if s.hook == case.hook)
+    service = SERVICES_BY_HOOK[case.hook]
     record = await pipeline.collect(service, request)
     facts = pipeline.facts(record, case.hook)
     evaluation = evaluate(rule_set, facts, case.hook, settings.language)
