@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from fhir.resources.R4B.codeableconcept import CodeableConcept
-from fhir.resources.R4B.medication import Medication
+from service.fhir.history_models import CodeableConcept, Medication
 
 from service.knowledge.models import Knowledge
 
@@ -324,11 +323,10 @@ def _texts(concept: CodeableConcept) -> list[str]:
 
 
 def _as_concept(value: Any) -> CodeableConcept | None:
-    if value is None or isinstance(value, CodeableConcept):
-        return value
+    """JSON becomes a concept; a parsed one (lean or `fhir.resources`, same element names) is kept."""
     if isinstance(value, Mapping):
         return CodeableConcept.model_validate(value)
-    return None
+    return value if hasattr(value, "coding") else None
 
 
 def _concept_builder(kn: Knowledge, concept: CodeableConcept | None) -> _Builder:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fhir.resources.R4B.medication import Medication
+from service.fhir.history_models import Medication
 
 from service.facts.dose import DailyDose, daily_dose
 from service.facts.identify import MedicationIdentity, identify_concept, identify_medication, identify_text

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .dates import as_date
 from .units import to_float
 
 GTS_SYSTEMS = frozenset(
@@ -300,6 +301,8 @@ def rate_from_events(events: list[Any] | None) -> Rate | None:
     for event in events or []:
         if isinstance(event, dt.datetime):
             keys.append(event.date())
+        elif isinstance(event, str):
+            keys.append(as_date(event) or event)
         elif event is not None:
             keys.append(event)
     if not keys:

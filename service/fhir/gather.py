@@ -81,6 +81,8 @@ def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str, li
         if issue is not None:
             record.issues.append(issue)
             continue
+        if resource is None:
+            continue  # a resource type the history does not use
         kind = resource.get_resource_type()
         if kind == "Medication":
             for key in filter(None, (full_url, f"Medication/{resource.id}" if resource.id else None)):
@@ -142,7 +144,7 @@ async def _read_medication(session: FhirSession, record: PatientRecord, ref: str
     resource, issue = parse_resource(data, f"FHIR {ref}")
     if issue is not None:
         record.issues.append(issue)
-    elif resource.get_resource_type() == "Medication":
+    elif resource is not None and resource.get_resource_type() == "Medication":
         record.medications[ref] = resource
 
 

@@ -1,7 +1,8 @@
-"""Turn FHIR R4 JSON into `fhir.resources` R4B models, one resource at a time.
+"""Turn the FHIR R4 JSON of a medication history into models, one resource at a time.
 
 Resources are validated one by one so that a single malformed entry in a history is skipped and
-reported instead of rejecting the whole Bundle.
+reported instead of rejecting the whole Bundle. History resources get the lean models of
+`history_models` (the draft orders, in `drafts`, get full `fhir.resources` validation).
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
-from fhir.resources.R4B.resource import Resource
 from pydantic import ValidationError
 
+from service.fhir.history_models import HISTORY_MODELS, Resource
 from service.fhir.record import DataIssue
 
 
@@ -33,23 +34,33 @@ def validation_summary(error: ValidationError, limit: int = 3) -> str:
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
+def is_fhir_type(kind: str) -> bool:
+    try:
+        get_fhir_model_class(kind)
+    except (KeyError, ValueError):  # fhir.resources raises ValueError for an unknown type
+        return False
+    return True
+
+
 def parse_resource(data: Any, where: str) -> tuple[Resource | None, DataIssue | None]:
-    """Parse one resource; on failure return the issue to report instead."""
+    """Parse one history resource; on failure return the issue to report instead.
+
+    (None, None): a valid FHIR type the history does not use (e.g. an OperationOutcome entry).
+    """
     if not isinstance(data, dict):
         return None, DataIssue(where, "not a JSON object")
     kind = data.get("resourceType")
     if not isinstance(kind, str):
         return None, DataIssue(where, "no resourceType", skipped=resource_label(data))
-    try:
-        model = get_fhir_model_class(kind)
-    except (KeyError, ValueError):  # fhir.resources raises ValueError for an unknown type
+    model = HISTORY_MODELS.get(kind)
+    if model is None:
+        if is_fhir_type(kind):
+            return None, None
         return None, DataIssue(where, f"unknown resourceType '{kind}'", skipped=resource_label(data))
     try:
         return model.model_validate(data), None
     except ValidationError as error:
         return None, DataIssue(where, f"invalid {kind}: {validation_summary(error)}", skipped=resource_label(data))
-    except (TypeError, ValueError) as error:  # fhir.resources raises these for some primitive values
-        return None, DataIssue(where, f"invalid {kind}: {type(error).__name__}", skipped=resource_label(data))
 
 
 def bundle_entries(bundle: dict[str, Any], where: str) -> Iterator[tuple[str | None, Any, str]]:

@@ -9,12 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from fhir.resources.R4B.condition import Condition
-from fhir.resources.R4B.medication import Medication
-from fhir.resources.R4B.medicationdispense import MedicationDispense
-from fhir.resources.R4B.medicationrequest import MedicationRequest
-from fhir.resources.R4B.medicationstatement import MedicationStatement
-from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.medicationrequest import MedicationRequest as DraftOrder
+
+from service.fhir.history_models import (
+    Condition,
+    Medication,
+    MedicationDispense,
+    MedicationRequest,
+    MedicationStatement,
+    Patient,
+)
 
 DataSource = Literal["prefetch", "fhir", "unavailable"]
 
@@ -38,8 +42,8 @@ class PatientRecord:
     medication_dispenses: list[MedicationDispense] = field(default_factory=list)
     conditions: list[Condition] = field(default_factory=list)
     medications: dict[str, Medication] = field(default_factory=dict)  # keyed by "Medication/id" and fullUrl
-    draft_orders: list[MedicationRequest] = field(default_factory=list)  # every draft medication order
-    focus_orders: list[MedicationRequest] = field(default_factory=list)  # the ones selected / being signed
+    draft_orders: list[DraftOrder] = field(default_factory=list)  # every draft medication order
+    focus_orders: list[DraftOrder] = field(default_factory=list)  # the ones selected / being signed
     sources: dict[str, DataSource] = field(default_factory=dict)  # prefetch key -> where it came from
     issues: list[DataIssue] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # resources read per prefetch key (for the limit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir.resources.R4B.medication import Medication
+from service.fhir.history_models import Medication
 
 
 def medication_reference(resource: Any) -> str | None:

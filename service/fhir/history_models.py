@@ -1,0 +1,232 @@
+"""Lean models of the resources in a medication history: only the elements the facts read.
+
+Why not `fhir.resources` here: validating a whole R4B resource costs about as much as the rest of a
+hook call put together, and a history can hold a thousand of them (see `bench/RESULTS.md`). These
+models keep the R4 element names and shapes, so the fact functions read them exactly as they read
+`fhir.resources` objects (the draft orders still are, since the service offers them back as
+suggestions). Elements the facts do not read are ignored, not checked; the ones they read are
+type-checked, so a resource whose dosage or dates are malformed is still skipped and reported.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
+
+# FHIR R4 dateTime (which includes date): from the specification's regular expression.
+DATE_TIME_PATTERN = (
+    r"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
+    r"(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])"
+    r"(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]{1,9})?)?)?"
+    r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))?)?$"
+)
+DateTime = Annotated[str, StringConstraints(pattern=DATE_TIME_PATTERN)]
+
+
+class Element(BaseModel):
+    """Unknown elements (extensions, narrative, `_value` companions) are ignored."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class Coding(Element):
+    system: str | None = None
+    version: str | None = None
+    code: str | None = None
+    display: str | None = None
+
+
+class CodeableConcept(Element):
+    coding: list[Coding] | None = None
+    text: str | None = None
+
+
+class Reference(Element):
+    reference: str | None = None
+    type: str | None = None
+    display: str | None = None
+
+
+class Quantity(Element):
+    value: float | None = None
+    comparator: str | None = None
+    unit: str | None = None
+    system: str | None = None
+    code: str | None = None
+
+
+class Range(Element):
+    low: Quantity | None = None
+    high: Quantity | None = None
+
+
+class Ratio(Element):
+    numerator: Quantity | None = None
+    denominator: Quantity | None = None
+
+
+class Period(Element):
+    start: DateTime | None = None
+    end: DateTime | None = None
+
+
+class TimingRepeat(Element):
+    boundsDuration: Quantity | None = None
+    boundsRange: Range | None = None
+    boundsPeriod: Period | None = None
+    count: int | None = None
+    countMax: int | None = None
+    duration: float | None = None
+    durationMax: float | None = None
+    durationUnit: str | None = None
+    frequency: int | None = None
+    frequencyMax: int | None = None
+    period: float | None = None
+    periodMax: float | None = None
+    periodUnit: str | None = None
+    dayOfWeek: list[str] | None = None
+    timeOfDay: list[str] | None = None
+    when: list[str] | None = None
+    offset: int | None = None
+
+
+class Timing(Element):
+    event: list[DateTime] | None = None
+    repeat: TimingRepeat | None = None
+    code: CodeableConcept | None = None
+
+
+class DoseAndRate(Element):
+    type: CodeableConcept | None = None
+    doseRange: Range | None = None
+    doseQuantity: Quantity | None = None
+    rateRatio: Ratio | None = None
+    rateRange: Range | None = None
+    rateQuantity: Quantity | None = None
+
+
+class Dosage(Element):
+    sequence: int | None = None
+    text: str | None = None
+    patientInstruction: str | None = None
+    timing: Timing | None = None
+    asNeededBoolean: bool | None = None
+    asNeededCodeableConcept: CodeableConcept | None = None
+    route: CodeableConcept | None = None
+    doseAndRate: list[DoseAndRate] | None = None
+    maxDosePerPeriod: Ratio | None = None
+    maxDosePerAdministration: Quantity | None = None
+    maxDosePerLifetime: Quantity | None = None
+
+
+class Resource(Element):
+    resourceType: str
+    id: str | None = None
+
+    def get_resource_type(self) -> str:
+        """Same call as on `fhir.resources` models, so code can take either."""
+        return self.resourceType
+
+
+class MedicationIngredient(Element):
+    itemCodeableConcept: CodeableConcept | None = None
+    itemReference: Reference | None = None
+    isActive: bool | None = None
+    strength: Ratio | None = None
+
+
+class Medication(Resource):
+    resourceType: Literal["Medication"]
+    code: CodeableConcept | None = None
+    status: str | None = None
+    form: CodeableConcept | None = None
+    amount: Ratio | None = None
+    ingredient: list[MedicationIngredient] | None = None
+
+
+class MedicationUse(Resource):
+    """What MedicationStatement, MedicationRequest and MedicationDispense share (R4 cardinalities)."""
+
+    status: str
+    medicationCodeableConcept: CodeableConcept | None = None
+    medicationReference: Reference | None = None
+    subject: Reference
+    contained: list[Medication] | None = None
+
+    @model_validator(mode="after")
+    def _one_medication(self) -> MedicationUse:
+        if (self.medicationCodeableConcept is None) == (self.medicationReference is None):
+            raise ValueError("exactly one of medicationCodeableConcept and medicationReference is required")
+        return self
+
+    @field_validator("contained", mode="before")
+    @classmethod
+    def _only_medications(cls, value: Any) -> Any:
+        """Only a contained Medication is ever looked up (`medicationReference` "#id")."""
+        if isinstance(value, list):
+            return [item for item in value if isinstance(item, dict) and item.get("resourceType") == "Medication"]
+        return value
+
+
+class MedicationStatement(MedicationUse):
+    resourceType: Literal["MedicationStatement"]
+    effectiveDateTime: DateTime | None = None
+    effectivePeriod: Period | None = None
+    dateAsserted: DateTime | None = None
+    dosage: list[Dosage] | None = None
+
+
+class DispenseRequest(Element):
+    validityPeriod: Period | None = None
+    numberOfRepeatsAllowed: int | None = None
+    quantity: Quantity | None = None
+    expectedSupplyDuration: Quantity | None = None
+
+
+class MedicationRequest(MedicationUse):
+    resourceType: Literal["MedicationRequest"]
+    intent: str
+    authoredOn: DateTime | None = None
+    dosageInstruction: list[Dosage] | None = None
+    dispenseRequest: DispenseRequest | None = None
+    reasonCode: list[CodeableConcept] | None = None
+    reasonReference: list[Reference] | None = None
+
+
+class MedicationDispense(MedicationUse):
+    resourceType: Literal["MedicationDispense"]
+    subject: Reference | None = None  # 0..1 here, unlike the other two
+    quantity: Quantity | None = None
+    daysSupply: Quantity | None = None
+    whenPrepared: DateTime | None = None
+    whenHandedOver: DateTime | None = None
+    dosageInstruction: list[Dosage] | None = None
+
+
+class Condition(Resource):
+    resourceType: Literal["Condition"]
+    code: CodeableConcept | None = None
+    clinicalStatus: CodeableConcept | None = None
+    verificationStatus: CodeableConcept | None = None
+    subject: Reference
+    onsetDateTime: DateTime | None = None
+    abatementDateTime: DateTime | None = None
+    abatementPeriod: Period | None = None
+    recordedDate: DateTime | None = None
+
+
+class Patient(Resource):
+    resourceType: Literal["Patient"]
+    birthDate: DateTime | None = None
+    gender: str | None = None
+
+
+HISTORY_MODELS: dict[str, type[Resource]] = {
+    "Medication": Medication,
+    "MedicationStatement": MedicationStatement,
+    "MedicationRequest": MedicationRequest,
+    "MedicationDispense": MedicationDispense,
+    "Condition": Condition,
+    "Patient": Patient,
+}
