@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         app.state.pipeline = Pipeline(
             settings=settings,
             http=http,
-            cache=ResponseCache(settings.cache_max_entries, settings.cache_ttl_seconds),
+            cache=ResponseCache(int(settings.cache_max_megabytes * 1_000_000), settings.cache_ttl_seconds),
             knowledge=knowledge,
             rules=rules,
             suggestions=Suggestions(knowledge, settings),

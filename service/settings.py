@@ -66,7 +66,9 @@ class Settings(BaseSettings):
     cache_ttl_seconds: float = Field(
         300.0, ge=0, description="How long a FHIR response is reused for the same server, patient and token."
     )
-    cache_max_entries: int = Field(1024, ge=0, description="FHIR responses held in memory at most.")
+    cache_max_megabytes: float = Field(
+        32.0, ge=0, description="Memory for cached FHIR responses (kept as the raw JSON received), in MB; 0 turns caching off."
+    )
     max_body_bytes: int = Field(10_000_000, ge=1024, description="Largest request body accepted (bytes); larger gets 413.")
     max_resources: int = Field(
         5000, ge=1, description="Resources read per prefetch key or search; the rest is left out and reported."

@@ -45,7 +45,7 @@ def route_all(router: respx.Router, **overrides: httpx.Response) -> dict[str, re
 async def answer(request: dict, settings: Settings | None = None, cache: ResponseCache | None = None) -> dict:
     settings = settings or Settings(insecure_dev=True, fhir_total_timeout=1.0, fhir_read_timeout=0.5)
     async with make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout) as http:
-        pipeline = Pipeline(settings, http, cache if cache is not None else ResponseCache(100, 60), load_configured_knowledge(settings))
+        pipeline = Pipeline(settings, http, cache if cache is not None else ResponseCache(1_000_000, 60), load_configured_knowledge(settings))
         response = await pipeline.answer(SIGN, HookRequest.model_validate(request))
     return response.wire()
 
@@ -206,7 +206,7 @@ async def test_unresolvable_medication_reference_without_server_is_reported() ->
 @respx.mock
 async def test_cache_is_reused_for_the_same_token_only() -> None:
     routes = route_all(respx.mock)
-    cache = ResponseCache(100, 60)
+    cache = ResponseCache(1_000_000, 60)
     await answer(b.hook_request(fhir_server=BASE, token="token-A"), cache=cache)
     await answer(b.hook_request(fhir_server=BASE, token="token-A"), cache=cache)
     assert routes["MedicationRequest"].call_count == 1
@@ -218,7 +218,22 @@ async def test_cache_is_reused_for_the_same_token_only() -> None:
 @respx.mock
 async def test_failures_are_not_cached() -> None:
     routes = route_all(respx.mock, Condition=httpx.Response(503))
-    cache = ResponseCache(100, 60)
+    cache = ResponseCache(1_000_000, 60)
     await answer(b.hook_request(fhir_server=BASE), cache=cache)
     await answer(b.hook_request(fhir_server=BASE), cache=cache)
     assert routes["Condition"].call_count == 2
+
+
+@respx.mock
+async def test_cache_is_bounded_in_bytes_of_raw_json() -> None:
+    routes = route_all(respx.mock)
+    roomy = ResponseCache(1_000_000, 60)
+    await answer(b.hook_request(fhir_server=BASE, token="t"), cache=roomy)
+    assert len(roomy) >= 5 and all(isinstance(raw, bytes) for raw in roomy._entries.values())
+    assert roomy.size_bytes == sum(len(raw) for raw in roomy._entries.values())
+    tiny = ResponseCache(roomy.size_bytes // 2, 60)
+    await answer(b.hook_request(fhir_server=BASE, token="t"), cache=tiny)
+    assert 0 < tiny.size_bytes <= roomy.size_bytes // 2
+    calls = routes["MedicationRequest"].call_count
+    await answer(b.hook_request(fhir_server=BASE, token="t"), cache=ResponseCache(10, 60))
+    assert routes["MedicationRequest"].call_count == calls + 1  # an answer larger than the cache is not kept

@@ -7,6 +7,7 @@ becomes a `FhirError` with a plain reason; callers turn it into "could not check
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from typing import Any
@@ -83,9 +84,9 @@ class FhirSession:
         cached = self._cache.get(key)
         if cached is not None:
             metrics.FHIR_CALLS.labels(outcome="cache_hit").inc()
-            return cached
-        body = await self._fetch(url)
-        self._cache.put(key, body)
+            return json.loads(cached)
+        body, raw = await self._fetch(url)
+        self._cache.put(key, raw)
         return body
 
     async def search(self, query: str) -> tuple[list[dict[str, Any]], bool]:
@@ -97,7 +98,8 @@ class FhirSession:
             pages.append(await self.get(link))
         return pages, False
 
-    async def _fetch(self, url: str) -> dict[str, Any]:
+    async def _fetch(self, url: str) -> tuple[dict[str, Any], bytes]:
+        """(the parsed answer, its raw bytes for the cache); errors become `FhirError`."""
         headers = {"Accept": FHIR_JSON}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
@@ -117,7 +119,7 @@ class FhirSession:
                 raise FhirError(f"the FHIR server could not be reached ({type(error).__name__})") from None
             finally:
                 metrics.FHIR_LATENCY.observe(time.monotonic() - started)
-        return self._json_or_error(response)
+        return self._json_or_error(response), response.content
 
     @staticmethod
     def _json_or_error(response: httpx.Response) -> dict[str, Any]:

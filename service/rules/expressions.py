@@ -8,7 +8,7 @@ fire; the evaluation says which fact was missing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cel
@@ -28,16 +28,19 @@ class ExpressionError(ValueError):
 class Condition:
     source: str
     program: Any
+    _paths: tuple[tuple[str, ...], ...] = field(default=(), repr=False)
 
     @classmethod
     def compile(cls, source: str) -> Condition:
         try:
-            return cls(source, cel.compile(source))
+            program = cel.compile(source)
         except (ValueError, RuntimeError) as error:
             raise ExpressionError(str(error).replace("\n", " ")) from None
+        return cls(source, program, tuple(referenced_paths(source)))
 
-    def paths(self) -> list[tuple[str, ...]]:
-        return referenced_paths(self.source)
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        """The names it reads, found once at compile time (every hook call shows their values)."""
+        return self._paths
 
     def evaluate(self, context: dict[str, Any]) -> tuple[bool | None, str | None]:
         """(result, why it could not be evaluated). A non-boolean result is an error too."""
