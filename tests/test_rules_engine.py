@@ -97,3 +97,27 @@ def test_summaries_stay_under_140_characters(tmp_path: Path) -> None:
     rule_set, _ = load_rule_set(directory, KNOWLEDGE)
     [card] = evaluate(rule_set, LONG_TERM_HIGH_DOSE_OLDER, "order-sign", "en").cards
     assert len(card.summary) < 140 and card.summary.endswith("…")
+
+
+def test_a_condition_is_given_only_the_facts_it_reads() -> None:
+    from service.rules.context import project, read_tree
+    from service.rules.expressions import Condition
+
+    condition = Condition.compile(
+        "history.bzra_continuous_days > params.days && conditions['insomnia'] && draft_classes.exists(c, c in comedication)"
+    )
+    tree = read_tree(condition.paths())
+    assert tree == {"history": {"bzra_continuous_days": None}, "params": {"days": None},
+                    "conditions": {"insomnia": None}, "draft_classes": None, "comedication": None}
+    data = {
+        "history": {"bzra_continuous_days": 40, "episodes": [{"drug": "x"}]},
+        "conditions": {"insomnia": True, "epilepsy": False},
+        "draft_classes": ["opioid"],
+        "comedication": {"opioid": True},
+        "patient": {"age": 80},
+    }
+    picked = project(data, tree)
+    assert picked == {"history": {"bzra_continuous_days": 40}, "conditions": {"insomnia": True},
+                      "draft_classes": ["opioid"], "comedication": {"opioid": True}}
+    assert condition.evaluate({**picked, "params": {"days": 28}}) == (True, None)
+    assert read_tree([("history", "episodes"), ("history",)]) == {"history": None}  # read whole wins

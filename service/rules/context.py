@@ -5,6 +5,7 @@ Also a complete sample of that data, so the linter can try every template withou
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -49,6 +50,36 @@ def facts_data(facts: Facts) -> dict[str, Any]:
 def evaluation_context(data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """What one rule sees: the shared facts data plus its own `params` (the facts are not copied)."""
     return {**data, "params": params}
+
+
+ReadTree = dict[str, "ReadTree | None"]  # None: the whole value at that name
+
+
+def read_tree(paths: Iterable[tuple[str, ...]]) -> ReadTree:
+    """The dotted names a condition reads as a tree; a name read whole covers its longer paths."""
+    tree: ReadTree = {}
+    for path in sorted(paths, key=len):
+        node = tree
+        for depth, part in enumerate(path):
+            if part in node and node[part] is None:
+                break
+            if depth == len(path) - 1:
+                node[part] = None
+                break
+            child = node.setdefault(part, {})
+            assert child is not None
+            node = child
+    return tree
+
+
+def project(data: dict[str, Any], tree: ReadTree) -> dict[str, Any]:
+    """Only the parts of `data` in `tree`: CEL converts every value it is given, so it gets no more."""
+    picked: dict[str, Any] = {}
+    for name, below in tree.items():
+        if name in data:
+            value = data[name]
+            picked[name] = project(value, below) if below and isinstance(value, dict) else value
+    return picked
 
 
 def sample_facts(knowledge: Knowledge) -> Facts:

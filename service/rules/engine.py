@@ -8,7 +8,7 @@ from typing import Any, Literal
 from cds_hooks import Card
 from service.facts.model import Facts
 from service.rules.cards import SuggestionFactory, merge_cards, no_suggestions
-from service.rules.context import evaluation_context, facts_data
+from service.rules.context import evaluation_context, facts_data, project
 from service.rules.expressions import lookup
 from service.rules.loader import LoadedRule, RuleSet
 
@@ -44,7 +44,7 @@ def evaluate_rule(rule: LoadedRule, data: dict[str, Any], hook: str, skip: set[s
         return RuleOutcome(rule, "skipped", f"not used for the {hook} hook")
     if skip and rule.id in skip:
         return RuleOutcome(rule, "skipped", "suppressed for this patient after an override")
-    context = evaluation_context({name: data[name] for name in rule.roots if name in data}, rule.params)
+    context = evaluation_context(project(data, rule.reads), rule.params)
     values = {".".join(path): lookup(context, path) for path in rule.condition.paths()}
     result, problem = rule.condition.evaluate(context)
     if problem is not None:

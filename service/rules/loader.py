@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from service.knowledge.models import Knowledge
-from service.rules.context import evaluation_context, facts_data, sample_facts
+from service.rules.context import ReadTree, evaluation_context, facts_data, read_tree, sample_facts
 from service.rules.expressions import Condition, ExpressionError
 from service.rules.models import LANGUAGES, OverrideReasonFile, Overrides, Rule, RuleFile
 from service.rules.names import check_path, fact_roots
@@ -42,9 +42,9 @@ class LoadedRule:
         return self.rule.id
 
     @cached_property
-    def roots(self) -> frozenset[str]:
-        """The top-level fact names the condition reads: only those are handed to CEL."""
-        return frozenset(path[0] for path in self.condition.paths())
+    def reads(self) -> ReadTree:
+        """The fact names the condition reads: only those are handed to CEL."""
+        return read_tree(self.condition.paths())
 
 
 @dataclass(frozen=True)
