@@ -108,7 +108,7 @@ def test_a_condition_is_given_only_the_facts_it_reads() -> None:
     )
     tree = read_tree(condition.paths())
     assert tree == {"history": {"bzra_continuous_days": None}, "params": {"days": None},
-                    "conditions": {"insomnia": None}, "draft_classes": None, "comedication": None}
+                    "conditions": None, "draft_classes": None, "comedication": None}  # x['key'] reads x whole
     data = {
         "history": {"bzra_continuous_days": 40, "episodes": [{"drug": "x"}]},
         "conditions": {"insomnia": True, "epilepsy": False},
@@ -117,7 +117,7 @@ def test_a_condition_is_given_only_the_facts_it_reads() -> None:
         "patient": {"age": 80},
     }
     picked = project(data, tree)
-    assert picked == {"history": {"bzra_continuous_days": 40}, "conditions": {"insomnia": True},
+    assert picked == {"history": {"bzra_continuous_days": 40}, "conditions": {"insomnia": True, "epilepsy": False},
                       "draft_classes": ["opioid"], "comedication": {"opioid": True}}
     assert condition.evaluate({**picked, "params": {"days": 28}}) == (True, None)
     assert read_tree([("history", "episodes"), ("history",)]) == {"history": None}  # read whole wins
