@@ -27,7 +27,7 @@ from service.fhir.cache import ResponseCache
 from service.fhir.client import FhirSession
 from service.fhir.drafts import parse_draft_orders, selected_orders
 from service.fhir.gather import check_required_data, gather_record
-from service.fhir.record import DataIssue, PatientRecord
+from service.fhir.record import DataIssue, PatientRecord, draft_reference
 from service.knowledge.models import Knowledge
 from service.rules.cards import no_suggestions
 from service.rules.engine import Evaluation, evaluate
@@ -89,8 +89,10 @@ class Pipeline:
         if request.hook != service.hook:
             raise WrongHook(f"service '{service.id}' answers the '{service.hook}' hook, not '{request.hook}'")
         context = parse_context(request.hook, request.context)
-        drafts = parse_draft_orders(context)
-        record = PatientRecord(patient_id=context.patientId, draft_orders=drafts)
+        parsed = parse_draft_orders(context)
+        drafts = [order for order, _ in parsed]
+        draft_json = {draft_reference(order): resource for order, resource in parsed}
+        record = PatientRecord(patient_id=context.patientId, draft_orders=drafts, draft_json=draft_json)
         record.focus_orders = selected_orders(drafts, getattr(context, "selections", None))
         refusal = await self._refuse_server(request)
         if refusal:

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
+import weakref
+from datetime import date
 
+import pytest
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.servicerequest import ServiceRequest
+from pydantic import ValidationError
 
+from cds_hooks import HookRequest
 from service.app import create_app
+from service.catalog import SERVICES_BY_HOOK
+from service.facts.model import Facts
+from service.fhir.cache import ResponseCache
+from service.fhir.record import PatientRecord
+from service.knowledge.configured import load_configured_knowledge
+from service.knowledge.models import Knowledge
+from service.pipeline import Pipeline
 from service.settings import Settings
+from service.suggestions import taper as taper_suggestions
+from service.suggestions.referral import referral_suggestion
+from service.suggestions.small_pack import small_pack_suggestion
+from service.taper.plan import TaperPlan, TaperRequest, make_plan
+from service.taper.render import plan_markdown
 from tests import builders as b
 from tests.facts_support import TODAY
 
@@ -155,3 +173,124 @@ def test_taper_endpoint_and_its_errors() -> None:
             assert response.json()["fields"][0]["field"] == field
         bad_page = client.get("/taper/handout", params={"drug": "nothing", "dose": "3"})
         assert bad_page.status_code == 422 and "could not be made" in bad_page.text
+
+
+# ---- what each suggestion may share with the request and between calls --------------------------
+
+
+def record_and_facts(request: dict, **settings) -> tuple[PatientRecord, Facts, Knowledge, Settings]:
+    """The record and facts of a hook call, built the way the service builds them (prefetch only)."""
+    config = Settings(insecure_dev=True, rules_reload=False, **settings)
+    knowledge = load_configured_knowledge(config)
+
+    async def run() -> tuple[PatientRecord, Facts]:
+        pipeline = Pipeline(config, None, ResponseCache(0, 0), knowledge, today=lambda: TODAY)
+        hook_request = HookRequest.model_validate(request)
+        record = await pipeline.collect(SERVICES_BY_HOOK[request["hook"]], hook_request)
+        return record, pipeline.facts(record, hook_request.hook)
+
+    record, facts = asyncio.run(run())
+    return record, facts, knowledge, config
+
+
+def test_the_record_keeps_each_draft_as_received_under_the_facts_reference() -> None:
+    draft, other = zolpidem_draft(), b.draft_order("other", rxnorm="197901", display="lorazepam 1 MG Oral Tablet")
+    record, facts, _, _ = record_and_facts(b.hook_request(drafts=[draft, other], prefetch=young_patient_prefetch()))
+    assert record.draft_json == {"MedicationRequest/zol-draft": draft, "MedicationRequest/other": other}
+    assert set(record.draft_json) == {d.reference for d in facts.drafts}
+
+
+def test_the_small_pack_is_a_copy_and_leaves_the_request_json_alone() -> None:
+    record, facts, knowledge, _ = record_and_facts(b.hook_request(drafts=[zolpidem_draft()], prefetch=young_patient_prefetch()))
+    assert facts.draft is not None
+    order_json = record.draft_json[facts.draft.reference]
+    before = copy.deepcopy(order_json)
+    built = small_pack_suggestion(order_json, facts.draft, 14, knowledge, None, "en")
+    assert built is not None
+    resource = built.suggestion.actions[0].resource
+    assert resource is not order_json and order_json == before  # the draft's own dispenseRequest is untouched
+    for key, value in order_json.items():
+        if isinstance(value, (dict, list)):
+            assert resource[key] is not value, key
+    resource["dosageInstruction"][0]["text"] = "changed"
+    resource["note"].append({"text": "added"})
+    assert order_json == before
+
+
+def test_the_small_pack_still_offers_only_a_valid_dispense_request() -> None:
+    record, facts, knowledge, _ = record_and_facts(b.hook_request(drafts=[zolpidem_draft()], prefetch=young_patient_prefetch()))
+    assert facts.draft is not None
+    order_json = copy.deepcopy(record.draft_json[facts.draft.reference])
+    order_json["dispenseRequest"]["validityPeriod"] = {"start": "next week"}  # kept from the draft, not a date
+    with pytest.raises(ValidationError):
+        small_pack_suggestion(order_json, facts.draft, 14, knowledge, None, "en")
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"referral_performer": "Organization/addiction-clinic-1"},
+        {"referral_performer": "Dr. Anna Smith, addiction medicine"},
+        {"referral_code": {"system": "http://example.org/codes", "code": "REF-1"}, "referral_text": "Verwijzing"},
+    ],
+)
+def test_referrals_are_valid_r4_for_any_patient_reason_language_and_day(settings: dict) -> None:
+    config = Settings(insecure_dev=True, **settings)
+    for patient_id in ("1", "example-bzra-1", "a b", "ü-é ø", "x" * 300):
+        for language in ("en", "nl", "fr"):
+            for reason in ("High dose", "Taking a benzodiazepine with an opioid | <b>", "é"):
+                for today in (TODAY, date(2000, 1, 1)):
+                    built = referral_suggestion(patient_id, reason, today, config, language)
+                    ServiceRequest.model_validate(built.suggestion.actions[0].resource)
+
+
+def test_a_referral_setting_that_is_not_valid_r4_fails_every_call() -> None:
+    config = Settings(insecure_dev=True, referral_code={"system": "http://snomed.info/sct", "code": "two  spaces"})
+    for _ in range(2):  # the first failure is not remembered as validated
+        with pytest.raises(ValidationError):
+            referral_suggestion("1", "High dose", TODAY, config, "en")
+
+
+def test_the_taper_plan_is_made_once_and_each_call_gets_its_own_resource(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[TaperRequest] = []
+
+    def counting_make_plan(request: TaperRequest, knowledge: Knowledge, table: str) -> TaperPlan:
+        made.append(request)
+        return make_plan(request, knowledge, table)
+
+    monkeypatch.setattr(taper_suggestions, "make_plan", counting_make_plan)
+    monkeypatch.setattr(taper_suggestions, "_PLANS", weakref.WeakKeyDictionary())
+    record, facts, knowledge, config = record_and_facts(lorazepam_long_term_request())
+
+    def create_action() -> dict:
+        built = taper_suggestions.taper_suggestion(facts, record, knowledge, config, "http://cds.test", "en")
+        assert built is not None
+        return built.suggestion.actions[-1].resource
+
+    first = create_action()
+    pristine = copy.deepcopy(first)
+    first["dosageInstruction"][0]["text"] = "changed"
+    first["note"].clear()
+    second = create_action()
+    assert second == pristine and second is not first
+    assert len(made) == 1
+    [(cached, markdown)] = taper_suggestions._PLANS[knowledge].values()
+    fresh = make_plan(made[0], knowledge, config.equivalence_table)
+    assert cached == fresh and markdown == plan_markdown(fresh, "en")
+
+
+def test_a_request_without_a_taper_plan_is_remembered_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[TaperRequest] = []
+
+    def counting_make_plan(request: TaperRequest, knowledge: Knowledge, table: str) -> TaperPlan:
+        made.append(request)
+        return make_plan(request, knowledge, table)
+
+    monkeypatch.setattr(taper_suggestions, "make_plan", counting_make_plan)
+    monkeypatch.setattr(taper_suggestions, "_PLANS", weakref.WeakKeyDictionary())
+    knowledge = load_configured_knowledge(Settings(insecure_dev=True))
+    too_small = TaperRequest(drug="lorazepam", daily_dose_mg=0.01, start=TODAY)
+    assert taper_suggestions._plan(too_small, knowledge, "ashton", "en") is None
+    assert taper_suggestions._plan(too_small, knowledge, "ashton", "en") is None
+    assert len(made) == 1

@@ -46,9 +46,16 @@ def _raw_entries(context: HookContext) -> list[tuple[str, Any]]:
     return result
 
 
-def parse_draft_orders(context: HookContext) -> list[MedicationRequest]:
-    """The medication orders among the drafts (other order types, e.g. ServiceRequest, are ignored)."""
-    orders = []
+ParsedDraft = tuple[MedicationRequest, dict[str, Any]]
+
+
+def parse_draft_orders(context: HookContext) -> list[ParsedDraft]:
+    """The medication orders among the drafts (other order types, e.g. ServiceRequest, are ignored).
+
+    Each comes with its JSON as received (the same object as in the request, not a copy), so a
+    suggestion can change a draft without re-serialising the parsed model.
+    """
+    orders: list[ParsedDraft] = []
     for field, resource in _raw_entries(context):
         if not isinstance(resource, dict):
             raise DraftOrderError(field, "must be a FHIR resource object")
@@ -58,7 +65,7 @@ def parse_draft_orders(context: HookContext) -> list[MedicationRequest]:
         if kind not in MEDICATION_ORDER_TYPES:
             continue
         try:
-            orders.append(MedicationRequest.model_validate(resource))
+            orders.append((MedicationRequest.model_validate(resource), resource))
         except ValidationError as error:
             raise DraftOrderError(field, f"invalid MedicationRequest: {validation_summary(error)}") from error
         except (TypeError, ValueError) as error:

@@ -7,7 +7,7 @@ this object, never HTTP. `DataIssue`s travel with it so the answer can say what 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from fhir.resources.R4B.medicationrequest import MedicationRequest as DraftOrder
 
@@ -44,6 +44,10 @@ class PatientRecord:
     medications: dict[str, Medication] = field(default_factory=dict)  # keyed by "Medication/id" and fullUrl
     draft_orders: list[DraftOrder] = field(default_factory=list)  # every draft medication order
     focus_orders: list[DraftOrder] = field(default_factory=list)  # the ones selected / being signed
+    # Each draft order's JSON as the EHR sent it, keyed like the facts (`draft_reference`): the small
+    # pack edits this rather than a re-serialisation of the parsed order. Shared with the request:
+    # copy before changing it.
+    draft_json: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: dict[str, DataSource] = field(default_factory=dict)  # prefetch key -> where it came from
     issues: list[DataIssue] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # resources read per prefetch key (for the limit)
@@ -52,3 +56,8 @@ class PatientRecord:
     def unavailable(self) -> list[str]:
         """The prefetch keys for which no data could be had at all."""
         return [key for key, source in self.sources.items() if source == "unavailable"]
+
+
+def draft_reference(order: DraftOrder) -> str:
+    """How a draft order is named in facts and suggestions: "MedicationRequest/<id>" ("?" without an id)."""
+    return f"MedicationRequest/{order.id or '?'}"

@@ -24,17 +24,17 @@ class Suggestions:
         self.settings = settings
 
     def for_call(self, record: PatientRecord, base_url: str | None) -> SuggestionFactory:
-        orders = {f"MedicationRequest/{o.id or '?'}": o for o in record.draft_orders}
         base = (self.settings.public_base_url or base_url or "").rstrip("/")
 
         def build(kind: str, rule: LoadedRule, facts: Facts, language: str) -> BuiltSuggestion | None:
             draft = facts.draft
             if kind == "small_pack":
-                order = orders.get(draft.reference) if draft is not None else None
-                if order is None or draft is None or not draft.is_bzra:
+                # The draft's JSON as sent (validated by parse_draft_orders): dumping the parsed model
+                # again would cost more than the rest of the suggestion.
+                order_json = record.draft_json.get(draft.reference) if draft is not None else None
+                if order_json is None or draft is None or not draft.is_bzra:
                     return None
                 days = int(rule.params["small_pack_days"])
-                order_json = order.model_dump(mode="json", exclude_none=True, by_alias=True)
                 return small_pack_suggestion(order_json, draft, days, self.knowledge, self.settings.market, language)
             if kind == "referral":
                 return referral_suggestion(record.patient_id, rule.rule.title, facts.today, self.settings, language)

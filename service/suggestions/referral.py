@@ -1,10 +1,19 @@
 """Referral: a `create` of a draft ServiceRequest to specialised care, with the deployment's code,
-receiver and local help links."""
+receiver and local help links.
+
+Only valid R4 is offered, without paying for a full validation on every call: a referral differs
+between calls only in its id, patient reference and date, which are valid by construction (a
+generated id, "Patient/" + the context's non-empty patientId, an ISO date). Everything else comes
+from the settings and the texts, so each distinct rest is validated once; one that is invalid (a
+bad setting) still fails every call, as before.
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
+from typing import Any
 
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
@@ -14,9 +23,25 @@ from service.settings import Settings
 from service.suggestions.texts import text
 
 
+PER_CALL = ("id", "subject", "authoredOn")  # valid by construction, see above
+_VALIDATED: set[str] = set()
+_VALIDATED_MAX = 1_000
+
+
+def _check_r4(resource: dict[str, Any]) -> None:
+    """Raise pydantic's ValidationError unless the resource is a valid R4 ServiceRequest."""
+    key = json.dumps({k: v for k, v in resource.items() if k not in PER_CALL}, sort_keys=True)
+    if key in _VALIDATED:
+        return
+    ServiceRequest.model_validate(resource)
+    if len(_VALIDATED) >= _VALIDATED_MAX:
+        _VALIDATED.clear()
+    _VALIDATED.add(key)
+
+
 def referral_suggestion(patient_id: str, reason: str, today: date, settings: Settings, language: str) -> BuiltSuggestion:
     code = settings.referral_code
-    resource: dict = {
+    resource: dict[str, Any] = {
         "resourceType": "ServiceRequest",
         "id": f"bzra-referral-{uuid.uuid4().hex[:12]}",
         "status": "draft",
@@ -30,7 +55,7 @@ def referral_suggestion(patient_id: str, reason: str, today: date, settings: Set
     performer = settings.referral_performer
     if performer:
         resource["performer"] = [{"reference": performer} if "/" in performer else {"display": performer}]
-    ServiceRequest.model_validate(resource)  # only valid R4 is offered
+    _check_r4(resource)  # only valid R4 is offered
     links = tuple(Link(label=help_link.label, url=help_link.url, type="absolute") for help_link in settings.help_links)
     return BuiltSuggestion(
         Suggestion(

@@ -1,15 +1,20 @@
 """Small pack: an `update` of the draft order to the quantity for N days, without repeats.
 
-Everything else in the order stays as the prescriber wrote it; the result is checked to be a valid
-R4 MedicationRequest before it is offered.
+Everything else in the order stays exactly as the EHR sent it: its JSON, not a re-serialisation of
+the parsed model. Only valid R4 is offered: the rest of the order was validated as a
+MedicationRequest when the draft was parsed (`parse_draft_orders`) and is unchanged, and the new
+`dispenseRequest`, the one element the service writes, is validated here. No MedicationRequest-level
+rule involves `dispenseRequest`, so this is the check a validation of the whole updated order would
+make, at a fraction of the cost.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
-from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.medicationrequest import MedicationRequestDispenseRequest
 
 from cds_hooks import Action, Suggestion
 from service.facts.model import OrderFacts
@@ -41,22 +46,26 @@ def _pack_note(order: OrderFacts, quantity: int, knowledge: Knowledge, market: s
 def small_pack_suggestion(
     order_json: dict[str, Any], order: OrderFacts, days: int, knowledge: Knowledge, market: str | None, language: str
 ) -> BuiltSuggestion | None:
-    """None when the units a day are unknown, or the order is already as small."""
+    """None when the units a day are unknown, or the order is already as small.
+
+    `order_json` is left untouched: the suggested resource is a deep copy, so the request's JSON and
+    the response never share an object.
+    """
     if order.units_per_day is None or order.units_per_day <= 0 or days <= 0:
         return None
     quantity = small_pack_quantity(order.units_per_day, days)
     if order.quantity is not None and order.quantity <= quantity and order.repeats == 0:
         return None
-    updated = dict(order_json)
-    dispense = dict(updated.get("dispenseRequest") or {})
+    updated = copy.deepcopy(order_json)
+    dispense = updated.get("dispenseRequest") or {}
     old_quantity = dispense.get("quantity") or {}
     unit = old_quantity.get("unit") or "tablets"
     dispense["quantity"] = {key: value for key, value in old_quantity.items() if key in ("unit", "system", "code")} | {"value": quantity}
     dispense["quantity"].setdefault("unit", unit)
     dispense["numberOfRepeatsAllowed"] = 0
     dispense["expectedSupplyDuration"] = {"value": days, "unit": "days", "system": UCUM, "code": "d"}
+    MedicationRequestDispenseRequest.model_validate(dispense)  # only valid R4 is offered (see above)
     updated["dispenseRequest"] = dispense
-    MedicationRequest.model_validate(updated)  # only valid R4 is offered
     words = unit_words(unit, quantity, language)
     description = text("small_pack_description", language, quantity=quantity, unit=words, days=days)
     note = _pack_note(order, quantity, knowledge, market, language)

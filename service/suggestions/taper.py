@@ -7,7 +7,11 @@ handout, where pace, holds and a switch to diazepam can be changed with the pati
 
 from __future__ import annotations
 
+import threading
+import weakref
 from urllib.parse import urlencode
+
+from cachetools import LRUCache
 
 from cds_hooks import Action, Link, Suggestion
 from service.demo.links import planner_link
@@ -80,6 +84,44 @@ def handout_url(base: str, plan: TaperPlan, language: str) -> str:
     return f"{base}/taper/handout?{urlencode(query)}"
 
 
+_Planned = tuple[TaperPlan, str]  # the plan and its Markdown table
+_PLANS: weakref.WeakKeyDictionary[Knowledge, LRUCache[tuple[TaperRequest, str, str], _Planned | None]] = (
+    weakref.WeakKeyDictionary()
+)
+_PLANS_MAX = 512  # per knowledge; a plan is a few kB
+_PLANS_LOCK = threading.Lock()
+
+
+def _plan(request: TaperRequest, knowledge: Knowledge, table: str, language: str) -> _Planned | None:
+    """`make_plan` and `plan_markdown`, remembered; None when the request has no plan (`TaperError`).
+
+    Both are pure functions of the request, the knowledge, the table and the language (the protocol
+    is read once per process), and calls repeat the same few (drug, dose, day): making them costs
+    more than all the rest of the suggestion. Remembered per knowledge object, weakly, as in
+    `service.facts.identify`, so a reloaded knowledge starts afresh. A cached plan is shared between
+    calls, so it never leaves this module: it is frozen, the table is a string, and the resource that
+    goes into a response is built from the plan anew on every call (it names the patient, and copying
+    a cached one would cost as much as building it).
+    """
+    key = (request, table, language)
+    with _PLANS_LOCK:
+        plans = _PLANS.get(knowledge)
+        if plans is None:
+            plans = _PLANS[knowledge] = LRUCache(maxsize=_PLANS_MAX)
+        if key in plans:
+            return plans[key]
+    planned: _Planned | None
+    try:
+        plan = make_plan(request, knowledge, table)
+    except TaperError:
+        planned = None
+    else:
+        planned = (plan, plan_markdown(plan, language))
+    with _PLANS_LOCK:
+        plans[key] = planned
+    return planned
+
+
 def taper_suggestion(
     facts: Facts, record: PatientRecord, knowledge: Knowledge, settings: Settings, base: str, language: str
 ) -> BuiltSuggestion | None:
@@ -94,10 +136,10 @@ def taper_suggestion(
         start=facts.today,
         markets=(settings.market,) if settings.market else (),
     )
-    try:
-        plan = make_plan(request, knowledge, settings.equivalence_table)
-    except TaperError:
+    planned = _plan(request, knowledge, settings.equivalence_table, language)
+    if planned is None:
         return None  # e.g. no marketed strength allows a taper: the card simply offers no plan
+    plan, markdown = planned
     actions = []
     draft = facts.draft
     if draft is not None and draft.is_bzra and draft.reference:
@@ -135,6 +177,6 @@ def taper_suggestion(
             ),
             actions=actions,
         ),
-        detail=_combined_note(facts, plan, language) + plan_markdown(plan, language),
+        detail=_combined_note(facts, plan, language) + markdown,
         links=links,
     )
