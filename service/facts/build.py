@@ -16,11 +16,18 @@ from service.facts.dates import age_on
 from service.facts.episodes import Interval, continuous_days, days_in_window, merge
 from service.facts.exposure import Exposure, dispense_exposure, request_exposure, statement_exposure
 from service.facts.identify import classify_condition
-from service.facts.medication import DosedMedication, diazepam_equivalent, dose_resource
+from service.facts.medication import (
+    DosedMedication,
+    diazepam_equivalent,
+    dose_identified,
+    dose_resource,
+    identify_resource,
+)
 from service.facts.model import DrugUse, EpisodeFacts, Facts, HistoryFacts, OrderFacts, PatientFacts
 from service.facts.supply import order_supply
 from service.facts.units import to_float
 from service.fhir.record import PatientRecord
+from service.fhir.references import resolve_medication
 from service.knowledge.models import Knowledge
 
 CLASS_EPISODE = "bzra"
@@ -124,9 +131,11 @@ def _exposure(resource: Any, dosed: DosedMedication, today: date) -> Exposure | 
 def _history_uses(record: PatientRecord, knowledge: Knowledge, options: FactOptions) -> list[_Use]:
     uses = []
     for resource in (*record.medication_statements, *record.medication_requests, *record.medication_dispenses):
-        dosed = dose_resource(resource, record.medications, knowledge, options.equivalence_table)
-        if not dosed.identity.recognised:
+        medication = resolve_medication(resource, record.medications)
+        identity = identify_resource(resource, medication, knowledge)
+        if not identity.recognised:
             continue
+        dosed = dose_identified(resource, medication, identity, knowledge, options.equivalence_table)
         exposure = _exposure(resource, dosed, options.today)
         if exposure is not None:
             uses.append(_Use(exposure, dosed))

@@ -30,9 +30,12 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from fhir.resources.R4B.dosage import Dosage
+
+from service.fhir import history_models as lean
 
 from .timing import (
     NoRate,
@@ -392,11 +395,81 @@ def daily_dose(
     written in mL.  Never raises; an unusable dosage gives ``mg_per_day`` None.
     """
     try:
-        return _daily_dose(list(dosages or []), _positive(strength_mg_per_unit), _positive(mg_per_ml))
+        entries = list(dosages or [])
+        strength, per_ml = _positive(strength_mg_per_unit), _positive(mg_per_ml)
+        if not entries or any(d.__class__ is not lean.Dosage for d in entries):
+            return _daily_dose(entries, strength, per_ml)
+        key = (tuple(map(_dosage_key, entries)), strength, per_ml)
+        found = _DOSES.get(key)
+        if found is None:
+            if len(_DOSES) >= _DOSES_MAX:
+                _DOSES.clear()
+            found = _DOSES[key] = _daily_dose(entries, strength, per_ml)
+        return found
     except Exception as exc:  # a CDS hook must degrade, not fail  # pragma: no cover
         return DailyDose(
             None, None, False, "unknown: internal error", f"internal error ({type(exc).__name__})"
         )
+
+
+# --------------------------------------------------------------------------- memo
+
+# A history repeats the same dosage in every refill, and a daily dose is a pure function of the
+# dosage elements `_dosage_key` holds: history (lean model) dosages are remembered by it. Draft
+# orders (`fhir.resources`, decimals) are computed afresh: there are only one or two per call.
+_DOSES: dict[tuple[Any, ...], DailyDose] = {}
+_DOSES_MAX = 4096
+
+
+def _num(value: Any) -> Any:
+    """Exact key for a number: -0.0 and 0.0 compare equal, their hex forms do not."""
+    return value.hex() if value.__class__ is float else value
+
+
+def _quantity_key(q: Any) -> tuple[Any, ...] | None:
+    return None if q is None else (_num(q.value), q.system, q.code, q.unit)
+
+
+def _dose_and_rate_key(e: Any) -> tuple[Any, ...]:
+    dose_range, kind = e.doseRange, e.type
+    return (
+        _quantity_key(e.doseQuantity),
+        None if dose_range is None else (_quantity_key(dose_range.low), _quantity_key(dose_range.high)),
+        e.rateQuantity is not None or e.rateRange is not None or e.rateRatio is not None,
+        None if kind is None else tuple([c.code for c in kind.coding or ()]),
+    )
+
+
+def _dosage_key(d: lean.Dosage) -> tuple[Any, ...]:
+    """Every element of a lean Dosage that the dose functions (here and in timing.py) read.
+
+    Whatever they read must be in here, or two different dosages would share a result
+    (tests/test_facts_memo.py checks this by recording the elements read).
+    """
+    timing, ratio = d.timing, d.maxDosePerPeriod
+    timing_key = None
+    if timing is not None:
+        repeat, code = timing.repeat, timing.code
+        timing_key = (
+            tuple(timing.event or ()),
+            None if code is None else (code.text, tuple([(c.system, c.code) for c in code.coding or ()])),
+            None if repeat is None else (
+                repeat.frequency, repeat.frequencyMax, _num(repeat.period), _num(repeat.periodMax), repeat.periodUnit,
+                repeat.count, repeat.countMax, tuple(repeat.when or ()), tuple(repeat.timeOfDay or ()),
+                tuple(repeat.dayOfWeek or ()),
+            ),
+        )
+    return (
+        d.sequence,
+        d.text,
+        d.patientInstruction,
+        d.asNeededBoolean,
+        d.asNeededCodeableConcept is not None,
+        timing_key,
+        tuple([_dose_and_rate_key(e) for e in d.doseAndRate or ()]),
+        None if ratio is None else (_quantity_key(ratio.numerator), _quantity_key(ratio.denominator)),
+        _quantity_key(d.maxDosePerAdministration),
+    )
 
 
 def units_per_day(
@@ -471,6 +544,7 @@ _TEXT_REWRITES: list[tuple[str, str]] = [
     (r"\b(?:drie|three|trois)\b", "3"),
     (r"\b(?:vier|four|quatre)\b", "4"),
 ]
+_REWRITES = [(re.compile(pattern), replacement) for pattern, replacement in _TEXT_REWRITES]
 _AS_NEEDED = re.compile(
     r"\b(?:as\s+needed|when\s+needed|if\s+needed|as\s+required|prn|p\.r\.n\.?|zo\s+nodig|z\.n\.?|zn|"
     r"indien\s+nodig|si\s+besoin|au\s+besoin|en\s+cas\s+de\s+besoin)(?=\W|$)"
@@ -496,8 +570,8 @@ _NO_UNIT = "(no unit: dose unit of the product)"
 
 def _normalise(text: str) -> str:
     text = text.lower()
-    for pattern, replacement in _TEXT_REWRITES:
-        text = re.sub(pattern, replacement, text)
+    for pattern, replacement in _REWRITES:
+        text = pattern.sub(replacement, text)
 
     def fraction(m: re.Match[str]) -> str:
         try:
@@ -530,6 +604,7 @@ def _text_amount(lo: str, hi: str | None, unit_word: str | None) -> Amount | str
     return Amount(Span(low * unit.factor, high * unit.factor), unit, shown)
 
 
+@lru_cache(maxsize=1024)  # pure; the same sigs recur in every refill and across patients
 def parse_dosage_text(text: str) -> ParsedText | str:
     """Read a short sig ("2 dd 1 tablet", "0.5 mg twice daily", "1 comprimé le soir").
 

@@ -13,7 +13,7 @@ import logging
 import re
 import unicodedata
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -383,17 +383,31 @@ def _strength_only(kn: Knowledge, text: str) -> _Builder:
 # ---- public API -------------------------------------------------------------------------------
 
 
+_IDENTITIES: weakref.WeakKeyDictionary[Knowledge, dict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
+_IDENTITIES_MAX = 20_000
+
+
+def _remembered(knowledge: Knowledge, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """`compute()`, remembered per knowledge and key: a history repeats the same few medications
+    (every refill) and conditions, and identification is pure. The key must hold every element read."""
+    memo = _IDENTITIES.setdefault(knowledge, {})
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= _IDENTITIES_MAX:
+            memo.clear()
+        found = memo[key] = compute()
+    return found
+
+
 def identify_text(text: str | None, knowledge: Knowledge) -> MedicationIdentity:
     """Identify a medication from free text ('Temesta 2,5 mg', 'zolpidem 10mg')."""
     try:
-        return _text_builder(knowledge, text or "").build()
+        if text.__class__ is not str:
+            return _text_builder(knowledge, text or "").build()
+        return _remembered(knowledge, ("text", text), lambda: _text_builder(knowledge, text).build())
     except Exception:  # noqa: BLE001 - never fail a hook on odd input
         log.warning("could not identify medication text", exc_info=True)
         return MedicationIdentity()
-
-
-_IDENTITIES: weakref.WeakKeyDictionary[Knowledge, dict[tuple[Any, ...], MedicationIdentity]] = weakref.WeakKeyDictionary()
-_IDENTITIES_MAX = 20_000
 
 
 def _concept_key(concept: CodeableConcept) -> tuple[Any, ...]:
@@ -411,22 +425,41 @@ def identify_concept(concept: CodeableConcept | Mapping[str, Any] | None, knowle
         parsed = _as_concept(concept)
         if parsed is None:
             return MedicationIdentity()
-        memo = _IDENTITIES.setdefault(knowledge, {})
-        key = _concept_key(parsed)
-        found = memo.get(key)
-        if found is None:
-            if len(memo) >= _IDENTITIES_MAX:
-                memo.clear()
-            found = memo[key] = _concept_builder(knowledge, parsed).build()
-        return found
+        return _remembered(knowledge, _concept_key(parsed), lambda: _concept_builder(knowledge, parsed).build())
     except Exception:  # noqa: BLE001 - never fail a hook on odd input
         log.warning("could not identify medication concept", exc_info=True)
         return MedicationIdentity()
 
 
+def _number_key(value: Any) -> Any:
+    """Exact key for a number: -0.0 and 0.0 compare equal, their hex forms do not."""
+    return value.hex() if value.__class__ is float else value
+
+
+def _medication_key(medication: Medication) -> tuple[Any, ...]:
+    """Every element of a lean Medication that `_identify_medication` reads."""
+
+    def concept(c: CodeableConcept | None) -> tuple[Any, ...] | None:
+        return None if c is None else _concept_key(c)
+
+    def quantity(q: Any) -> tuple[Any, ...] | None:
+        return None if q is None else (_number_key(q.value), q.code, q.unit)
+
+    def ratio(r: Any) -> tuple[Any, ...] | None:
+        return None if r is None else (quantity(r.numerator), quantity(r.denominator))
+
+    ingredients = tuple((concept(i.itemCodeableConcept), ratio(i.strength)) for i in medication.ingredient or ())
+    return ("medication", concept(medication.code), ingredients, concept(medication.form))
+
+
 def identify_medication(medication: Medication | None, knowledge: Knowledge) -> MedicationIdentity:
-    """Identify a Medication resource: its code, its ingredients and their strengths, its form."""
+    """Identify a Medication resource: its code, its ingredients and their strengths, its form.
+
+    A lean (history) Medication's identity is remembered; one contained in a draft order is not."""
     try:
+        if medication.__class__ is Medication:
+            key = _medication_key(medication)
+            return _remembered(knowledge, key, lambda: _identify_medication(medication, knowledge))
         return _identify_medication(medication, knowledge)
     except Exception:  # noqa: BLE001 - never fail a hook on odd input
         log.warning("could not identify Medication", exc_info=True)
@@ -503,18 +536,23 @@ def classify_condition(
         cc = _as_concept(concept)
         if cc is None:
             return ConditionClassification()
-        groups: list[str] = []
-        matches: list[tuple[str, str, str]] = []
-        for coding in cc.coding or []:
-            kind = knowledge.system_kind(coding.system)
-            if kind is None or not coding.code:
-                continue
-            for group in knowledge.condition_groups_for(kind, coding.code):
-                matches.append((group, kind, coding.code))
-                if group not in groups:
-                    groups.append(group)
-        return ConditionClassification(tuple(groups), tuple(matches))
+        codings = tuple((c.system, c.code) for c in cc.coding or [])
+        return _remembered(knowledge, ("condition", codings), lambda: _classify_codings(codings, knowledge))
     except Exception:  # noqa: BLE001 - never fail a hook on odd input
         log.warning("could not classify condition", exc_info=True)
         return ConditionClassification()
 
+
+def _classify_codings(codings: tuple[tuple[Any, Any], ...], knowledge: Knowledge) -> ConditionClassification:
+    """Groups for (system, code) pairs: all that `classify_condition` reads, so they are its memo key."""
+    groups: list[str] = []
+    matches: list[tuple[str, str, str]] = []
+    for system, code in codings:
+        kind = knowledge.system_kind(system)
+        if kind is None or not code:
+            continue
+        for group in knowledge.condition_groups_for(kind, code):
+            matches.append((group, kind, code))
+            if group not in groups:
+                groups.append(group)
+    return ConditionClassification(tuple(groups), tuple(matches))

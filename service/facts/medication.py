@@ -71,7 +71,13 @@ def diazepam_equivalent(
 
 def dose_resource(resource: Any, medications: dict[str, Medication], knowledge: Knowledge, table: str) -> DosedMedication:
     medication = resolve_medication(resource, medications)
-    identity = identify_resource(resource, medication, knowledge)
+    return dose_identified(resource, medication, identify_resource(resource, medication, knowledge), knowledge, table)
+
+
+def dose_identified(
+    resource: Any, medication: Medication | None, identity: MedicationIdentity, knowledge: Knowledge, table: str
+) -> DosedMedication:
+    """`dose_resource` once identified: the history identifies first and doses only what it recognises."""
     per_unit = identity.strength_mg if identity.strength_per == "unit" else None
     per_ml = identity.strength_mg if identity.strength_per == "mL" else None
     dose = daily_dose(dosages_of(resource), per_unit, mg_per_ml=per_ml)

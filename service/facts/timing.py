@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from .dates import as_date
@@ -152,6 +153,7 @@ class NoRate:
     kind: Literal["absent", "invalid"] = "absent"
 
 
+@lru_cache(maxsize=4096, typed=True)  # pure; derivations show the same few numbers over and over
 def fmt(x: float) -> str:
     """Short human-readable number: 1.5, 15, 0.3333, 1e+09."""
     if x == 0:
@@ -440,9 +442,10 @@ def frequency_spans(text: str) -> tuple[list[tuple[int, int, str, float]], str]:
     work = text
     found: list[tuple[int, int, str, float]] = []
     for pattern, kind, fn in _COMPILED:
-        for m in pattern.finditer(work):
-            found.append((m.start(), m.end(), kind, fn(m)))
-        work = pattern.sub(lambda m: " " * (m.end() - m.start()), work)
+        matches = [(m.start(), m.end(), kind, fn(m)) for m in pattern.finditer(work)]
+        if matches:  # sub finds the same matches as finditer: nothing to blank without one
+            found += matches
+            work = pattern.sub(lambda m: " " * (m.end() - m.start()), work)
     found.sort()
     return found, work
 

@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Literal
 
 UCUM = "http://unitsofmeasure.org"
@@ -271,6 +272,7 @@ def to_float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+@lru_cache(maxsize=1024)  # pure, and called with the same few unit words over and over
 def unit_from_word(word: str) -> UnitInfo | UnitProblem | None:
     """Classify free text such as "mg", "tablet(ten)", "half tablet", "puffs".
 
@@ -314,6 +316,7 @@ def unit_from_word(word: str) -> UnitInfo | UnitProblem | None:
     return None
 
 
+@lru_cache(maxsize=1024)  # pure, and called with the same few units over and over
 def classify_unit(system: str | None, code: str | None, unit: str | None) -> UnitInfo | UnitProblem:
     """Classify a FHIR Quantity's unit, trusting a computable code over display text."""
     code = (code or "").strip()
