@@ -48,7 +48,10 @@ def _serve(args: argparse.Namespace) -> int:
         app = create_app(settings)
     except ConfigurationError as error:
         _exit_usage(str(error))
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, workers=1)
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_config=None, access_log=False, workers=1,
+        limit_concurrency=settings.max_concurrent_requests,
+    )
     return 0
 
 

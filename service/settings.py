@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     cache_max_megabytes: float = Field(
         32.0, ge=0, description="Memory for cached FHIR responses (kept as the raw JSON received), in MB; 0 turns caching off."
     )
+    max_concurrent_requests: int = Field(
+        64, ge=1, description="Requests and connections the server handles at once; beyond that it answers 503 at once, "
+        "so an overload fails fast (the EHR shows the chart without advice) instead of queueing without bound.",
+    )
     max_body_bytes: int = Field(10_000_000, ge=1024, description="Largest request body accepted (bytes); larger gets 413.")
     max_resources: int = Field(
         5000, ge=1, description="Resources read per prefetch key or search; the rest is left out and reported."
