@@ -16,7 +16,10 @@ from bench.scenarios import DISTURBED_CPUS, FHIR_DELAY_S, LARGE_SIZES, REPO
 P99_TARGET_MS = 25.0
 S4_LIMIT_MS = 150.0
 RSS_LIMIT_MB = 200.0
-LINEAR_TOLERANCE = 1.25  # marginal cost per resource may grow by this factor and still count as linear
+# Linear growth: time ∝ size^k with k ≤ 1 between 100 and 1,000 resources (log-log slope), with this much
+# room for noise. The marginal cost per resource is reported too, but not judged: it rises even for the
+# bare baseline's JSON parsing (bigger heaps, colder caches), so it says more about the machine.
+LINEAR_SLOPE_LIMIT = 1.1
 
 
 def machine() -> dict[str, Any]:
@@ -63,8 +66,8 @@ def _ms(value: float | None) -> str:
     return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
-def linearity(service: dict[str, Any]) -> dict[str, Any]:
-    t = {size: service["s4"][str(size)]["median_ms"] for size in LARGE_SIZES}
+def linearity(service: dict[str, Any], key: str = "s4") -> dict[str, Any]:
+    t = {size: service[key][str(size)]["median_ms"] for size in LARGE_SIZES}
     small, mid, large = LARGE_SIZES
     first = (t[mid] - t[small]) / (mid - small)
     second = (t[large] - t[mid]) / (large - mid)
@@ -75,7 +78,7 @@ def linearity(service: dict[str, Any]) -> dict[str, Any]:
         "ms_per_resource_100_to_1000": round(second, 4),
         "marginal_cost_ratio": round(ratio, 3),
         "exponent_100_to_1000": round(exponent, 3),
-        "at_most_linear": ratio <= LINEAR_TOLERANCE,
+        "at_most_linear": exponent <= LINEAR_SLOPE_LIMIT,
     }
 
 
@@ -104,9 +107,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
          "measured": f"p99 {_ms(s['s2']['p99_ms'])} ms (one call at a time: p99 {_ms(s['s2_sequential']['p99_ms'])} ms)",
          "pass": s["s2"]["p99_ms"] <= s2_limit and s["s2"]["errors"] == 0},
         {"target": "Scenario 4 growth at most linear",
-         "measured": f"{lin['ms_per_resource_10_to_100']:.3f} ms/resource from 10 to 100, "
-                     f"{lin['ms_per_resource_100_to_1000']:.3f} from 100 to 1,000 (×{lin['marginal_cost_ratio']:.2f}; "
-                     f"linear if ≤ ×{LINEAR_TOLERANCE})",
+         "measured": f"time ∝ size^{lin['exponent_100_to_1000']:.2f} from 100 to 1,000 resources "
+                     f"(linear if the exponent is ≤ {LINEAR_SLOPE_LIMIT}); {s['s4']['100']['median_ms'] / 100:.3f} → "
+                     f"{s['s4']['1000']['median_ms'] / 1000:.3f} ms per resource",
          "pass": lin["at_most_linear"]},
         {"target": f"Scenario 4: 1,000 resources under {S4_LIMIT_MS:.0f} ms (median)",
          "measured": f"median {_ms(large['median_ms'])} ms, p95 {_ms(large['p95_ms'])} ms",
@@ -234,11 +237,14 @@ def markdown(results: dict[str, Any]) -> str:
             f"{_ms(r['p95_ms'])} | {r['median_ms'] / size:.3f} | ×{r['median_ms'] / base['median_ms']:.1f} | {_other(r)} |"
         )
     verdict = "at most linear" if lin["at_most_linear"] else "faster than linear"
+    base_lin = linearity(b, "large")
     lines += [
         "",
         f"Growth is **{verdict}**: each extra resource costs {lin['ms_per_resource_10_to_100']:.3f} ms between 10 "
         f"and 100 resources and {lin['ms_per_resource_100_to_1000']:.3f} ms between 100 and 1,000 "
-        f"(×{lin['marginal_cost_ratio']:.2f}; a log-log slope of {lin['exponent_100_to_1000']:.2f} from 100 to 1,000).",
+        f"(×{lin['marginal_cost_ratio']:.2f}; a log-log slope of {lin['exponent_100_to_1000']:.2f} from 100 to 1,000). "
+        f"For comparison, the bare baseline's JSON parsing: ×{base_lin['marginal_cost_ratio']:.2f}, "
+        f"slope {base_lin['exponent_100_to_1000']:.2f}.",
         "",
         "## Targets (2 cores)",
         "",
