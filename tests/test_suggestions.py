@@ -252,7 +252,9 @@ def test_a_referral_setting_that_is_not_valid_r4_fails_every_call() -> None:
             referral_suggestion("1", "High dose", TODAY, config, "en")
 
 
-def test_the_taper_plan_is_made_once_and_each_call_gets_its_own_resource(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def plans_made(monkeypatch: pytest.MonkeyPatch) -> list[TaperRequest]:
+    """The requests `make_plan` is really called with, from an empty plan cache."""
     made: list[TaperRequest] = []
 
     def counting_make_plan(request: TaperRequest, knowledge: Knowledge, table: str) -> TaperPlan:
@@ -261,6 +263,11 @@ def test_the_taper_plan_is_made_once_and_each_call_gets_its_own_resource(monkeyp
 
     monkeypatch.setattr(taper_suggestions, "make_plan", counting_make_plan)
     monkeypatch.setattr(taper_suggestions, "_PLANS", weakref.WeakKeyDictionary())
+    return made
+
+
+def test_the_taper_plan_is_made_once_and_each_call_gets_its_own_resource(plans_made: list[TaperRequest]) -> None:
+    made = plans_made
     record, facts, knowledge, config = record_and_facts(lorazepam_long_term_request())
 
     def create_action() -> dict:
@@ -280,15 +287,8 @@ def test_the_taper_plan_is_made_once_and_each_call_gets_its_own_resource(monkeyp
     assert cached == fresh and markdown == plan_markdown(fresh, "en")
 
 
-def test_a_request_without_a_taper_plan_is_remembered_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    made: list[TaperRequest] = []
-
-    def counting_make_plan(request: TaperRequest, knowledge: Knowledge, table: str) -> TaperPlan:
-        made.append(request)
-        return make_plan(request, knowledge, table)
-
-    monkeypatch.setattr(taper_suggestions, "make_plan", counting_make_plan)
-    monkeypatch.setattr(taper_suggestions, "_PLANS", weakref.WeakKeyDictionary())
+def test_a_request_without_a_taper_plan_is_remembered_too(plans_made: list[TaperRequest]) -> None:
+    made = plans_made
     knowledge = load_configured_knowledge(Settings(insecure_dev=True))
     too_small = TaperRequest(drug="lorazepam", daily_dose_mg=0.01, start=TODAY)
     assert taper_suggestions._plan(too_small, knowledge, "ashton", "en") is None
