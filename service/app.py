@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         gc.freeze()
         stop = asyncio.Event()
         watcher = asyncio.create_task(rules.watch(stop)) if settings.rules_reload else None
-        http = make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout)
+        http = make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout, aiohttp_pool=True)
         app.state.verifier = JwtVerifier(settings.trusted_issuers, http, settings.jwt_leeway_seconds)
         store = await Store.open(database_url(settings), Path(settings.data_dir) / "spool")
         app.state.store = store

@@ -3,11 +3,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import respx.mocks
 from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.settings import Settings
 from tests.facts_support import TODAY
+
+# respx mocks at the httpx client (`using="httpx"`) rather than inside httpcore, so it also intercepts
+# the service's own client, which sends through aiohttp (service/fhir/client.py `make_http_client`).
+respx.mocks.DEFAULT_MOCKER = respx.mocks.HTTPXMocker.name
+
+
+@pytest.fixture(autouse=True)
+def test_client_is_never_mocked() -> None:
+    """Starlette's TestClient is an httpx client too: its calls to the app go through, unmocked."""
+    if not any(route.name == "testserver" for route in respx.mock.routes):
+        respx.mock.route(host="testserver", name="testserver").pass_through()
 
 
 @pytest.fixture

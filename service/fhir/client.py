@@ -13,7 +13,9 @@ import time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import aiohttp
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from service import metrics
 from service.fhir.cache import ResponseCache
@@ -111,12 +113,12 @@ class FhirSession:
             started = time.monotonic()
             try:
                 response = await asyncio.wait_for(self._http.get(url, headers=headers), timeout=remaining)
-            except (asyncio.TimeoutError, httpx.TimeoutException):
-                metrics.FHIR_CALLS.labels(outcome="timeout").inc()
-                raise FhirError("the FHIR server did not answer in time") from None
-            except httpx.HTTPError as error:
+            except (asyncio.TimeoutError, httpx.HTTPError, aiohttp.ClientError) as error:
+                if _timed_out(error):
+                    metrics.FHIR_CALLS.labels(outcome="timeout").inc()
+                    raise FhirError("the FHIR server did not answer in time") from None
                 metrics.FHIR_CALLS.labels(outcome="unreachable").inc()
-                raise FhirError(f"the FHIR server could not be reached ({type(error).__name__})") from None
+                raise FhirError(f"the FHIR server could not be reached ({type(error.__cause__ or error).__name__})") from None
             finally:
                 metrics.FHIR_LATENCY.observe(time.monotonic() - started)
         return self._json_or_error(response), response.content
@@ -147,7 +149,25 @@ class FhirSession:
         return body
 
 
-def make_http_client(connect_timeout: float, read_timeout: float) -> httpx.AsyncClient:
-    """One pooled client for the process; redirects are never followed (they could leave the server)."""
+def _timed_out(error: BaseException) -> bool:
+    """A timeout, not another failure. httpx-aiohttp reports a refused connection as httpx.ConnectTimeout,
+    so what aiohttp raised (the cause) decides when there is one."""
+    cause = error.__cause__
+    if isinstance(cause, aiohttp.ClientError):
+        return isinstance(cause, asyncio.TimeoutError)  # aiohttp's timeouts are both
+    return isinstance(error, (asyncio.TimeoutError, httpx.TimeoutException))
+
+
+def make_http_client(connect_timeout: float, read_timeout: float, *, aiohttp_pool: bool = False) -> httpx.AsyncClient:
+    """One pooled client for the process; redirects are never followed (they could leave the server).
+
+    `aiohttp_pool`: the service's own client sends through aiohttp's connection pool (httpx-aiohttp):
+    under concurrent hook calls httpcore's pool cost more CPU per FHIR read than the whole pipeline
+    (it probes every idle connection on each request; bench/RESULTS.md). The httpx API stays the same,
+    so respx-mocked tests use httpx's own transport and the end-to-end tests the aiohttp one.
+    """
     timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout)
-    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers={"User-Agent": "bzra-cds"})
+    transport = AiohttpTransport() if aiohttp_pool else None
+    return httpx.AsyncClient(
+        timeout=timeout, follow_redirects=False, headers={"User-Agent": "bzra-cds"}, transport=transport
+    )
