@@ -67,7 +67,8 @@ class Settings(BaseSettings):
         300.0, ge=0, description="How long a FHIR response is reused for the same server, patient and token."
     )
     cache_max_megabytes: float = Field(
-        32.0, ge=0, description="Memory for cached FHIR responses (kept as the raw JSON received), in MB; 0 turns caching off."
+        16.0, ge=0, description="Memory for cached FHIR responses (kept as the raw JSON received), in MB; 0 turns caching off. "
+        "16 MB holds the reads of a few hundred recent calls.",
     )
     max_concurrent_requests: int = Field(
         64, ge=1, description="Requests and connections the server handles at once; beyond that it answers 503 at once, "
