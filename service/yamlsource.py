@@ -162,9 +162,16 @@ def validate(source: YamlSource, model: type[M], data: Any = None) -> tuple[M | 
         return None, sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
-def load_model(path: Path | str, model: type[M]) -> tuple[M | None, list[Problem]]:
-    """Read, parse and validate a file in one call."""
+def read_model(path: Path | str, model: type[M]) -> tuple[YamlSource | None, M | None, list[Problem]]:
+    """Read, parse and validate a file; the source comes back too, for the positions of later problems."""
     source, problems = read_yaml(path)
     if source is None:
-        return None, problems
-    return validate(source, model)
+        return None, None, problems
+    parsed, problems = validate(source, model)
+    return source, parsed, problems
+
+
+def load_model(path: Path | str, model: type[M]) -> tuple[M | None, list[Problem]]:
+    """Read, parse and validate a file in one call."""
+    _, parsed, problems = read_model(path, model)
+    return parsed, problems

@@ -18,7 +18,7 @@ from service.rules.expressions import Condition, ExpressionError
 from service.rules.models import LANGUAGES, OverrideReasonFile, Overrides, Rule, RuleFile
 from service.rules.names import check_path, fact_roots
 from service.rules.texts import TemplateProblem, check_template, render
-from service.yamlsource import Problem, YamlSource, read_yaml, validate
+from service.yamlsource import Problem, YamlSource, load_model, read_model, read_yaml, validate
 
 REASONS_FILE = "override-reasons.yaml"
 TEST_SUFFIX = ".test.yaml"
@@ -81,8 +81,7 @@ def _load_reasons(directory: Path) -> tuple[OverrideReasonFile | None, list[Prob
     path = directory / REASONS_FILE
     if not path.is_file():
         return None, [Problem(str(path), None, None, "missing: the override reasons every rule refers to")]
-    source, problems = read_yaml(path)
-    return (None, problems) if source is None else validate(source, OverrideReasonFile)
+    return load_model(path, OverrideReasonFile)
 
 
 def _template_texts(rule: Rule) -> list[tuple[tuple[str | int, ...], str]]:
@@ -171,13 +170,9 @@ def load_rule_set(
     first_seen: dict[str, str] = {}
     files = rule_files(directory)
     for path in files:
-        source, file_problems = read_yaml(path)
+        source, rule_file, file_problems = read_model(path, RuleFile)
         problems += file_problems
-        if source is None:
-            continue
-        rule_file, schema_problems = validate(source, RuleFile)
-        problems += schema_problems
-        if rule_file is None:
+        if source is None or rule_file is None:
             continue
         for index, rule in enumerate(rule_file.rules):
             at = ("rules", index)

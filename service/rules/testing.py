@@ -18,7 +18,7 @@ from service.rules.loader import RuleSet, load_rule_set, rule_test_files
 from service.rules.models import RuleTestCase, RuleTestFile
 from service.rules.shorthand import ShorthandError, request_for_case
 from service.settings import Settings
-from service.yamlsource import Problem, read_yaml, validate
+from service.yamlsource import Problem, read_model
 
 
 @dataclass(frozen=True)
@@ -75,13 +75,9 @@ def run_rule_tests(
         return [], problems
     results: list[CaseResult] = []
     for path in rule_test_files(Path(directory)):
-        source, file_problems = read_yaml(path)
-        if source is None:
-            problems += file_problems
-            continue
-        test_file, schema_problems = validate(source, RuleTestFile)
-        problems += schema_problems
-        if test_file is None:
+        source, test_file, file_problems = read_model(path, RuleTestFile)
+        problems += file_problems
+        if source is None or test_file is None:
             continue
         for index, case in enumerate(test_file.tests):
             fired, failures = asyncio.run(run_case(case, rule_set, knowledge, settings))
