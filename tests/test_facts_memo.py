@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from service.facts import dose, identify
 from service.fhir.history_models import Dosage, Medication
 from service.knowledge import Knowledge, load_knowledge
+from service.memo import Memo
 from tests.test_dose_properties import SETTINGS, dosages, strengths
 
 
@@ -78,9 +79,9 @@ def test_a_remembered_dose_is_the_computed_dose(payloads: list[dict[str, Any]], 
 def test_draft_dosages_in_fhir_resources_are_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
     from fhir.resources.R4B.dosage import Dosage as R4BDosage
 
-    monkeypatch.setattr(dose, "_DOSES", {})
+    monkeypatch.setattr(dose, "_DOSES", Memo(4096))
     dose.daily_dose([R4BDosage.model_validate({"text": "1 mg twice daily"})], None)
-    assert dose._DOSES == {}
+    assert len(dose._DOSES) == 0
     dose.daily_dose([Dosage.model_validate({"text": "1 mg twice daily"})], None)
     assert len(dose._DOSES) == 1
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import weakref
 from datetime import date
 
 import pytest
@@ -22,6 +21,7 @@ from service.fhir.cache import ResponseCache
 from service.fhir.record import PatientRecord
 from service.knowledge.configured import load_configured_knowledge
 from service.knowledge.models import Knowledge
+from service.memo import MemoPerObject
 from service.pipeline import Pipeline
 from service.settings import Settings
 from service.suggestions import taper as taper_suggestions
@@ -262,7 +262,7 @@ def plans_made(monkeypatch: pytest.MonkeyPatch) -> list[TaperRequest]:
         return make_plan(request, knowledge, table)
 
     monkeypatch.setattr(taper_suggestions, "make_plan", counting_make_plan)
-    monkeypatch.setattr(taper_suggestions, "_PLANS", weakref.WeakKeyDictionary())
+    monkeypatch.setattr(taper_suggestions, "_PLANS", MemoPerObject(512))
     return made
 
 
@@ -282,7 +282,7 @@ def test_the_taper_plan_is_made_once_and_each_call_gets_its_own_resource(plans_m
     second = create_action()
     assert second == pristine and second is not first
     assert len(made) == 1
-    [(cached, markdown)] = taper_suggestions._PLANS[knowledge].values()
+    [(cached, markdown)] = taper_suggestions._PLANS(knowledge).values()
     fresh = make_plan(made[0], knowledge, config.equivalence_table)
     assert cached == fresh and markdown == plan_markdown(fresh, "en")
 

@@ -36,6 +36,7 @@ from typing import Any
 from fhir.resources.R4B.dosage import Dosage
 
 from service.fhir import history_models as lean
+from service.memo import Memo
 
 from .timing import (
     NoRate,
@@ -400,12 +401,7 @@ def daily_dose(
         if not entries or any(d.__class__ is not lean.Dosage for d in entries):
             return _daily_dose(entries, strength, per_ml)
         key = (tuple(map(_dosage_key, entries)), strength, per_ml)
-        found = _DOSES.get(key)
-        if found is None:
-            if len(_DOSES) >= _DOSES_MAX:
-                _DOSES.clear()
-            found = _DOSES[key] = _daily_dose(entries, strength, per_ml)
-        return found
+        return _DOSES.get(key, lambda: _daily_dose(entries, strength, per_ml))
     except Exception as exc:  # a CDS hook must degrade, not fail  # pragma: no cover
         return DailyDose(
             None, None, False, "unknown: internal error", f"internal error ({type(exc).__name__})"
@@ -417,8 +413,7 @@ def daily_dose(
 # A history repeats the same dosage in every refill, and a daily dose is a pure function of the
 # dosage elements `_dosage_key` holds: history (lean model) dosages are remembered by it. Draft
 # orders (`fhir.resources`, decimals) are computed afresh: there are only one or two per call.
-_DOSES: dict[tuple[Any, ...], DailyDose] = {}
-_DOSES_MAX = 4096
+_DOSES: Memo[DailyDose] = Memo(4096)
 
 
 def _num(value: Any) -> Any:

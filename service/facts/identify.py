@@ -21,6 +21,7 @@ from typing import Any
 from service.fhir.history_models import CodeableConcept, Medication
 
 from service.knowledge.models import Knowledge
+from service.memo import MemoPerObject
 
 __all__ = [
     "MedicationIdentity",
@@ -383,20 +384,13 @@ def _strength_only(kn: Knowledge, text: str) -> _Builder:
 # ---- public API -------------------------------------------------------------------------------
 
 
-_IDENTITIES: weakref.WeakKeyDictionary[Knowledge, dict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
-_IDENTITIES_MAX = 20_000
+_IDENTITIES: MemoPerObject[Any] = MemoPerObject(20_000)
 
 
 def _remembered(knowledge: Knowledge, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
     """`compute()`, remembered per knowledge and key: a history repeats the same few medications
     (every refill) and conditions, and identification is pure. The key must hold every element read."""
-    memo = _IDENTITIES.setdefault(knowledge, {})
-    found = memo.get(key)
-    if found is None:
-        if len(memo) >= _IDENTITIES_MAX:
-            memo.clear()
-        found = memo[key] = compute()
-    return found
+    return _IDENTITIES(knowledge).get(key, compute)
 
 
 def identify_text(text: str | None, knowledge: Knowledge) -> MedicationIdentity:

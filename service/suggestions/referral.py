@@ -18,25 +18,23 @@ from typing import Any
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_hooks import Action, Link, Suggestion
+from service.memo import Memo
 from service.rules.cards import BuiltSuggestion
 from service.settings import Settings
 from service.suggestions.texts import text
 
 
 PER_CALL = ("id", "subject", "authoredOn")  # valid by construction, see above
-_VALIDATED: set[str] = set()
-_VALIDATED_MAX = 1_000
+_VALIDATED: Memo[None] = Memo(1_000)
 
 
 def _check_r4(resource: dict[str, Any]) -> None:
     """Raise pydantic's ValidationError unless the resource is a valid R4 ServiceRequest."""
-    key = json.dumps({k: v for k, v in resource.items() if k not in PER_CALL}, sort_keys=True)
-    if key in _VALIDATED:
-        return
-    ServiceRequest.model_validate(resource)
-    if len(_VALIDATED) >= _VALIDATED_MAX:
-        _VALIDATED.clear()
-    _VALIDATED.add(key)
+
+    def validate() -> None:
+        ServiceRequest.model_validate(resource)
+
+    _VALIDATED.get(json.dumps({k: v for k, v in resource.items() if k not in PER_CALL}, sort_keys=True), validate)
 
 
 def referral_suggestion(patient_id: str, reason: str, today: date, settings: Settings, language: str) -> BuiltSuggestion:

@@ -7,17 +7,14 @@ handout, where pace, holds and a switch to diazepam can be changed with the pati
 
 from __future__ import annotations
 
-import threading
-import weakref
 from urllib.parse import urlencode
-
-from cachetools import LRUCache
 
 from cds_hooks import Action, Link, Suggestion
 from service.demo.links import planner_link
 from service.facts.model import Facts
 from service.fhir.record import PatientRecord
 from service.knowledge.models import Knowledge
+from service.memo import MemoPerObject
 from service.rules.cards import BuiltSuggestion
 from service.settings import Settings
 from service.taper.plan import TaperError, TaperPlan, TaperRequest, make_plan
@@ -85,11 +82,7 @@ def handout_url(base: str, plan: TaperPlan, language: str) -> str:
 
 
 _Planned = tuple[TaperPlan, str]  # the plan and its Markdown table
-_PLANS: weakref.WeakKeyDictionary[Knowledge, LRUCache[tuple[TaperRequest, str, str], _Planned | None]] = (
-    weakref.WeakKeyDictionary()
-)
-_PLANS_MAX = 512  # per knowledge; a plan is a few kB
-_PLANS_LOCK = threading.Lock()
+_PLANS: MemoPerObject[_Planned | None] = MemoPerObject(512)  # per knowledge; a plan is a few kB
 
 
 def _plan(request: TaperRequest, knowledge: Knowledge, table: str, language: str) -> _Planned | None:
@@ -97,29 +90,21 @@ def _plan(request: TaperRequest, knowledge: Knowledge, table: str, language: str
 
     Both are pure functions of the request, the knowledge, the table and the language (the protocol
     is read once per process), and calls repeat the same few (drug, dose, day): making them costs
-    more than all the rest of the suggestion. Remembered per knowledge object, weakly, as in
-    `service.facts.identify`, so a reloaded knowledge starts afresh. A cached plan is shared between
+    more than all the rest of the suggestion. Remembered per knowledge object (`service.memo`), so a
+    reloaded knowledge starts afresh. A cached plan is shared between
     calls, so it never leaves this module: it is frozen, the table is a string, and the resource that
     goes into a response is built from the plan anew on every call (it names the patient, and copying
     a cached one would cost as much as building it).
     """
-    key = (request, table, language)
-    with _PLANS_LOCK:
-        plans = _PLANS.get(knowledge)
-        if plans is None:
-            plans = _PLANS[knowledge] = LRUCache(maxsize=_PLANS_MAX)
-        if key in plans:
-            return plans[key]
-    planned: _Planned | None
-    try:
-        plan = make_plan(request, knowledge, table)
-    except TaperError:
-        planned = None
-    else:
-        planned = (plan, plan_markdown(plan, language))
-    with _PLANS_LOCK:
-        plans[key] = planned
-    return planned
+
+    def planned() -> _Planned | None:
+        try:
+            plan = make_plan(request, knowledge, table)
+        except TaperError:
+            return None
+        return plan, plan_markdown(plan, language)
+
+    return _PLANS(knowledge).get((request, table, language), planned)
 
 
 def taper_suggestion(

@@ -1,0 +1,52 @@
+"""Remembered results of pure functions, bounded: one mechanism for every such cache in the service.
+
+A hook call repeats the same few inputs (the same medication in every refill, the same sig, the same
+taper request), so the hot paths remember results by an exact key. When a memo is full it is emptied
+at once: cheaper per lookup than least-recently-used bookkeeping, and the hot keys come back at once.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+Value = TypeVar("Value")
+_MISSING: Any = object()
+
+
+class Memo(Generic[Value]):
+    """`compute()`'s result per key, at most `size` of them. The key must hold every input read."""
+
+    def __init__(self, size: int):
+        self._size = size
+        self._values: dict[Hashable, Value] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], Value]) -> Value:
+        """The remembered value (None included); an exception from `compute` is not remembered."""
+        value = self._values.get(key, _MISSING)
+        if value is _MISSING:
+            if len(self._values) >= self._size:
+                self._values.clear()
+            value = self._values[key] = compute()
+        return value
+
+    def values(self) -> list[Value]:
+        return list(self._values.values())
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+class MemoPerObject(Generic[Value]):
+    """A `Memo` per object (a loaded Knowledge), held weakly: a reloaded one starts afresh."""
+
+    def __init__(self, size: int):
+        self._size = size
+        self._memos: weakref.WeakKeyDictionary[Any, Memo[Value]] = weakref.WeakKeyDictionary()
+
+    def __call__(self, owner: Any) -> Memo[Value]:
+        memo = self._memos.get(owner)
+        if memo is None:
+            memo = self._memos[owner] = Memo(self._size)
+        return memo

@@ -1,0 +1,42 @@
+"""The one bounded memo behind the service's caches of pure results."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from service.memo import Memo, MemoPerObject
+
+
+def test_a_value_is_computed_once_per_key_none_included() -> None:
+    calls: list[str] = []
+    memo: Memo[str | None] = Memo(10)
+    for _ in range(3):
+        assert memo.get("a", lambda: calls.append("a") or "A") == "A"
+        assert memo.get("b", lambda: calls.append("b")) is None
+    assert calls == ["a", "b"]
+
+
+def test_a_full_memo_is_emptied_and_failures_are_not_remembered() -> None:
+    memo: Memo[int] = Memo(2)
+    memo.get(1, lambda: 1)
+    memo.get(2, lambda: 2)
+    memo.get(3, lambda: 3)
+    assert len(memo) == 1 and memo.values() == [3]
+    with pytest.raises(ZeroDivisionError):
+        memo.get(4, lambda: 1 // 0)
+    assert memo.get(4, lambda: 4) == 4
+
+
+def test_each_owner_has_its_own_memo_which_goes_with_it() -> None:
+    class Owner:
+        pass
+
+    memos: MemoPerObject[int] = MemoPerObject(10)
+    first, second = Owner(), Owner()
+    memos(first).get("k", lambda: 1)
+    assert memos(first) is memos(first) and memos(second).get("k", lambda: 2) == 2
+    del first
+    gc.collect()
+    assert len(memos._memos) == 1
