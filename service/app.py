@@ -31,6 +31,12 @@ from service.store import Store
 
 log = logging.getLogger(__name__)
 
+# A hook call allocates a few thousand short-lived containers (the request's JSON, models, facts).
+# With CPython's default first-generation threshold (700) the cyclic collector runs several times a
+# call and scans them while they are still in use; at 10,000 most are freed by reference counting
+# before it runs (`python -m bench.profile`: about 10 % less time per call; 5,000-20,000 measured alike).
+GC_YOUNG_THRESHOLD = 10_000
+
 INSECURE_BANNER = (
     "INSECURE DEVELOPMENT MODE: hook calls are accepted WITHOUT authentication. "
     "Never expose this service to a network with real patient data in this mode."
@@ -68,6 +74,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         # the cyclic collector's full passes, which otherwise pause every call for ~100 ms.
         gc.collect()
         gc.freeze()
+        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         stop = asyncio.Event()
         watcher = asyncio.create_task(rules.watch(stop)) if settings.rules_reload else None
         http = make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout, aiohttp_pool=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar
 
+import orjson
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
@@ -31,10 +32,20 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def loads_strict(raw: bytes) -> Any:
+    """JSON without NaN or Infinity (RFC 8259). orjson reads a hook body in about half the time;
+    what it refuses (e.g. a lone surrogate escape) is read again by the standard library, which
+    accepts or refuses it as it always did and gives the message."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw, parse_constant=_reject_constant)
+
+
 async def parse_body(request: Request, model: type[Model]) -> Model:
     raw = await request.body()
     try:
-        data = json.loads(raw, parse_constant=_reject_constant)
+        data = loads_strict(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as error:
         problem = f"malformed JSON: {error}"
         raise ApiError(400, "malformed_json", problem, [{"field": "body", "problem": problem}]) from None
