@@ -128,7 +128,7 @@ class Settings(BaseSettings):
         90, ge=0, description="Days a rule stays silent for a patient after an override with a suppressing reason (CDC opioid CDS: snooze 3 months)."
     )
     suppression_cache_seconds: float = Field(
-        10, ge=0, description="How long a patient's suppressions are remembered in memory (other replicas see new ones after this)."
+        10, ge=0, description="How long a patient's remembered suppressions stay fresh; then the next call refreshes them in the background (other replicas see new ones after this)."
     )
     admin_token: str | None = Field(None, description="Bearer token for /admin endpoints; unset: they are disabled.")
     knowledge_dir: Path | None = Field(
