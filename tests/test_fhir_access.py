@@ -128,6 +128,7 @@ async def test_next_link_to_another_host_is_not_followed() -> None:
         (httpx.Response(500, json={"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception", "diagnostics": "database gone"}]}), "database gone"),
         (httpx.Response(200, json={"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "too-costly", "diagnostics": "search too costly"}]}), "search too costly"),
         (httpx.Response(200, text="<html>login</html>"), "not a FHIR JSON resource"),
+        (httpx.Response(200, text='{"resourceType": "Bundle", "type": "searchset", "total": NaN}'), "not a FHIR JSON resource"),
         (httpx.Response(302, headers={"Location": "http://elsewhere.test/"}), "redirect"),
         (httpx.ConnectError("refused"), "could not be reached"),
     ],

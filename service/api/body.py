@@ -6,14 +6,13 @@ gets its 404 before any complaint about the body, and every complaint names the 
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
-import orjson
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from service.api.errors import ApiError
+from service.strict_json import loads_strict
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -28,25 +27,11 @@ def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def loads_strict(raw: bytes) -> Any:
-    """JSON without NaN or Infinity (RFC 8259). orjson reads a hook body in about half the time;
-    what it refuses (e.g. a lone surrogate escape) is read again by the standard library, which
-    accepts or refuses it as it always did and gives the message."""
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return json.loads(raw, parse_constant=_reject_constant)
-
-
 async def parse_body(request: Request, model: type[Model]) -> Model:
     raw = await request.body()
     try:
         data = loads_strict(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as error:
+    except ValueError as error:  # also UnicodeDecodeError and json.JSONDecodeError
         problem = f"malformed JSON: {error}"
         raise ApiError(400, "malformed_json", problem, [{"field": "body", "problem": problem}]) from None
     if not isinstance(data, dict):

@@ -7,7 +7,6 @@ becomes a `FhirError` with a plain reason; callers turn it into "could not check
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from typing import Any
@@ -20,6 +19,7 @@ from httpx_aiohttp import AiohttpTransport
 from service import metrics
 from service.fhir.cache import ResponseCache
 from service.fhir.parse import next_link
+from service.strict_json import loads_strict
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class FhirSession:
         cached = self._cache.get(key)
         if cached is not None:
             metrics.FHIR_CALLS.labels(outcome="cache_hit").inc()
-            return json.loads(cached)
+            return loads_strict(cached)
         body, raw = await self._fetch(url)
         self._cache.put(key, raw)
         return body
@@ -126,8 +126,8 @@ class FhirSession:
     @staticmethod
     def _json_or_error(response: httpx.Response) -> dict[str, Any]:
         try:
-            body = response.json()
-        except ValueError:
+            body = loads_strict(response.content)
+        except ValueError:  # not JSON, or JSON with NaN or Infinity
             body = None
         if response.is_redirect:
             metrics.FHIR_CALLS.labels(outcome="error").inc()
