@@ -5,7 +5,6 @@ HTTP concerns stay in `service.api`; this module is plain async Python that the 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -14,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 import httpx
-from cachetools import TTLCache
 
 from cds_hooks import Card, CDSResponse, HookRequest, parse_context
 from service import metrics
@@ -36,6 +34,7 @@ from service.rules.holder import RuleHolder
 from service.security.fhir_servers import FhirServerPolicy
 from service.settings import Settings
 from service.store import Store, patient_hash
+from service.store.remembered import RememberedSuppressions
 from service.suggestions import Suggestions
 
 log = logging.getLogger(__name__)
@@ -47,11 +46,6 @@ INTERNAL_ERROR_CARD = Card(
     detail="An internal error stopped the check. Prescribing is not affected; "
     "the error has been logged for the service's maintainers.",
 )
-
-
-# A patient's remembered suppressions are fresh for `suppression_cache_seconds`, then served for up to
-# this many times as long while one background lookup refreshes them.
-SUPPRESSIONS_KEPT_FOR_REFRESH = 3
 
 
 class WrongHook(ValueError):
@@ -70,15 +64,10 @@ class Pipeline:
     store: Store | None = None
     audit_secret: str = ""
     today: Callable[[], date] = field(default=date.today)
-    _suppressions: TTLCache[str, tuple[set[str], float]] = field(init=False, repr=False)
-    _suppression_lookups: dict[str, asyncio.Task[set[str]]] = field(init=False, repr=False)
-    _suppressions_generation: int = field(init=False, repr=False, default=0)
+    _suppressions: RememberedSuppressions = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # Kept past their freshness (`suppression_cache_seconds`) so that a refresh can run meanwhile.
-        keep = self.settings.suppression_cache_seconds * SUPPRESSIONS_KEPT_FOR_REFRESH
-        self._suppressions = TTLCache(maxsize=10_000, ttl=keep or 1e-9)
-        self._suppression_lookups = {}
+        self._suppressions = RememberedSuppressions(self.settings.suppression_cache_seconds)
 
     def _session(self, request: HookRequest, patient_id: str) -> FhirSession | None:
         if request.fhir_base_url is None or self.http is None:
@@ -196,44 +185,14 @@ class Pipeline:
     async def _suppressed(self, request: HookRequest, record: PatientRecord, now: datetime) -> set[str]:
         """Rules this patient's prescriber already answered with a suppressing override reason.
 
-        Remembered per patient (`BZRA_SUPPRESSION_CACHE_SECONDS`): a prescriber's calls for one patient
-        come in bursts, and the database need not be asked each time. Once that time has passed, the
-        next call starts one refresh in the background and goes on with what was remembered; only a
-        patient not seen lately waits for the database, and calls that arrive meanwhile wait for that
-        same lookup. (Under load, calls waiting on lookups of their own piled up by the dozen, each
-        holding its whole call in memory.) Feedback received by this process clears the memory at once.
+        Remembered per patient (`BZRA_SUPPRESSION_CACHE_SECONDS`, see `RememberedSuppressions`).
+        Feedback received by this process clears the memory at once; other replicas see it within
+        that time.
         """
         if self.store is None:
             return set()
         key = patient_hash(self.audit_secret, request.fhir_base_url, record.patient_id)
-        remembered = self._suppressions.get(key)
-        if remembered is not None:
-            found, fetched_at = remembered
-            if time.monotonic() - fetched_at >= self.settings.suppression_cache_seconds:
-                self._look_up_once(self.store, key, now)
-            return found
-        return await asyncio.shield(self._look_up_once(self.store, key, now))  # one caller gone cancels nothing
-
-    def _look_up_once(self, store: Store, key: str, now: datetime) -> asyncio.Task[set[str]]:
-        """The patient's lookup in progress, or a new one."""
-        lookup = self._suppression_lookups.get(key)
-        if lookup is None:
-            lookup = asyncio.create_task(self._look_up(store, key, now))
-            self._suppression_lookups[key] = lookup
-        return lookup
-
-    async def _look_up(self, store: Store, key: str, now: datetime) -> set[str]:
-        generation, started = self._suppressions_generation, time.monotonic()
-        try:
-            found = await store.suppressed_rules(key, now)
-        finally:
-            if self._suppression_lookups.get(key) is asyncio.current_task():
-                del self._suppression_lookups[key]
-        if generation == self._suppressions_generation:  # no feedback arrived meanwhile
-            self._suppressions[key] = (found, started)
-        return found
+        return await self._suppressions.rules(self.store, key, now)
 
     def forget_suppressions(self) -> None:
-        self._suppressions.clear()
-        self._suppression_lookups.clear()  # calls from now on ask the database again
-        self._suppressions_generation += 1
+        self._suppressions.forget()
