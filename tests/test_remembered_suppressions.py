@@ -84,7 +84,7 @@ async def test_feedback_during_a_lookup_makes_later_calls_ask_again(gated: Gated
     assert await early == {"long-term-use"} and await late == {"long-term-use"}
     assert gated.asked == 2
     await memory.rules(gated.store, PATIENT, NOW)
-    assert gated.asked == 2  # the late lookup's answer was kept, the early one's was not needed
+    assert gated.asked == 2  # the late lookup's answer is remembered; the early one's was not stored
 
 
 async def test_a_cancelled_call_does_not_cancel_the_lookup_others_wait_for(gated: GatedStore) -> None:
@@ -99,11 +99,11 @@ async def test_a_cancelled_call_does_not_cancel_the_lookup_others_wait_for(gated
 
 
 async def test_a_stale_answer_is_served_at_once_while_one_refresh_runs(gated: GatedStore) -> None:
-    memory = RememberedSuppressions(0.05)
+    memory = RememberedSuppressions(0.5)  # kept 1.5 s: room for the database work below on a slow machine
     assert await memory.rules(gated.store, PATIENT, NOW) == {"long-term-use"}
     await gated.lift_all()
     gated.release.clear()
-    await asyncio.sleep(0.06)
+    await asyncio.sleep(0.5)
     # Stale now: answered from memory, without waiting for the held database lookup.
     assert await asyncio.wait_for(memory.rules(gated.store, PATIENT, NOW), 1) == {"long-term-use"}
     assert await asyncio.wait_for(memory.rules(gated.store, PATIENT, NOW), 1) == {"long-term-use"}
@@ -119,3 +119,16 @@ async def test_with_no_memory_every_call_asks_the_database(gated: GatedStore) ->
     await gated.lift_all()
     assert await memory.rules(gated.store, PATIENT, NOW) == set()
     assert gated.asked == 2
+
+
+async def test_a_refresh_cut_off_by_feedback_still_runs_to_its_end(gated: GatedStore) -> None:
+    memory = RememberedSuppressions(0.3)
+    await memory.rules(gated.store, PATIENT, NOW)
+    await asyncio.sleep(0.3)
+    gated.release.clear()
+    await asyncio.wait_for(memory.rules(gated.store, PATIENT, NOW), 1)  # stale: starts a background refresh
+    memory.forget()
+    [refresh] = memory._running
+    gated.release.set()
+    assert await refresh == {"long-term-use"}
+    assert memory._running == set()

@@ -28,7 +28,8 @@ class RememberedSuppressions:
         self._answers: TTLCache[str, tuple[set[str], float]] = TTLCache(
             maxsize=MAX_PATIENTS, ttl=fresh_seconds * KEPT_FOR_REFRESH or 1e-9
         )
-        self._lookups: dict[str, asyncio.Task[set[str]]] = {}
+        self._lookups: dict[str, asyncio.Task[set[str]]] = {}  # the patient's current lookup
+        self._running: set[asyncio.Task[set[str]]] = set()  # every lookup until it ends (asyncio holds tasks weakly)
         self._generation = 0  # bumped by `forget`: a lookup started before it does not store its answer
 
     async def rules(self, store: Store, patient_hash: str, now: datetime) -> set[str]:
@@ -53,6 +54,8 @@ class RememberedSuppressions:
         if lookup is None:
             lookup = asyncio.create_task(self._ask(store, patient_hash, now))
             self._lookups[patient_hash] = lookup
+            self._running.add(lookup)
+            lookup.add_done_callback(self._running.discard)
         return lookup
 
     async def _ask(self, store: Store, patient_hash: str, now: datetime) -> set[str]:
