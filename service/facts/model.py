@@ -61,14 +61,48 @@ class DrugUse(FactModel):
     derivation: str
 
 
+class TaperSeen(FactModel):
+    """A taper already under way, as the history shows it (a written plan, or doses going down)."""
+
+    drug: str
+    evidence: str  # "written plan" or "doses going down"
+    doses_mg: list[float]  # the daily doses seen, oldest first (a written plan: its steps)
+    current_mg: float | None  # the dose now: the plan's step for today, else the latest dose seen
+    next_mg: float | None  # the plan's next step, when a plan is written
+    next_start: date | None
+    sources: list[str]
+    derivation: str
+
+
 class HistoryFacts(FactModel):
     bzra_continuous_days: int  # continuous BZRA use (any BZRA) up to the order date
     bzra_days_last_12_months: int
     distinct_bzra_last_90_days: int
     continuous_days_by_drug: dict[str, int]
     current_bzras: list[DrugUse]
+    total_de_mg_per_day: float | None  # the BZRAs in use per the history, without the draft
+    total_de_known: bool
+    total_de_derivation: str
+    dependence_likely: bool  # regular use long enough for physical dependence (history only)
+    use_days_per_week: float | None  # days a week with a BZRA in the running episode
+    dependence_derivation: str
+    ongoing_taper: bool
+    taper: TaperSeen | None
     episodes: list[EpisodeFacts]
     exposures: list[str]  # one line per resource: how its dates were read
+
+
+class CourseFacts(FactModel):
+    """How long the course becomes with this order, against the guideline limit for its reason."""
+
+    limit_days: int
+    limit_reason: str  # "insomnia" or "other"
+    days_so_far: int
+    supply_left_days: int  # days after today that the supply in hand still covers
+    order_days: float | None
+    projected_days: float | None
+    days_left_within_limit: int
+    derivation: str
 
 
 class PatientFacts(FactModel):
@@ -96,5 +130,9 @@ class Facts(FactModel):
     comedication: dict[str, bool]  # class id -> in current use or being ordered (other than BZRA)
     comedication_sources: dict[str, list[str]]  # class id -> resources that show it
     conditions: dict[str, bool]  # condition group id -> recorded (active)
+    exemptions: list[str]  # exemption ids (seizure disorder, alcohol withdrawal, end of life) that apply
+    exempt: bool
+    exemption_derivation: str
+    course: CourseFacts
     not_checked: list[str]  # data that was not available, in plain words
     unknown: list[str]  # figures that could not be derived from the data that was read
