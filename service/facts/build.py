@@ -19,6 +19,8 @@ from service.facts.history import UNKNOWN_BZRA, HistoryOptions, HistoryUse, hist
 from service.facts.identify import classify_condition
 from service.facts.medication import dose_resource
 from service.facts.model import Facts, HistoryFacts, OrderFacts, PatientFacts
+from service.facts.ongoing_taper import steps_go_down
+from service.facts.steps import dosage_steps
 from service.facts.supply import order_supply
 from service.facts.units import to_float
 from service.fhir.record import PatientRecord
@@ -102,6 +104,7 @@ def order_facts(order: Any, record: PatientRecord, knowledge: Knowledge, options
         reasons=reasons,
         for_insomnia="insomnia" in reasons,
         for_anxiety="anxiety" in reasons,
+        is_taper_plan=steps_go_down(dosage_steps(order.dosageInstruction or [], dosed.identity.strength_mg if dosed.identity.strength_per == "unit" else None)),
     )
 
 
@@ -212,6 +215,8 @@ def build_facts(record: PatientRecord, hook: str, knowledge: Knowledge, options:
         patient=patient,
         draft=draft,
         has_draft_bzra=any(d.is_bzra for d in focus),
+        draft_starts_bzra=draft is not None and draft.is_bzra and (draft.drug or UNKNOWN_BZRA) not in {u.drug for u in history.current_bzras},
+        tapering=history.ongoing_taper or (draft is not None and draft.is_taper_plan),
         drafts=drafts,
         draft_classes=sorted({c for d in drafts for c in d.classes}),
         history=history,

@@ -42,6 +42,7 @@ class OrderFacts(FactModel):
     reasons: list[str]  # condition groups named by reasonCode / reasonReference
     for_insomnia: bool
     for_anxiety: bool
+    is_taper_plan: bool  # sequential dosage steps going down: the order is itself a taper plan
 
 
 class EpisodeFacts(FactModel):
@@ -119,6 +120,8 @@ class Facts(FactModel):
     patient: PatientFacts
     draft: OrderFacts | None  # the order the advice is about: the first BZRA among the focus orders
     has_draft_bzra: bool
+    draft_starts_bzra: bool  # the draft orders a BZRA the patient does not take now, per the history
+    tapering: bool  # a taper is under way (history.ongoing_taper) or the draft is a taper plan
     drafts: list[OrderFacts]
     draft_classes: list[str]  # co-medication classes among all draft orders
     history: HistoryFacts

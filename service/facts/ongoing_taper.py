@@ -43,14 +43,20 @@ def _mg(value: float) -> str:
     return f"{value:g}"
 
 
+def steps_go_down(steps: Sequence[Step]) -> bool:
+    """Two or more steps, every dose known, never up, and lower at the end than at the start."""
+    doses = [s.mg_per_day for s in steps]
+    if len(doses) < 2 or any(d is None for d in doses):
+        return False
+    known = [float(d) for d in doses if d is not None]
+    return all(b <= a + TOLERANCE_MG for a, b in zip(known, known[1:])) and known[-1] < known[0] - TOLERANCE_MG
+
+
 def plan_taper(drug: str, plan: WrittenPlan, today: date, gap_days: int) -> TaperSeen | None:
     """The plan as a taper under way, if its steps go down and it is in progress today."""
-    doses = [s.mg_per_day for s in plan.steps]
-    if any(d is None for d in doses):
+    if not steps_go_down(plan.steps):
         return None
-    known = [float(d) for d in doses if d is not None]
-    if any(b > a + TOLERANCE_MG for a, b in zip(known, known[1:])) or known[-1] >= known[0] - TOLERANCE_MG:
-        return None
+    known = [float(s.mg_per_day or 0.0) for s in plan.steps]
     found = step_on(plan.steps, today)
     last_end = plan.steps[-1].end or plan.steps[-1].start
     if found is None or last_end is None or last_end < today - timedelta(days=gap_days):

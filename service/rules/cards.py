@@ -2,6 +2,7 @@
 
 Rules that share `card.group` become one card: the most severe rule leads (indicator, summary,
 source), the others add a section to the detail, and suggestions and override reasons are joined.
+No suggestion appears twice in one answer: the most severe card that carries it offers it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from service.facts.model import Facts
 from service.rules.context import evaluation_context
 from service.rules.loader import LoadedRule
 from service.rules.models import SEVERITY, OverrideReasonFile
-from service.rules.texts import fit_summary, render
+from service.rules.texts import LANGUAGE_KEY, fit_summary, render
 
 CONFLICTING_SUGGESTIONS = {"small_pack", "taper_plan"}  # both change the same draft order
 
@@ -38,7 +39,7 @@ def no_suggestions(kind: str, rule: LoadedRule, facts: Facts, language: str) -> 
 
 
 def _render(text: Any, context: dict[str, Any], language: str) -> str | None:
-    return render(text.for_language(language), context) if text is not None else None
+    return render(text.for_language(language), {**context, LANGUAGE_KEY: language}) if text is not None else None
 
 
 def _group_key(rule: LoadedRule) -> str:
@@ -88,7 +89,9 @@ def _card(
     reasons: OverrideReasonFile,
     language: str,
     suggest: SuggestionFactory,
+    offered: set[str],
 ) -> Card:
+    """One card for a group of rules; `offered`: suggestion kinds earlier cards carry (none twice)."""
     lead = group[0]
     contexts = {r.id: evaluation_context(data, r.params) for r in group}
     summary = _render(lead.rule.card.summary, contexts[lead.id], language) or lead.rule.title
@@ -98,10 +101,11 @@ def _card(
     suggestions: list[Suggestion] = []
     for rule in group:
         for kind in rule.rule.suggestions:
-            built = None if kind in kinds else suggest(kind, rule, facts, language)
+            built = None if kind in offered else suggest(kind, rule, facts, language)
             if built is None:
                 continue
             kinds.append(kind)
+            offered.add(kind)
             suggestions.append(built.suggestion)
             if built.detail:
                 detail = f"{detail}\n\n{built.detail}" if detail else built.detail
@@ -139,7 +143,8 @@ def merge_cards(
     groups: dict[str, list[LoadedRule]] = {}
     for rule in sorted(fired, key=lambda r: (-SEVERITY[r.rule.card.indicator], -r.rule.card.priority)):
         groups.setdefault(_group_key(rule), []).append(rule)
-    cards = [_card(group, facts, data, reasons, language, suggest) for group in groups.values()]
+    offered: set[str] = set()  # a suggestion is offered once per answer, on the most severe card that carries it
+    cards = [_card(group, facts, data, reasons, language, suggest, offered) for group in groups.values()]
     cards.sort(key=lambda c: -SEVERITY[c.indicator])
     card_rules = {card.uuid: [r["id"] for r in card.extension["bzra-cds.rules"]] for card in cards}
     return cards, card_rules

@@ -36,6 +36,7 @@ NO_ORDER = OrderFacts(
     reasons=[],
     for_insomnia=False,
     for_anxiety=False,
+    is_taper_plan=False,
 )
 
 
@@ -116,6 +117,8 @@ def sample_facts(knowledge: Knowledge) -> Facts:
         patient=PatientFacts(age=70, age_known=True, gender="female"),
         draft=order,
         has_draft_bzra=True,
+        draft_starts_bzra=True,
+        tapering=True,
         drafts=[order],
         draft_classes=[],
         history=HistoryFacts(

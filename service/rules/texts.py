@@ -9,28 +9,37 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, pass_context
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from service.rules.models import LANGUAGES
 
 SUMMARY_LIMIT = 139
+LANGUAGE_KEY = "language"  # the card's language, in every template's context
+DECIMAL_COMMA = {"nl", "fr"}
 
 
-def _number(value: Any, digits: int = 1) -> str:
-    """12.0 → "12", 12.345 → "12.3": numbers as a clinician writes them."""
+def format_number(value: Any, digits: int = 1, language: str = "en") -> str:
+    """12.0 → "12", 12.345 → "12.3" (nl, fr: "12,3"): numbers as a clinician writes them."""
     if value is None:
         return "unknown"
     if isinstance(value, (int, float)):
         rounded = round(float(value), digits)
-        return f"{rounded:g}" if rounded != int(rounded) else str(int(rounded))
+        text = f"{rounded:g}" if rounded != int(rounded) else str(int(rounded))
+        return text.replace(".", ",") if language in DECIMAL_COMMA else text
     return str(value)
+
+
+@pass_context
+def _number(context: Context, value: Any, digits: int = 1) -> str:
+    return format_number(value, digits, context.get(LANGUAGE_KEY) or "en")
 
 
 def _weeks(days: Any) -> str:
     if not isinstance(days, (int, float)):
         return "unknown"
-    return _number(days / 7, 0)
+    return format_number(days / 7, 0)
 
 
 ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
