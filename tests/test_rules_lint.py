@@ -127,7 +127,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_lint_command_exit_codes(tmp_path: Path) -> None:
     good = run_cli("rules", "lint")
-    assert good.returncode == 0 and "8 rules, no problems" in good.stdout
+    assert good.returncode == 0 and "11 rules, no problems" in good.stdout
     bad_dir = rules_dir(tmp_path, extra={"rule.yaml": minimal_rule(when='"history.nope > 1"')})
     bad = run_cli("rules", "lint", str(bad_dir))
     assert bad.returncode == 1

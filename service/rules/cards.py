@@ -19,7 +19,7 @@ from service.rules.loader import LoadedRule
 from service.rules.models import SEVERITY, OverrideReasonFile
 from service.rules.texts import LANGUAGE_KEY, fit_summary, render
 
-CONFLICTING_SUGGESTIONS = {"small_pack", "taper_plan"}  # both change the same draft order
+CONFLICTING_SUGGESTIONS = {"small_pack", "taper_plan", "reconsider_start"}  # each changes or removes the draft order
 
 
 @dataclass(frozen=True)
