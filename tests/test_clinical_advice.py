@@ -71,7 +71,7 @@ def test_jan_de_groot_gets_the_opioid_card_advising_not_to_start_and_no_taper(cl
     assert suggestion["actions"] == [
         {"type": "delete", "description": suggestion["actions"][0]["description"], "resourceId": "MedicationRequest/draft-1"}
     ]
-    summary = {"en": "reconsider starting diazepam", "nl": "herbekijk het starten van diazepam", "fr": "reconsidérez l'instauration de diazepam"}
+    summary = {"en": "reconsider starting diazepam", "nl": "herbekijk het starten van diazepam", "fr": "reconsidérez un traitement par diazépam"}
     assert summary[language] in card["summary"]
 
 

@@ -185,6 +185,16 @@ def _unknown(record: PatientRecord, patient: PatientFacts, drafts: list[OrderFac
     return notes
 
 
+def _drug_names(drugs: set[str], knowledge: Knowledge) -> dict[str, dict[str, str]]:
+    """Names per language of the BZRAs a card may name (ids as the English fallback)."""
+    names = {}
+    for drug_id in sorted(drugs):
+        drug = knowledge.drug(drug_id)
+        if drug is not None:
+            names[drug_id] = {language: getattr(drug.display, language) or drug.display.en for language in ("en", "nl", "fr")}
+    return names
+
+
 def _patient(record: PatientRecord, today: date) -> PatientFacts:
     birth = record.patient.birthDate if record.patient is not None else None
     age = age_on(birth, today)
@@ -221,6 +231,7 @@ def build_facts(record: PatientRecord, hook: str, knowledge: Knowledge, options:
         draft_classes=sorted({c for d in drafts for c in d.classes}),
         history=history,
         current_bzras=current,
+        drug_names=_drug_names(set(current) | ({history.taper.drug} if history.taper else set()), knowledge),
         distinct_bzra_count=len(current),
         total_bzra_de_mg_per_day=total,
         total_de_known=total_known,

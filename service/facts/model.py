@@ -126,6 +126,7 @@ class Facts(FactModel):
     draft_classes: list[str]  # co-medication classes among all draft orders
     history: HistoryFacts
     current_bzras: list[str]  # distinct BZRAs in use now: history plus draft orders
+    drug_names: dict[str, dict[str, str]]  # BZRA id -> its name per language (en, nl, fr), for card texts
     distinct_bzra_count: int
     total_bzra_de_mg_per_day: float | None  # all current BZRAs + the draft (the draft replaces the same drug)
     total_de_known: bool

@@ -52,16 +52,15 @@ def selection_behavior(kinds: list[str]) -> str:
 
 
 def _detail(group: list[LoadedRule], contexts: dict[str, dict[str, Any]], language: str) -> str | None:
-    """One rule: its detail. Several: a section per rule, headed by its summary."""
+    """The lead rule's detail (the card's summary is its heading), then a section per other rule,
+    headed by that rule's summary."""
     lead = group[0]
-    if len(group) == 1:
-        return _render(lead.rule.card.detail, contexts[lead.id], language)
-    sections = []
-    for rule in group:
+    sections = [_render(lead.rule.card.detail, contexts[lead.id], language) or ""]
+    for rule in group[1:]:
         body = _render(rule.rule.card.detail, contexts[rule.id], language) or ""
         heading = _render(rule.rule.card.summary, contexts[rule.id], language)
         sections.append(f"**{heading}**\n\n{body}".strip())
-    return "\n\n".join(sections)
+    return "\n\n".join(section for section in sections if section) or None
 
 
 def _add_link(links: list[Link], link: Link) -> None:

@@ -148,6 +148,7 @@ def sample_facts(knowledge: Knowledge) -> Facts:
             exposures=["sample"],
         ),
         current_bzras=["lorazepam"],
+        drug_names={"lorazepam": {"en": "lorazepam", "nl": "lorazepam", "fr": "lorazépam"}},
         distinct_bzra_count=1,
         total_bzra_de_mg_per_day=20.0,
         total_de_known=True,

@@ -6,6 +6,7 @@ is an error at lint time rather than an empty gap in front of a prescriber.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -42,9 +43,38 @@ def _weeks(days: Any) -> str:
     return format_number(days / 7, 0)
 
 
+MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "nl": ("jan.", "feb.", "mrt.", "apr.", "mei", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."),
+    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
+}
+
+
+@pass_context
+def _date(context: Context, value: Any) -> str:
+    """2026-12-07 → "7 Dec 2026", "7 dec. 2026", "7 déc. 2026"."""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(day, date):
+        return "unknown"
+    months = MONTHS.get(context.get(LANGUAGE_KEY) or "en", MONTHS["en"])
+    return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+@pass_context
+def _drug(context: Context, drug_id: Any, otherwise: Any = None) -> str:
+    """A BZRA id in the card's language (`diazepam` → fr `diazépam`), from the facts' `drug_names`;
+    `otherwise` (e.g. the order's own text) when the ingredient is not known."""
+    if not drug_id:
+        return str(otherwise or "")
+    names = (context.get("drug_names") or {}).get(drug_id) or {}
+    return str(names.get(context.get(LANGUAGE_KEY) or "en") or names.get("en") or drug_id)
+
+
 ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
 ENVIRONMENT.filters["num"] = _number
 ENVIRONMENT.filters["weeks"] = _weeks
+ENVIRONMENT.filters["date"] = _date
+ENVIRONMENT.filters["drug"] = _drug
 
 
 class TemplateProblem(ValueError):
