@@ -121,6 +121,9 @@ class Settings(BaseSettings):
         None,
         description="Audit and feedback database (sqlite+aiosqlite:///path or postgresql+asyncpg://…); default: SQLite in data_dir.",
     )
+    audit_journal: bool = Field(
+        True, description="Write each audit record to a local journal (fsynced every few ms) before the answer goes out, so a crash loses no record of an answered call.",
+    )
     audit_secret: str | None = Field(
         None, description="Key of the patient hash in the audit trail; default: generated once in data_dir. Set the same on every replica."
     )

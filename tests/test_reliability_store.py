@@ -1,0 +1,75 @@
+"""Reliability of the audit trail and of FHIR reads, tried on the real service process (issue 17):
+kill -9 under load, the database shutting down under load, 20 MB FHIR answers, small FHIR pages.
+
+Each test starts `bzra-cds serve` as a hospital runs it and measures from outside (the database, the
+spool files, /proc). Loads are bounded in time and sent to loopback only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests import builders as b
+from tests.reliability_support import (
+    database_stalled,
+    hook_load,
+    kill_hard,
+    postgres_available,
+    throwaway_postgres,
+    with_instance_marker,
+)
+from tests.service_process import running_service
+from tests.store_support import backends, rows
+from tests.test_audit_e2e import database
+
+SIGN = "/cds-services/bzra-order-sign"
+ANSWERED_BEFORE_KILL_S = 1.0  # the promise: every call answered this long before a crash is audited
+
+
+def wait_until_replayed(base: str, timeout: float = 60.0) -> dict:
+    """The database part of /readyz once nothing is pending (the spool and journal are replayed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        database_state = httpx.get(f"{base}/readyz", timeout=5).json()["checks"]["database"]
+        if database_state.get("pending") == 0 and database_state.get("state") == "up":
+            return database_state
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"records still pending: {database_state}")
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("stalled", [False, True], ids=["writes-flowing", "writes-stalled"])
+@pytest.mark.parametrize("kind", backends())
+def test_kill_9_under_load_loses_no_audit_of_an_answered_call(kind: str, stalled: bool, tmp_path: Path) -> None:
+    """Calls answered more than a second before a kill -9 all have their audit after the restart, also
+    when the database was slow to take writes (a lock held elsewhere) so that records had piled up."""
+    with database(kind, tmp_path) as url:
+        env = {"BZRA_DATABASE_URL": url, "BZRA_RULES_RELOAD": "false", "BZRA_LOG_LEVEL": "WARNING"}
+        body = with_instance_marker(b.hook_request(prefetch=b.full_prefetch()))
+        with running_service("--insecure-dev", env=env) as (base, process):
+            killed_at: list[float] = []
+
+            def kill(_: float) -> None:
+                killed_at.append(time.monotonic())
+                kill_hard(process)
+
+            with database_stalled(url) if stalled else nullcontext():
+                load = asyncio.run(hook_load(f"{base}{SIGN}", body, connections=24, seconds=4.5, during=kill, at=3.5))
+        answered_early = {i for i, at in load.answered.items() if at < killed_at[0] - ANSWERED_BEFORE_KILL_S}
+        assert len(answered_early) > 100, f"the load was too light to mean anything: {load.statuses}"
+
+        with running_service("--insecure-dev", env=env) as (base, _):
+            wait_until_replayed(base)
+            audited = {row["hook_instance"] for row in asyncio.run(rows(url, "audit_calls"))}
+        missing = answered_early - audited
+        print(f"kill -9 ({kind}, {'stalled' if stalled else 'flowing'}): {len(missing)} of {len(answered_early)} missing")
+        assert not missing, f"{len(missing)} of {len(answered_early)} answered calls have no audit record"
+        assert audited <= load.sent  # none invented
+        assert len(asyncio.run(rows(url, "audit_calls"))) == len(audited)  # and each one once
