@@ -43,11 +43,12 @@ async def hook_load(
     *,
     connections: int,
     seconds: float,
-    during: Callable[[float], None] | None = None,
-    at: float = 0.0,
+    events: list[tuple[float, Callable[[], None]]] = (),  # type: ignore[assignment]
+    pause: float = 0.0,
 ) -> LoadResult:
     """POSTs `body` with a fresh hookInstance per call on `connections` connections for `seconds`
-    (bounded in count and time); `during(elapsed)` is called once, `at` seconds in (e.g. a kill)."""
+    (bounded in count and time), each connection waiting `pause` s between calls; each event `(at, action)` runs `at` seconds in, in a thread (a kill,
+    a database stopped), while the load goes on."""
     result = LoadResult()
     started = time.monotonic()
     stop = started + seconds
@@ -66,11 +67,13 @@ async def hook_load(
             result.statuses[response.status_code] = result.statuses.get(response.status_code, 0) + 1
             if response.status_code == 200:
                 result.answered[instance] = time.monotonic()
+            if pause:
+                await asyncio.sleep(pause)
 
     async def trigger() -> None:
-        if during is not None:
-            await asyncio.sleep(at)
-            during(time.monotonic() - started)
+        for at, action in sorted(events, key=lambda event: event[0]):
+            await asyncio.sleep(max(0.0, started + at - time.monotonic()))
+            await asyncio.to_thread(action)
 
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     headers = {"Content-Type": "application/json"}
@@ -116,14 +119,14 @@ class ThrowawayPostgres:
         self.directory = directory
         self.port = free_port()
         self.data = directory / "data"
+        self._holder: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        return subprocess.run([*prefix, *command], capture_output=True, text=True, timeout=60, check=check)
+        return subprocess.run([*self._as_postgres(), *command], capture_output=True, text=True, timeout=60, check=check)
 
     def init(self) -> None:
         if os.geteuid() == 0:
@@ -134,8 +137,36 @@ class ThrowawayPostgres:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.directory} -c fsync=off"
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "start")
 
+    def begin_shutdown(self) -> None:
+        """Ends the service's sessions ("terminating connection due to administrator command") and starts
+        a smart shutdown, which waits for a session of our own: meanwhile new connections get "the
+        database system is shutting down", until `stop` finishes it."""
+        self._holder = subprocess.Popen(
+            [*self._as_postgres(), str(PG_BIN / "psql"), *self._where(), "-qAtc", "SELECT pg_sleep(60)"],
+            env={**os.environ, "PGAPPNAME": "bzra-test-holder"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(0.3)
+        sql = (
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend' AND application_name <> 'bzra-test-holder'"
+        )
+        self._run(str(PG_BIN / "psql"), *self._where(), "-qAtc", sql)
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "smart", "-W", "stop")
+
+    def _where(self) -> list[str]:
+        return ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+
+    def _as_postgres(self) -> list[str]:
+        return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
     def stop(self, mode: str = "fast") -> None:
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
+        if self._holder is not None:
+            self._holder.kill()
+            self._holder.wait(10)
+            self._holder = None
 
 
 @contextmanager

@@ -8,7 +8,7 @@ spool files, /proc). Loads are bounded in time and sent to loopback only.
 from __future__ import annotations
 
 import asyncio
-import json
+import os
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -56,12 +56,12 @@ def test_kill_9_under_load_loses_no_audit_of_an_answered_call(kind: str, stalled
         with running_service("--insecure-dev", env=env) as (base, process):
             killed_at: list[float] = []
 
-            def kill(_: float) -> None:
+            def kill() -> None:
                 killed_at.append(time.monotonic())
                 kill_hard(process)
 
             with database_stalled(url) if stalled else nullcontext():
-                load = asyncio.run(hook_load(f"{base}{SIGN}", body, connections=24, seconds=4.5, during=kill, at=3.5))
+                load = asyncio.run(hook_load(f"{base}{SIGN}", body, connections=24, seconds=4.5, events=[(3.5, kill)]))
         answered_early = {i for i, at in load.answered.items() if at < killed_at[0] - ANSWERED_BEFORE_KILL_S}
         assert len(answered_early) > 100, f"the load was too light to mean anything: {load.statuses}"
 
@@ -73,3 +73,31 @@ def test_kill_9_under_load_loses_no_audit_of_an_answered_call(kind: str, stalled
         assert not missing, f"{len(missing)} of {len(answered_early)} answered calls have no audit record"
         assert audited <= load.sent  # none invented
         assert len(asyncio.run(rows(url, "audit_calls"))) == len(audited)  # and each one once
+
+
+@pytest.mark.skipif(postgres_available() is not None, reason=str(postgres_available()))
+def test_postgres_shutting_down_and_starting_up_is_an_outage_not_a_bad_record(tmp_path: Path) -> None:
+    """A PostgreSQL of its own goes through what a restart by its administrator looks like, under load:
+    sessions terminated (AdminShutdown), a smart shutdown (new sessions: "the database system is
+    shutting down"), a fast stop, a start ("starting up"), a crash (immediate stop) and its recovery.
+    Every record waits in the spool and reaches the database; none is set aside as refused."""
+    with throwaway_postgres() as cluster:
+        env = {"BZRA_DATABASE_URL": cluster.url, "BZRA_RULES_RELOAD": "false", "BZRA_LOG_LEVEL": "WARNING"}
+        body = with_instance_marker(b.hook_request(prefetch=b.full_prefetch()))
+        with running_service("--insecure-dev", env=env) as (base, _):
+            url = f"{base}{SIGN}"
+            # calls while the database is up; then, the writer idle, the administrator's shutdown begins
+            before = asyncio.run(hook_load(url, body, connections=4, seconds=1.5, pause=0.05))
+            time.sleep(0.5)
+            cluster.begin_shutdown()
+            events = [(2.0, cluster.stop), (3.5, cluster.start), (5.0, lambda: cluster.stop("immediate")), (6.0, cluster.start)]
+            load = asyncio.run(hook_load(url, body, connections=4, seconds=7.5, events=events, pause=0.05))
+            load.answered.update(before.answered)
+            assert load.statuses.get(200, 0) > 100 and set(load.statuses) == {200}, load.statuses
+            state = wait_until_replayed(base)
+            audited = {row["hook_instance"] for row in asyncio.run(rows(cluster.url, "audit_calls"))}
+        rejected = Path(os.environ["BZRA_DATA_DIR"]) / "spool" / "rejected.jsonl"
+        set_aside = rejected.read_text().count("\n") if rejected.exists() else 0
+        print(f"database shutdown: {set_aside} record(s) set aside, {len(set(load.answered) - audited)} answered call(s) not audited")
+        assert set_aside == 0 and state["rejected"] == 0
+        assert set(load.answered) <= audited
