@@ -8,9 +8,11 @@ spool files, /proc). Loads are bounded in time and sent to loopback only.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from contextlib import nullcontext
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -25,6 +27,8 @@ from tests.reliability_support import (
     throwaway_postgres,
     with_instance_marker,
 )
+from tests.medplum_server import medplum_server
+from tests.medplum_server import missing as medplum_missing
 from tests.service_process import running_service
 from tests.store_support import backends, rows
 from tests.test_audit_e2e import database
@@ -101,3 +105,44 @@ def test_postgres_shutting_down_and_starting_up_is_an_outage_not_a_bad_record(tm
         print(f"database shutdown: {set_aside} record(s) set aside, {len(set(load.answered) - audited)} answered call(s) not audited")
         assert set_aside == 0 and state["rejected"] == 0
         assert set(load.answered) <= audited
+
+
+def long_history(today: date, count: int = 250) -> list[dict]:
+    """A patient with `count` MedicationStatements over ten years, stored oldest first (a server's
+    default order): finished courses of other drugs, and, among the newest, diazepam taken now."""
+    other = [("861007", "metformin hydrochloride 500 MG Oral Tablet"), ("314231", "simvastatin 20 MG Oral Tablet")]
+    statements = []
+    for number in range(count):
+        started = today - timedelta(days=14 * (count - number))
+        current = number >= count - 3
+        code, display = ("197591", "diazepam 5 MG Oral Tablet") if current and number == count - 2 else other[number % 2]
+        period = {"start": started.isoformat()} if current else {"start": started.isoformat(), "end": (started + timedelta(days=28)).isoformat()}
+        statements.append(
+            b.medication_statement(
+                f"ms-{number:03d}",
+                status="active" if current else "completed",
+                medicationCodeableConcept={"coding": [{"system": b.RXNORM, "code": code, "display": display}]},
+                effectivePeriod=period,
+                dateAsserted=(started + timedelta(days=1)).isoformat(),
+                dosage=[{"text": "1 tablet a day", "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}, "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}]}],
+            )
+        )
+    return [b.patient(), *statements]
+
+
+@pytest.mark.skipif(medplum_missing() is not None, reason=str(medplum_missing()))
+@pytest.mark.parametrize("page_size", [20, 50])
+def test_a_real_fhir_server_with_small_pages_still_shows_todays_diazepam(page_size: int) -> None:
+    """250 statements, the current diazepam among the newest, on a server that pages by 20 or 50 in the
+    order they were stored: the read asks for the recent history first, so the 5-page cap still reaches
+    it, and the lorazepam order is flagged as a second benzodiazepine."""
+    today = date.today()
+    with medplum_server(page_size, long_history(today)) as fhir:
+        request = b.hook_request(fhir_server=fhir)  # nothing prefetched: every read goes to the server
+        with running_service("--insecure-dev", env={"BZRA_FHIR_ALLOW_PRIVATE": "true"}) as (base, _):
+            answer = httpx.post(f"{base}{SIGN}", json=request, timeout=30).json()
+    found = "duplicate-bzra" in b.rule_ids(answer)
+    print(f"page size {page_size}: current diazepam {'found' if found else 'missed'}")
+    assert found, json.dumps(answer)[:2000]
+    duplicate = next(c for c in answer["cards"] if "duplicate-bzra" in {r["id"] for r in c.get("extension", {}).get("bzra-cds.rules", [])})
+    assert "diazepam" in duplicate["summary"].lower()
