@@ -24,9 +24,11 @@ from tests.reliability_support import (
     hook_load,
     kill_hard,
     postgres_available,
+    resident_mb,
     throwaway_postgres,
     with_instance_marker,
 )
+from tests.fhir_server import FhirStub
 from tests.medplum_server import medplum_server
 from tests.medplum_server import missing as medplum_missing
 from tests.service_process import running_service
@@ -146,3 +148,39 @@ def test_a_real_fhir_server_with_small_pages_still_shows_todays_diazepam(page_si
     assert found, json.dumps(answer)[:2000]
     duplicate = next(c for c in answer["cards"] if "duplicate-bzra" in {r["id"] for r in c.get("extension", {}).get("bzra-cds.rules", [])})
     assert "diazepam" in duplicate["summary"].lower()
+
+
+def statements_of_about(megabytes: float) -> list[dict]:
+    """Finished courses of a non-BZRA drug, enough that the search answer is about that size."""
+    one = len(json.dumps(b.medication_statement("ms-000000"))) + 150  # with its Bundle entry
+    return [b.medication_statement(f"ms-{n:06d}", status="completed") for n in range(int(megabytes * 1e6 / one))]
+
+
+def test_twenty_megabyte_fhir_answers_leave_memory_bounded() -> None:
+    """8 calls, each reading a valid 20 MB search answer (the size limit raised to let them in): the
+    service's resident memory stays under 350 MB. With the default limit, such an answer is abandoned
+    while reading and the card says why."""
+    history = statements_of_about(20)
+    env = {
+        "BZRA_FHIR_ALLOW_PRIVATE": "true",
+        "BZRA_FHIR_MAX_RESPONSE_BYTES": "32000000",
+        "BZRA_FHIR_READ_TIMEOUT": "30",
+        "BZRA_FHIR_TOTAL_TIMEOUT": "60",
+    }
+    with FhirStub([b.patient(), *history]) as fhir:
+        with running_service("--insecure-dev", env=env) as (base, process):
+            for _ in range(8):
+                request = b.hook_request(fhir_server=fhir.base_url, token=str(time.monotonic_ns()))
+                answer = httpx.post(f"{base}{SIGN}", json=request, timeout=120)
+                assert answer.status_code == 200
+            rss = resident_mb(process.pid)
+        print(f"resident memory after 8 x 20 MB answers: {rss:.0f} MB")
+        assert rss < 350
+
+        with running_service("--insecure-dev", env={"BZRA_FHIR_ALLOW_PRIVATE": "true"}) as (base, process):
+            request = b.hook_request(fhir_server=fhir.base_url)
+            answer = httpx.post(f"{base}{SIGN}?language=nl", json=request, timeout=60).json()
+            rss_refused = resident_mb(process.pid)
+    card = b.data_card(answer)
+    assert "medicatiegebruik (medicatieoverzicht): het antwoord van de FHIR-server was te groot om te lezen" in card["detail"]
+    assert rss_refused < 200
