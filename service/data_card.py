@@ -7,11 +7,13 @@ pages left unread...), and so is each one read only in part.
 
 from __future__ import annotations
 
+import uuid
+
 from cds_hooks import Card, Source
 from service.data_card_texts import LANGUAGES, PHRASES, WHAT, WHY
+from service.facts.unknown import Unknown
 from service.fhir.record import DataIssue
 
-SOURCE = Source(label="bzra-cds data check")
 MAX_LISTED = 6
 SUMMARY_MAX = 140  # CDS Hooks: a card's summary is under 140 characters
 
@@ -31,14 +33,29 @@ class _Words:
         known = WHY.get(issue.reason or "")
         return known[self.language] if known else None
 
+    def source(self) -> Source:
+        return Source(label=self.phrase("source"))
+
+
+def internal_error_card(language: str = "en") -> Card:
+    """When the advice itself failed: prescribing goes on, and the prescriber is told so."""
+    words = _Words(language)
+    return Card(
+        uuid=str(uuid.uuid4()),
+        summary=words.phrase("internal_error_summary"),
+        indicator="info",
+        source=words.source(),
+        detail=words.phrase("internal_error_detail"),
+    )
+
 
 def _reason_lines(words: _Words, issues: list[DataIssue]) -> list[str]:
     """One line per data source and reason: "- earlier prescriptions: the FHIR server ..."."""
-    lines = dict.fromkeys(f"- {words.what(i)}: {why}" for i in issues if (why := words.why(i)) is not None)
+    lines = dict.fromkeys("- " + words.phrase("line", what=words.what(i), why=why) for i in issues if (why := words.why(i)) is not None)
     return list(lines)
 
 
-def data_issues_card(issues: list[DataIssue], notes: list[str] | None = None, language: str = "en") -> Card | None:
+def data_issues_card(issues: list[DataIssue], notes: list[Unknown] | None = None, language: str = "en") -> Card | None:
     """An info card in the prescriber's words and language; None when everything was read and derived.
 
     `notes` are figures or checks that could not be completed with the data that was read.
@@ -64,15 +81,17 @@ def data_issues_card(issues: list[DataIssue], notes: list[str] | None = None, la
         paragraphs.append(words.phrase(key, n=len(skipped), ids=listed))
     paragraphs.extend(_other_lines(words, other))
     if notes:
-        paragraphs.append(words.phrase("not_worked_out") + "\n\n" + "\n".join(f"- {n}" for n in notes[:MAX_LISTED]))
+        lines = list(dict.fromkeys(f"- {note.text(words.language)}" for note in notes))[:MAX_LISTED]
+        paragraphs.append(words.phrase("not_worked_out") + "\n\n" + "\n".join(lines))
     paragraphs.append(words.phrase("closing"))
-    return Card(summary=_summary(words, not_checked, partial, skipped or other), indicator="info", source=SOURCE, detail="\n\n".join(paragraphs))
+    summary = _summary(words, not_checked, partial, skipped or other)
+    return Card(summary=summary, indicator="info", source=words.source(), detail="\n\n".join(paragraphs))
 
 
 def _other_lines(words: _Words, other: list[DataIssue]) -> list[str]:
     """Problems without a data source: with a known reason in the language, else counted (English: as
     written, which is technical but exact)."""
-    known = [f"{i.where}: {why}" for i in other if (why := words.why(i)) is not None]
+    known = [words.phrase("line", what=i.where, why=why) for i in other if (why := words.why(i)) is not None]
     unknown = [i for i in other if words.why(i) is None]
     if words.language == "en":
         return [*known, *(i.problem for i in unknown[:MAX_LISTED])]

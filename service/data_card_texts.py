@@ -88,6 +88,11 @@ WHY: dict[str, dict[str, str]] = {
         "nl": "deze dienst mag de FHIR-server uit de aanvraag niet gebruiken",
         "fr": "ce service ne peut pas utiliser le serveur FHIR indiqué dans la demande",
     },
+    "not_a_resource": {
+        "en": "an entry was not a FHIR resource and was left out",
+        "nl": "een onderdeel was geen FHIR-resource en werd weggelaten",
+        "fr": "un élément n'était pas une ressource FHIR et a été écarté",
+    },
     "medication_unresolved": {
         "en": "referred to but not found; the entries that use it may be unidentified",
         "nl": "wordt naar verwezen maar werd niet gevonden; de registraties die het gebruiken, zijn mogelijk niet herkend",
@@ -96,6 +101,7 @@ WHY: dict[str, dict[str, str]] = {
 }
 
 PHRASES: dict[str, dict[str, str]] = {
+    "line": {"en": "{what}: {why}", "nl": "{what}: {why}", "fr": "{what} : {why}"},
     "summary_not_checked": {
         "en": "Not all data could be checked: {items}",
         "nl": "Niet alle gegevens konden worden nagekeken: {items}",
@@ -150,6 +156,21 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "Could not be worked out:",
         "nl": "Kon niet worden berekend:",
         "fr": "N'a pas pu être calculé :",
+    },
+    "source": {
+        "en": "bzra-cds data check",
+        "nl": "bzra-cds, controle van de gegevens",
+        "fr": "bzra-cds, contrôle des données",
+    },
+    "internal_error_summary": {
+        "en": "bzra-cds could not check this prescription",
+        "nl": "bzra-cds kon dit voorschrift niet nakijken",
+        "fr": "bzra-cds n'a pas pu vérifier cette prescription",
+    },
+    "internal_error_detail": {
+        "en": "An internal error stopped the check. Prescribing is not affected; the error has been logged for the service's maintainers.",
+        "nl": "Een interne fout heeft de controle onderbroken. Voorschrijven kan gewoon verder; de fout is gelogd voor de beheerders van de dienst.",
+        "fr": "Une erreur interne a interrompu la vérification. La prescription n'est pas bloquée ; l'erreur a été enregistrée pour les responsables du service.",
     },
     "closing": {
         "en": "The advice shown is based on the data that could be read.",

@@ -7,22 +7,21 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 import httpx
 
-from cds_hooks import Card, CDSResponse, HookRequest, parse_context
+from cds_hooks import CDSResponse, HookRequest, parse_context
 from service import metrics
 from service.audit import call_audit
 from service.catalog import ServiceSpec
-from service.data_card import SOURCE as DATA_CHECK_SOURCE
-from service.data_card import data_issues_card, issues_extension
+from service.data_card import data_issues_card, internal_error_card, issues_extension
 from service.fhir.gather import history_since
 from service.facts.build import FactOptions, build_facts
 from service.facts.model import Facts
+from service.facts.unknown import Unknown
 from service.fhir.cache import ResponseCache
 from service.fhir.client import FhirSession
 from service.fhir.drafts import parse_draft_orders, selected_orders
@@ -39,15 +38,6 @@ from service.store.remembered import RememberedSuppressions
 from service.suggestions import Suggestions
 
 log = logging.getLogger(__name__)
-
-INTERNAL_ERROR_CARD = Card(
-    summary="bzra-cds could not check this prescription",
-    indicator="info",
-    source=DATA_CHECK_SOURCE,
-    detail="An internal error stopped the check. Prescribing is not affected; "
-    "the error has been logged for the service's maintainers.",
-)
-
 
 class WrongHook(ValueError):
     pass
@@ -127,20 +117,20 @@ class Pipeline:
         record: PatientRecord | None = None,
         base_url: str | None = None,
         skip: set[str] | None = None,
-    ) -> tuple[Evaluation | None, list[str]]:
+    ) -> tuple[Evaluation | None, list[Unknown]]:
         """Evaluate the rules in service; also what could not be worked out, for the data card."""
         if self.rules is None:  # a pipeline built without rules: facts and data checks only
             return None, list(facts.unknown)
         rule_set = self.rules.current
         if rule_set is None:
-            return None, [*facts.unknown, "clinical rules: no valid rule set is loaded"]
+            return None, [*facts.unknown, Unknown(what="rules")]
         suggest = (
             self.suggestions.for_call(record, base_url)
             if self.suggestions is not None and record is not None
             else no_suggestions
         )
         evaluation = evaluate(rule_set, facts, hook, language, suggest, skip)
-        notes = [f"{o.rule.rule.title}: {o.reason}" for o in evaluation.not_evaluated()]
+        notes = [Unknown(what="rule", subject={"en": o.rule.rule.title}, detail=o.reason) for o in evaluation.not_evaluated()]
         return evaluation, [*facts.unknown, *notes]
 
     async def answer(
@@ -149,7 +139,7 @@ class Pipeline:
         started, received_at = time.monotonic(), datetime.now(timezone.utc)
         record = await self.collect(service, request)
         language = language or self.settings.language
-        notes: list[str] = []
+        notes: list[Unknown] = []
         errors: list[str] = []
         try:
             facts = self.facts(record, request.hook)
@@ -159,7 +149,7 @@ class Pipeline:
         except Exception as error:  # the service must never block prescribing
             log.exception("advice failed; answering with the data check only")
             errors.append(f"internal error: {type(error).__name__}")
-            evaluation, cards = None, [INTERNAL_ERROR_CARD.model_copy(update={"uuid": str(uuid.uuid4())})]
+            evaluation, cards = None, [internal_error_card(language)]
         issue_card = data_issues_card(record.issues, notes, language)
         if issue_card is not None:
             cards.append(issue_card)

@@ -115,9 +115,10 @@ class Settings(BaseSettings):
         Coding(system="http://snomed.info/sct", code="3457005", display="Patient referral"),
         description="Code of the referral ServiceRequest (a JSON object: system, code, display).",
     )
-    referral_text: str = Field(
-        "Referral to specialised care for support with stopping a benzodiazepine or Z-drug",
-        description="Text of the referral ServiceRequest's code.",
+    referral_text: str | None = Field(
+        None,
+        description="Text of the referral ServiceRequest's code, the same in every language; default: the card's "
+        "language's words for a referral to specialised care for support with stopping a benzodiazepine or Z-drug.",
     )
     referral_performer: str | None = Field(
         None, description="Who receives referrals: a FHIR reference (Organization/123) or a name."

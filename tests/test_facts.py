@@ -136,7 +136,10 @@ def test_unknown_dose_is_said_not_guessed() -> None:
     facts = facts_for(request_with([], drafts=[draft]))
     assert facts.draft.mg_per_day is None and not facts.draft.dose_known
     assert facts.total_bzra_de_mg_per_day is None and not facts.total_de_known
-    assert any("dose of" in note for note in facts.unknown)
+    [note] = [note for note in facts.unknown if note.what == "dose"]
+    assert note.text("en").startswith("dose of zolpidem tartrate 10 MG Oral Tablet") and note.detail
+    assert note.text("nl").startswith("dosis van zolpidem tartrate 10 MG Oral Tablet (MedicationRequest/nodose): niet af te leiden")
+    assert note.text("fr").startswith("dose de zolpidem tartrate 10 MG Oral Tablet (MedicationRequest/nodose) : impossible")
 
 
 def test_age_from_birth_date() -> None:

@@ -106,13 +106,13 @@ PATIENTS: tuple[DemoPatient, ...] = (
         "sofie-janssens",
         _n(
             "Sleeping badly since her father died three weeks ago; has taken temazepam for 9 nights and asks for a few more.",
-            "Slaapt slecht sinds haar vader drie weken geleden overleed; nam 9 nachten temazepam en vraagt er nog enkele.",
-            "Dort mal depuis le décès de son père il y a trois semaines ; a pris du témazépam 9 nuits et en demande encore quelques-uns.",
+            "Slaapt slecht sinds haar vader drie weken geleden overleed; nam 9 nachten temazepam en vraagt er nog voor enkele nachten.",
+            "Dort mal depuis le décès de son père il y a trois semaines ; a pris du témazépam pendant 9 nuits et en demande encore pour quelques nuits.",
         ),
         Draft("temazepam-10", AT_NIGHT, 5, 0, "insomnia"),
         _n(
             "A short course within the guideline: the service stays quiet. Raise the quantity to 30 and sign again.",
-            "Een korte kuur binnen de richtlijn: de service blijft stil. Verhoog de hoeveelheid naar 30 en onderteken opnieuw.",
+            "Een korte kuur binnen de richtlijn: de dienst blijft stil. Verhoog de hoeveelheid naar 30 en onderteken opnieuw.",
             "Un traitement court conforme à la recommandation : le service reste discret. Passez la quantité à 30 et signez à nouveau.",
         ),
     ),
@@ -127,7 +127,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
         _n(
             "Accept the smaller pack, or open the taper planner and try the slow pace.",
             "Aanvaard de kleinere verpakking, of open de afbouwplanner en probeer het trage tempo.",
-            "Acceptez le plus petit conditionnement, ou ouvrez le planificateur et essayez le rythme lent.",
+            "Acceptez le plus petit conditionnement, ou ouvrez le planificateur de diminution et essayez le rythme lent.",
         ),
     ),
     DemoPatient(
@@ -140,8 +140,8 @@ PATIENTS: tuple[DemoPatient, ...] = (
         Draft("lorazepam-1", THREE_TIMES, 90, 0, "anxiety"),
         _n(
             "A high dose: look at the taper plan with a switch to diazepam, and the referral.",
-            "Een hoge dosis: bekijk het afbouwschema met omzetten naar diazepam, en de verwijzing.",
-            "Une dose élevée : regardez le schéma avec passage au diazépam, et l'orientation.",
+            "Een hoge dosis: bekijk het afbouwschema met overschakelen op diazepam, en de verwijzing.",
+            "Une dose élevée : regardez le schéma de diminution avec relais par le diazépam, et l'orientation.",
         ),
     ),
     DemoPatient(
@@ -153,9 +153,9 @@ PATIENTS: tuple[DemoPatient, ...] = (
         ),
         Draft("diazepam-5", TWICE, 28, 0, "anxiety"),
         _n(
-            "An opioid with a benzodiazepine: a critical card. Override it with a reason to see the feedback.",
-            "Een opioïd met een benzodiazepine: een kritieke kaart. Negeer ze met een reden om de feedback te zien.",
-            "Un opioïde avec une benzodiazépine : une carte critique. Passez outre avec un motif pour voir le retour.",
+            "A new benzodiazepine next to an opioid: a critical card that suggests not starting it, without a taper. Dismiss it with a reason to see the feedback.",
+            "Een nieuwe benzodiazepine naast een opioïd: een dringende kaart die voorstelt ze niet te starten, zonder afbouwschema. Volg ze niet, met een reden, om de feedback te zien.",
+            "Une nouvelle benzodiazépine à côté d'un opioïde : une carte critique qui propose de ne pas la débuter, sans schéma de diminution. Écartez-la avec un motif pour voir le retour.",
         ),
     ),
     DemoPatient(
@@ -183,14 +183,14 @@ PATIENTS: tuple[DemoPatient, ...] = (
         _n(
             "Two benzodiazepines/Z-drugs at once; the history is a text-only medication statement.",
             "Twee benzodiazepines/Z-drugs tegelijk; de voorgeschiedenis is een medicatieoverzicht in vrije tekst.",
-            "Deux benzodiazépines/Z-drugs en même temps ; l'historique est une déclaration en texte libre.",
+            "Deux benzodiazépines ou apparentés en même temps ; l'historique est une déclaration en texte libre.",
         ),
     ),
     DemoPatient(
         "peter-wouters",
         _n(
-            "Stopped drinking four months ago with the addiction clinic and takes acamprosate; anxious at night, asks for diazepam.",
-            "Stopte vier maanden geleden met drinken met hulp van de verslavingszorg en neemt acamprosaat; 's nachts angstig, vraagt diazepam.",
+            "Stopped drinking four months ago with the help of an alcohol service and takes acamprosate; anxious at night, asks for diazepam.",
+            "Stopte vier maanden geleden met drinken met hulp van een centrum voor alcohol- en drughulp en neemt acamprosaat; 's nachts angstig, vraagt diazepam.",
             "A arrêté de boire il y a quatre mois avec l'aide d'un service d'alcoologie et prend de l'acamprosate ; anxieux la nuit, demande du diazépam.",
         ),
         Draft("diazepam-5", TWICE, 10, 0, "anxiety"),
@@ -210,7 +210,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
         Draft("diazepam-5", _n("1 tablet a day", "1 tablet per dag", "1 comprimé par jour"), 14, 0, "other"),
         _n(
             "The service reads her written plan: an encouraging card with her current and next step, never “start a taper”.",
-            "De service leest haar afbouwschema: een bemoedigende kaart met haar huidige en volgende stap, nooit “start met afbouwen”.",
+            "De dienst leest haar afbouwschema: een bemoedigende kaart met haar huidige en volgende stap, nooit “start met afbouwen”.",
             "Le service lit son schéma écrit : une carte encourageante avec son palier actuel et le suivant, jamais « commencer une diminution ».",
         ),
     ),
@@ -225,7 +225,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
         _n(
             "No benzodiazepine or Z-drug: no cards at all.",
             "Geen benzodiazepine of Z-drug: helemaal geen kaarten.",
-            "Pas de benzodiazépine ni de Z-drug : aucune carte.",
+            "Pas de benzodiazépine ni d'apparenté : aucune carte.",
         ),
     ),
     DemoPatient(
@@ -252,8 +252,8 @@ PATIENTS: tuple[DemoPatient, ...] = (
         Draft("oxazepam-10", THREE_TIMES, 90, 0, "anxiety"),
         _n(
             "The order covers 30 days: accept the smaller pack and see the order change.",
-            "Het voorschrift dekt 30 dagen: aanvaard de kleinere verpakking en zie het voorschrift veranderen.",
-            "La prescription couvre 30 jours : acceptez le plus petit conditionnement et voyez la prescription changer.",
+            "Het voorschrift dekt 30 dagen: aanvaard de kleinere verpakking en bekijk hoe het voorschrift verandert.",
+            "La prescription couvre 30 jours : acceptez le plus petit conditionnement et observez la modification de la prescription.",
         ),
     ),
     DemoPatient(
@@ -276,8 +276,8 @@ PATIENTS: tuple[DemoPatient, ...] = (
         ),
         _n(
             "The rules hold back in palliative care: no cards.",
-            "De regels houden zich in bij palliatieve zorg: geen kaarten.",
-            "Les règles se retiennent en soins palliatifs : aucune carte.",
+            "Bij palliatieve zorg zwijgen de regels: geen kaarten.",
+            "En soins palliatifs, les règles restent silencieuses : aucune carte.",
         ),
     ),
     DemoPatient(
@@ -299,9 +299,9 @@ PATIENTS: tuple[DemoPatient, ...] = (
             "other",
         ),
         _n(
-            "The opioid is the new order here: the card still warns about the benzodiazepine in use.",
-            "Hier is het opioïd het nieuwe voorschrift: de kaart waarschuwt toch voor de benzodiazepine in gebruik.",
-            "Ici, l'opioïde est la nouvelle prescription : la carte avertit quand même de la benzodiazépine en cours.",
+            "The opioid is the new order here: the card warns about the clonazepam in use and offers its taper beside the tramadol order, which stays.",
+            "Hier is het opioïd het nieuwe voorschrift: de kaart waarschuwt voor de clonazepam in gebruik en stelt een afbouwschema voor naast het voorschrift voor tramadol, dat blijft.",
+            "Ici, l'opioïde est la nouvelle prescription : la carte met en garde contre le clonazépam en cours et propose sa diminution progressive à côté de la prescription de tramadol, qui est maintenue.",
         ),
     ),
 )

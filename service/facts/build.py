@@ -22,6 +22,7 @@ from service.facts.model import Facts, HistoryFacts, OrderFacts, PatientFacts
 from service.facts.ongoing_taper import steps_go_down
 from service.facts.steps import dosage_steps
 from service.facts.supply import order_supply
+from service.facts.unknown import Unknown
 from service.facts.units import to_float
 from service.fhir.record import PatientRecord
 from service.knowledge.models import Knowledge
@@ -170,18 +171,19 @@ def _not_checked(record: PatientRecord) -> list[str]:
     return sorted({f"{i.not_checked}: {i.problem}" for i in record.issues if i.not_checked})
 
 
-def _unknown(record: PatientRecord, patient: PatientFacts, drafts: list[OrderFacts], history: HistoryFacts) -> list[str]:
+def _unknown(record: PatientRecord, patient: PatientFacts, drafts: list[OrderFacts], history: HistoryFacts, names: dict[str, dict[str, str]]) -> list[Unknown]:
     notes = []
     if not patient.age_known and record.patient is not None:
-        notes.append("age: no birth date recorded")
+        notes.append(Unknown(what="age"))
     for order in drafts:
+        subject = {"en": f"{order.medication} ({order.reference})"}
         if order.is_bzra and not order.dose_known:
-            notes.append(f"dose of {order.medication} ({order.reference}): {order.dose_derivation}")
+            notes.append(Unknown(what="dose", subject=subject, detail=order.dose_derivation))
         if order.is_bzra and order.dose_known and order.de_mg_per_day is None:
-            notes.append(f"diazepam-equivalent of {order.medication}: no equivalence figure")
+            notes.append(Unknown(what="equivalence", subject={"en": order.medication}))
     for use in history.current_bzras:
         if use.de_mg_per_day is None:
-            notes.append(f"current dose of {use.drug}: {use.derivation}")
+            notes.append(Unknown(what="current_dose", subject=names.get(use.drug) or {"en": use.drug}, detail=use.derivation))
     return notes
 
 
@@ -216,6 +218,7 @@ def build_facts(record: PatientRecord, hook: str, knowledge: Knowledge, options:
     exemptions, exemption_how = applying_exemptions(exemption_evidence, knowledge)
     patient = _patient(record, options.today)
     current = sorted({u.drug for u in history.current_bzras} | {d.drug or UNKNOWN_BZRA for d in drafts if d.is_bzra})
+    drug_names = _drug_names(set(current) | ({history.taper.drug} if history.taper else set()), knowledge)
     limits = knowledge.use_thresholds.course_limits
     return Facts(
         today=options.today,
@@ -231,7 +234,7 @@ def build_facts(record: PatientRecord, hook: str, knowledge: Knowledge, options:
         draft_classes=sorted({c for d in drafts for c in d.classes}),
         history=history,
         current_bzras=current,
-        drug_names=_drug_names(set(current) | ({history.taper.drug} if history.taper else set()), knowledge),
+        drug_names=drug_names,
         distinct_bzra_count=len(current),
         total_bzra_de_mg_per_day=total,
         total_de_known=total_known,
@@ -244,5 +247,5 @@ def build_facts(record: PatientRecord, hook: str, knowledge: Knowledge, options:
         exemption_derivation=exemption_how,
         course=course(draft, history.bzra_continuous_days, running_episode(history), options.today, limits),
         not_checked=_not_checked(record),
-        unknown=_unknown(record, patient, drafts, history),
+        unknown=_unknown(record, patient, drafts, history, drug_names),
     )

@@ -79,5 +79,5 @@ def render_text(facts: Facts) -> str:
     if facts.not_checked:
         lines += ["", "Not checked (data not available):", *[f"  - {note}" for note in facts.not_checked]]
     if facts.unknown:
-        lines += ["", "Could not be derived:", *[f"  - {note}" for note in facts.unknown]]
+        lines += ["", "Could not be derived:", *[f"  - {note.text()}" for note in facts.unknown]]
     return "\n".join(lines)

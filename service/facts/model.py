@@ -11,6 +11,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
+from service.facts.unknown import Unknown
+
 
 class FactModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -139,4 +141,4 @@ class Facts(FactModel):
     exemption_derivation: str
     course: CourseFacts
     not_checked: list[str]  # data that was not available, in plain words
-    unknown: list[str]  # figures that could not be derived from the data that was read
+    unknown: list[Unknown]  # figures that could not be derived from the data that was read

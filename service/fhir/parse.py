@@ -48,7 +48,7 @@ def parse_resource(data: Any, where: str) -> tuple[Resource | None, DataIssue | 
     (None, None): a valid FHIR type the history does not use (e.g. an OperationOutcome entry).
     """
     if not isinstance(data, dict):
-        return None, DataIssue(where, "not a JSON object")
+        return None, DataIssue(where, "not a JSON object", reason="not_a_resource")
     kind = data.get("resourceType")
     if not isinstance(kind, str):
         return None, DataIssue(where, "no resourceType", skipped=resource_label(data))

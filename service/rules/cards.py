@@ -1,7 +1,8 @@
 """Turn fired rules into few, clear CDS Hooks cards: one per group, most severe first.
 
 Rules that share `card.group` become one card: the most severe rule leads (indicator, summary,
-source), the others add a section to the detail, and suggestions and override reasons are joined.
+source, and its detail in full), each other rule adds one line (its summary), and suggestions,
+links and override reasons are joined.
 No suggestion appears twice in one answer: the most severe card that carries it offers it.
 """
 
@@ -52,14 +53,12 @@ def selection_behavior(kinds: list[str]) -> str:
 
 
 def _detail(group: list[LoadedRule], contexts: dict[str, dict[str, Any]], language: str) -> str | None:
-    """The lead rule's detail (the card's summary is its heading), then a section per other rule,
-    headed by that rule's summary."""
+    """Short enough to read while prescribing: the lead rule's detail in full (the card's summary is
+    its heading), then each other finding as one line, its own summary."""
     lead = group[0]
     sections = [_render(lead.rule.card.detail, contexts[lead.id], language) or ""]
-    for rule in group[1:]:
-        body = _render(rule.rule.card.detail, contexts[rule.id], language) or ""
-        heading = _render(rule.rule.card.summary, contexts[rule.id], language)
-        sections.append(f"**{heading}**\n\n{body}".strip())
+    others = [_render(rule.rule.card.summary, contexts[rule.id], language) for rule in group[1:]]
+    sections.append("\n".join(f"- {line}" for line in others if line))
     return "\n\n".join(section for section in sections if section) or None
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from service.facts.model import CourseFacts, DrugUse, EpisodeFacts, Facts, HistoryFacts, OrderFacts, PatientFacts, TaperSeen
+from service.facts.unknown import Unknown
 from service.knowledge.models import Knowledge
 
 NO_ORDER = OrderFacts(
@@ -170,5 +171,5 @@ def sample_facts(knowledge: Knowledge) -> Facts:
             derivation="sample",
         ),
         not_checked=["sample"],
-        unknown=["sample"],
+        unknown=[Unknown(what="age")],
     )

@@ -19,7 +19,9 @@ from service.facts.model import Facts
 from service.fhir.record import PatientRecord
 from service.knowledge.models import Knowledge
 from service.rules.cards import BuiltSuggestion, SuggestionFactory
+from service.rules.context import evaluation_context, facts_data
 from service.rules.loader import LoadedRule
+from service.rules.texts import LANGUAGE_KEY, fit_summary, render
 from service.settings import Settings
 from service.suggestions.reconsider import reconsider_suggestion
 from service.suggestions.referral import referral_suggestion
@@ -31,6 +33,12 @@ def taper_fits(facts: Facts) -> bool:
     """A taper plan fits physical dependence (Pottie 2018; ASAM 2025), not a new or short course."""
     history = facts.history
     return history.dependence_likely and bool(history.current_bzras) and not history.ongoing_taper and not facts.exempt
+
+
+def rule_summary(rule: LoadedRule, facts: Facts, language: str) -> str:
+    """The rule's card summary in the card's language: the reason a referral gives."""
+    context = evaluation_context(facts_data(facts), rule.params) | {LANGUAGE_KEY: language}
+    return fit_summary(render(rule.rule.card.summary.for_language(language), context))
 
 
 def small_pack_days(rule: LoadedRule, facts: Facts) -> int:
@@ -59,7 +67,7 @@ class Suggestions:
                 days = small_pack_days(rule, facts)
                 return small_pack_suggestion(order_json, draft, days, self.knowledge, self.settings.market, language)
             if kind == "referral":
-                return referral_suggestion(record.patient_id, rule.rule.title, facts.today, self.settings, language)
+                return referral_suggestion(record.patient_id, rule_summary(rule, facts, language), facts.today, self.settings, language)
             if kind == "taper_plan":
                 if not taper_fits(facts):
                     return None

@@ -38,6 +38,7 @@ def _check_r4(resource: dict[str, Any]) -> None:
 
 
 def referral_suggestion(patient_id: str, reason: str, today: date, settings: Settings, language: str) -> BuiltSuggestion:
+    """`reason`: why, in the card's language (the summary of the rule that offers the referral)."""
     code = settings.referral_code
     resource: dict[str, Any] = {
         "resourceType": "ServiceRequest",
@@ -45,7 +46,7 @@ def referral_suggestion(patient_id: str, reason: str, today: date, settings: Set
         "status": "draft",
         "intent": "proposal",
         "category": [{"coding": [{"system": "http://snomed.info/sct", "code": "3457005", "display": "Patient referral"}]}],
-        "code": {"coding": [code.model_dump(exclude_none=True)], "text": settings.referral_text},
+        "code": {"coding": [code.model_dump(exclude_none=True)], "text": settings.referral_text or text("referral_code_text", language)},
         "subject": {"reference": f"Patient/{patient_id}"},
         "authoredOn": today.isoformat(),
         "reasonCode": [{"text": text("referral_reason", language, summary=reason)}],

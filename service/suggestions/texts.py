@@ -29,14 +29,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Orienter vers un soutien spécialisé pour l'arrêt",
     },
     "referral_description": {
-        "en": "Create a referral request (draft) for the patient to discuss and send.",
-        "nl": "Maak een verwijzing aan (concept) om met de patiënt te bespreken en te versturen.",
-        "fr": "Créer une demande d'orientation (brouillon) à discuter avec le patient puis envoyer.",
+        "en": "Create a draft referral, to discuss with the patient and then send.",
+        "nl": "Maak een conceptverwijzing aan, om met de patiënt te bespreken en daarna te versturen.",
+        "fr": "Créer un projet d'orientation, à discuter avec le patient puis à envoyer.",
+    },
+    "referral_code_text": {
+        "en": "Referral to specialised care for support with stopping a benzodiazepine or Z-drug",
+        "nl": "Verwijzing naar gespecialiseerde zorg voor ondersteuning bij het stoppen met een benzodiazepine of Z-drug",
+        "fr": "Orientation vers des soins spécialisés pour un accompagnement à l'arrêt d'une benzodiazépine ou d'un apparenté",
     },
     "referral_reason": {
-        "en": "Long-term or high-dose benzodiazepine/Z-drug use: {summary}",
-        "nl": "Langdurig gebruik of hoge dosis benzodiazepine/Z-drug: {summary}",
-        "fr": "Usage prolongé ou à dose élevée de benzodiazépine/Z-drug : {summary}",
+        "en": "Long-term or high-dose use of a benzodiazepine or Z-drug: {summary}",
+        "nl": "Langdurig gebruik of hoge dosis van een benzodiazepine of Z-drug: {summary}",
+        "fr": "Usage prolongé ou à dose élevée d'une benzodiazépine ou d'un apparenté : {summary}",
     },
     "help_heading": {
         "en": "Help for the patient",

@@ -187,8 +187,8 @@ const STRINGS = {
     "app.langName.en": "English",
     "app.langName.nl": "Nederlands",
     "app.langName.fr": "Français",
-    "error.network": "De service is niet bereikbaar. Controleer de verbinding en probeer opnieuw.",
-    "error.status": "De service antwoordde met een fout (HTTP {status}).",
+    "error.network": "De dienst is niet bereikbaar. Controleer de verbinding en probeer opnieuw.",
+    "error.status": "De dienst antwoordde met een fout (HTTP {status}).",
     "error.unexpected": "Er ging iets mis: {message}",
 
     "demo.title": "bzra-cds demo: een voorschrijfscherm zonder EPD",
@@ -243,19 +243,19 @@ const STRINGS = {
     "reason.anxiety": "Angst",
     "reason.other": "Andere",
     "order.sign": "Voorschrift ondertekenen",
-    "order.reset": "Terug naar het voorschrift van het verhaal",
+    "order.reset": "Terug naar het voorschrift uit het scenario",
     "order.err.dose": "Schrijf de gebruiksaanwijzing, bv. “1 tablet voor het slapen”.",
     "order.err.quantity": "Geef een hoeveelheid van 1 of meer.",
     "order.err.repeats": "Geef 0 of meer herhalingen.",
     "cards.heading": "Advies van bzra-cds",
     "cards.notSigned": "Onderteken een voorschrift om het advies te zien.",
-    "cards.waiting": "De service wordt geraadpleegd…",
-    "cards.none": "Geen advies: voor zover de service kan nagaan, past dit voorschrift bij de richtlijnen.",
+    "cards.waiting": "De dienst wordt geraadpleegd…",
+    "cards.none": "Geen advies: voor zover de dienst kan nagaan, past dit voorschrift bij de richtlijnen.",
     "cards.one": "1 kaart: {summaries}",
     "cards.many": "{n} kaarten: {summaries}",
     "cards.failed": "Het advies kon niet worden opgehaald: {message}",
     "cards.languageNote": "Kaarten komen in de taal van de aanvraag: onderteken opnieuw om ze in de nieuwe taal te zien.",
-    "indicator.critical": "Kritiek",
+    "indicator.critical": "Dringend",
     "indicator.warning": "Waarschuwing",
     "indicator.info": "Informatie",
     "card.source": "Bron:",
@@ -267,25 +267,25 @@ const STRINGS = {
     "card.reason": "Reden",
     "card.chooseReason": "Kies een reden…",
     "card.comment": "Opmerking (optioneel)",
-    "card.overrideButton": "Negeren met deze reden",
+    "card.overrideButton": "Niet volgen, om deze reden",
     "card.needReason": "Kies eerst een reden.",
     "card.accepted": "Aanvaard: {label}",
-    "card.overridden": "Genegeerd: {reason}",
-    "card.feedbackSent": "Feedback verstuurd naar de service.",
+    "card.overridden": "Niet gevolgd: {reason}",
+    "card.feedbackSent": "Feedback naar de dienst verstuurd.",
     "card.feedbackFailed": "De feedback kon niet worden verstuurd: {message}",
     "card.openPlanner": "De afbouwplanner openen",
     "card.newWindow": "(opent in een nieuw venster)",
     "orders.heading": "Voorschriften in deze sessie",
     "orders.none": "Nog geen voorschriften.",
-    "orders.draft": "Ontwerp, te ondertekenen",
+    "orders.draft": "Conceptvoorschrift, te ondertekenen",
     "orders.changed": "Gewijzigd door een aanvaard voorstel",
-    "orders.taper": "Afbouwschema, vervangt het ontwerp",
+    "orders.taper": "Afbouwschema, vervangt het conceptvoorschrift",
     "orders.removed": "Verwijderd door een aanvaard voorstel",
     "orders.quantity": "Hoeveelheid: {quantity} {unit}; herhalingen: {repeats}",
     "orders.supply": "Voorraad: {days} dagen",
     "orders.steps": "Stappen",
     "orders.referrals": "Openstaande verwijzingen",
-    "orders.referralStatus": "ontwerp-verwijzing, te bespreken met de patiënt en te versturen",
+    "orders.referralStatus": "conceptverwijzing, te bespreken met de patiënt en daarna te versturen",
     "demo.exchange": "De CDS Hooks-aanvraag en het antwoord (voor integrators en regelauteurs)",
     "demo.request": "Aanvraag",
     "demo.response": "Antwoord",
@@ -344,11 +344,11 @@ const STRINGS = {
     "planner.holdsCleared": "De stappen zijn veranderd, daarom is de extra tijd bij stappen verwijderd.",
     "planner.smart.launching": "Verbinding maken met het EPD…",
     "planner.smart.connected": "Verbonden met het EPD voor patiënt {patient}.",
-    "planner.smart.noClient": "Deze service heeft geen SMART-client-id (BZRA_SMART_CLIENT_ID) en kan dus geen verbinding maken met het EPD. De planner werkt wel.",
+    "planner.smart.noClient": "Deze dienst heeft geen SMART-client-id (BZRA_SMART_CLIENT_ID) en kan dus geen verbinding maken met het EPD. De afbouwplanner werkt wel.",
     "planner.smart.failed": "De verbinding met het EPD is mislukt: {message}",
     "planner.smart.denied": "Het EPD gaf geen toegang: {message}",
     "planner.smart.demo": "Demomodus: het schema wordt hier getoond, niet in een EPD geschreven.",
-    "field.drug": "Geef een benzodiazepine of Z-drug die deze service kent.",
+    "field.drug": "Geef een benzodiazepine of Z-drug die deze dienst kent.",
     "field.dose": "Geef de dagdosis in mg, meer dan 0.",
     "field.pace": "Kies een tempo.",
     "field.start": "Geef een geldige datum.",
@@ -356,7 +356,7 @@ const STRINGS = {
     "field.switch_to": "Alleen overschakelen op diazepam is mogelijk.",
     "field.language": "Kies Engels, Nederlands of Frans.",
     "field.other": "Controleer deze waarde.",
-    "field.fromService": "Service: {message}",
+    "field.fromService": "Melding van de dienst: {message}",
   },
 
   fr: {
@@ -404,7 +404,7 @@ const STRINGS = {
     "demo.noConditions": "Rien d'enregistré.",
     "demo.order": "Nouvelle prescription",
     "order.drug": "Médicament",
-    "order.bzraGroup": "Benzodiazépines et Z-drugs",
+    "order.bzraGroup": "Benzodiazépines et apparentés",
     "order.otherGroup": "Autres médicaments",
     "order.strength": "Dosage",
     "order.form.tablet": "comprimé",
@@ -454,15 +454,15 @@ const STRINGS = {
     "card.newWindow": "(s'ouvre dans une nouvelle fenêtre)",
     "orders.heading": "Prescriptions de cette session",
     "orders.none": "Pas encore de prescription.",
-    "orders.draft": "Brouillon, à signer",
+    "orders.draft": "Projet de prescription, à signer",
     "orders.changed": "Modifiée par une proposition acceptée",
-    "orders.taper": "Schéma de diminution, remplace le brouillon",
+    "orders.taper": "Schéma de diminution, remplace le projet de prescription",
     "orders.removed": "Retirée par une proposition acceptée",
     "orders.quantity": "Quantité : {quantity} {unit} ; renouvellements : {repeats}",
     "orders.supply": "Durée : {days} jours",
     "orders.steps": "Paliers",
     "orders.referrals": "Orientations en attente",
-    "orders.referralStatus": "orientation en brouillon, à discuter avec le patient et à envoyer",
+    "orders.referralStatus": "projet d'orientation, à discuter avec le patient puis à envoyer",
     "demo.exchange": "La demande et la réponse CDS Hooks (pour les intégrateurs et les auteurs de règles)",
     "demo.request": "Demande",
     "demo.response": "Réponse",
@@ -471,7 +471,7 @@ const STRINGS = {
     "planner.intro": "Établissez avec le patient un schéma de diminution progressive : choisissez le rythme, prenez plus de temps à un palier si nécessaire, et imprimez le schéma.",
     "planner.form": "Le point de départ du schéma",
     "planner.drug": "Médicament pris actuellement",
-    "planner.drugHint": "Une benzodiazépine ou une Z-drug, p. ex. lorazépam.",
+    "planner.drugHint": "Une benzodiazépine ou un apparenté, p. ex. le lorazépam.",
     "planner.dose": "Dose quotidienne actuelle (mg par jour)",
     "planner.doseHint": "En mg par jour, p. ex. 3 ou 2,5.",
     "planner.pace": "Rythme",
@@ -525,7 +525,7 @@ const STRINGS = {
     "planner.smart.failed": "La connexion au DPI a échoué : {message}",
     "planner.smart.denied": "Le DPI n'a pas donné l'accès : {message}",
     "planner.smart.demo": "Mode démo : le schéma est affiché ici, pas enregistré dans un DPI.",
-    "field.drug": "Indiquez une benzodiazépine ou une Z-drug connue de ce service.",
+    "field.drug": "Indiquez une benzodiazépine ou un apparenté connu de ce service.",
     "field.dose": "Indiquez la dose quotidienne en mg, plus de 0.",
     "field.pace": "Choisissez un rythme.",
     "field.start": "Indiquez une date valide.",
@@ -533,7 +533,7 @@ const STRINGS = {
     "field.switch_to": "Seul un passage au diazépam est possible.",
     "field.language": "Choisissez l'anglais, le néerlandais ou le français.",
     "field.other": "Vérifiez cette valeur.",
-    "field.fromService": "Service : {message}",
+    "field.fromService": "Message du service : {message}",
   },
 };
 
@@ -624,28 +624,34 @@ export function bindLanguageSelect(select) {
   });
 }
 
-// Locales for numbers and dates: day-month-year everywhere, as the service's own texts write dates.
-const LOCALES = { en: "en-GB", nl: "nl-NL", fr: "fr-FR" };
+// Numbers in the language's style (a decimal comma in Dutch and French). Dates are written as the
+// service writes them (service/language.py, MONTHS; a test holds the two to the same months).
+const LOCALES = { en: "en-GB", nl: "nl-BE", fr: "fr-BE" };
+const MONTHS = {
+  en: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+  nl: ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+  fr: ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."],
+};
 
 export function formatNumber(value, maximumFractionDigits = 2) {
   return new Intl.NumberFormat(LOCALES[current], { maximumFractionDigits }).format(value);
 }
 
-/** "2 Oct 2026" for an ISO date or dateTime, in the page's language (the date as written, no time zone shift). */
+function dayMonth(iso) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+  return match ? { year: match[1], text: `${Number(match[3])} ${MONTHS[current][Number(match[2]) - 1]}` } : null;
+}
+
+/** "2 Oct 2026", "2 okt 2026", "2 oct. 2026" for an ISO date or dateTime (the date as written, no time zone shift). */
 export function formatDate(iso) {
   if (!iso) return "";
-  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
-  if (!match) return iso;
-  const day = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
-  return new Intl.DateTimeFormat(LOCALES[current], { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }).format(day);
+  const day = dayMonth(iso);
+  return day ? `${day.text} ${day.year}` : iso;
 }
 
 /** "23 Nov" (with the year when `withYear`), for chart axes. */
 export function formatShortDate(iso, withYear = false) {
-  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
-  if (!match) return iso || "";
-  const day = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
-  const options = { day: "numeric", month: "short", timeZone: "UTC" };
-  if (withYear) options.year = "numeric";
-  return new Intl.DateTimeFormat(LOCALES[current], options).format(day);
+  const day = dayMonth(iso);
+  if (!day) return iso || "";
+  return withYear ? `${day.text} ${day.year}` : day.text;
 }
