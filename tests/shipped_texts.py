@@ -21,6 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 import service
 from cds_hooks import HookRequest
 from service.catalog import SERVICES_BY_HOOK
@@ -76,7 +78,7 @@ def _walk(value: Any, where: str, language: str | None, depth: int = 0) -> Itera
         if language is not None:
             yield Shipped(where, language, as_written(value))
     elif isinstance(value, dict):
-        is_table = set(LANGUAGES) <= set(value)
+        is_table = len(value) >= 2 and set(value) <= set(LANGUAGES)  # {"en", "nl", "fr"}, or the nl and fr of an English original
         for key, item in value.items():
             inner = str(key) if is_table and key in LANGUAGES else language
             yield from _walk(item, f"{where}.{key}", inner, depth + 1)
@@ -160,6 +162,19 @@ def knowledge_texts() -> list[Shipped]:
     return [Shipped(f"knowledge {where}", lang, getattr(names, lang) or "") for where, names in named for lang in LANGUAGES]
 
 
+DATA_DIR = ROOT / "service" / "knowledge" / "data"
+
+
+def data_file_texts() -> list[Shipped]:
+    """Texts in every language of every data file (markets, taper protocols...), wherever they sit."""
+    found: list[Shipped] = []
+    for path in sorted(DATA_DIR.rglob("*.yaml")):
+        if path.parent.name == "language":
+            continue  # the glossary names the words to avoid
+        found.extend(_walk(yaml.safe_load(path.read_text(encoding="utf-8")), str(path.relative_to(ROOT)), None))
+    return found
+
+
 _JS_SECTION = re.compile(r"^  (en|nl|fr): \{$")
 _JS_ENTRY = re.compile(r'^\s*"([^"]+)":\s*("(?:[^"\\]|\\.)*"),?$')
 
@@ -184,7 +199,7 @@ def demo_page_texts() -> list[Shipped]:
 
 
 def written_texts() -> list[Shipped]:
-    return [*module_texts(), *rule_texts(), *knowledge_texts(), *demo_page_texts()]
+    return [*module_texts(), *rule_texts(), *knowledge_texts(), *data_file_texts(), *demo_page_texts()]
 
 
 # ---- texts as received ----------------------------------------------------------------------------------

@@ -199,7 +199,7 @@ def test_every_text_is_collected() -> None:
     wheres = " ".join(t.where for t in texts)
     for source in ("service.data_card_texts", "service.suggestions.texts", "service.suggestions.reconsider", "service.facts.unknown",
                    "rules/high-dose", "override-reasons", "knowledge drug", "i18n.js", "demo jan-de-groot", "high-dose.test.yaml",
-                   "examples/order-sign-request.json", "data card", "service.demo.catalog"):
+                   "examples/order-sign-request.json", "data card", "service.demo.catalog", "service.api.error_texts"):
         assert source in wheres, source
     for language in LANGUAGES:
         assert len(_in(language)) > 1000, language

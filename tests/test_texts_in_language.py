@@ -113,3 +113,26 @@ def test_the_demo_page_writes_dates_with_the_same_months_as_the_service() -> Non
     assert block is not None
     months = {lang: json.loads(values) for lang, values in re.findall(r"(en|nl|fr): (\[.*?\])", block.group(1))}
     assert months == {lang: list(names) for lang, names in MONTHS.items()}
+
+
+def _client() -> TestClient:
+    return TestClient(create_app(Settings(insecure_dev=True, rules_reload=False), today=lambda: TODAY))
+
+
+def test_hook_and_feedback_errors_speak_the_request_language_and_keep_code_and_fields() -> None:
+    request = b.hook_request(drafts=[], prefetch=b.full_prefetch())
+    del request["context"]["patientId"]
+    with _client() as client:
+        english = client.post(SIGN, json=request).json()
+        dutch = client.post(f"{SIGN}?language=nl", json=request).json()
+        french = client.post(SIGN, json=request | {"extension": {"bzra-cds.language": "fr"}}).json()
+        feedback = client.post(f"{SIGN}/feedback?language=fr", json={"feedback": []}).json()
+        unknown = client.post("/cds-services/nothing-here?language=nl", json=request).json()
+        malformed = client.post(f"{SIGN}?language=nl", content=b"{not json").json()
+    assert english["error"] == dutch["error"] == french["error"] == "invalid_context"
+    assert english["fields"] == dutch["fields"] == french["fields"] and "context.patientId" in english["message"]
+    assert dutch["message"] == "Ongeldige of ontbrekende context van de hook: context.patientId."
+    assert french["message"] == "Contexte du hook invalide ou incomplet : context.patientId."
+    assert feedback["error"] == "invalid_request" and feedback["message"] == "Données invalides ou manquantes dans la demande : feedback."
+    assert unknown["error"] == "unknown_service" and unknown["message"] == "Deze dienst bestaat hier niet."
+    assert malformed["error"] == "malformed_json" and malformed["message"] == "De aanvraag is geen geldig JSON-object."

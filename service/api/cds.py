@@ -77,12 +77,13 @@ async def call_hook(service_id: str, request: Request) -> CDSResponse:
     spec = _service(service_id)
     await _require_caller(request, f"/cds-services/{service_id}")
     body = await parse_body(request, HookRequest)
+    request.state.language = _language(request, body)  # also the language of an error's message
     token = hook_instance.set(body.hookInstance)
     started = time.monotonic()
     status = "ok"
     try:
         pipeline: Pipeline = request.app.state.pipeline
-        return await pipeline.answer(spec, body, _language(request, body), str(request.base_url))
+        return await pipeline.answer(spec, body, request.state.language, str(request.base_url))
     except WrongHook as error:
         status = "client_error"
         raise ApiError(400, "wrong_hook", str(error), [{"field": "hook", "problem": str(error)}]) from None

@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.api.error_texts import localised
+
 
 class ApiError(Exception):
     def __init__(self, status: int, error: str, message: str, fields: list[dict[str, str]] | None = None):
@@ -47,7 +49,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse(error_body(exc.error, exc.message, exc.fields), status_code=exc.status, headers=headers)
+        message = localised(request, exc.error, exc.message, exc.fields)
+        return JSONResponse(error_body(exc.error, message, exc.fields), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -55,7 +58,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if malformed:
             return JSONResponse(error_body("malformed_json", fields[0]["problem"], fields), status_code=400)
         names = ", ".join(f["field"] for f in fields)
-        return JSONResponse(error_body("invalid_request", f"invalid or missing: {names}", fields), status_code=422)
+        message = localised(request, "invalid_request", f"invalid or missing: {names}", fields)
+        return JSONResponse(error_body("invalid_request", message, fields), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -270,7 +270,7 @@ function renderCards() {
 
 async function sendFeedback(card, outcome, options, outcomeLine) {
   try {
-    await postJSON(`cds-services/${ehr.SERVICE_ID}/feedback`, ehr.buildFeedback(card, outcome, options));
+    await postJSON(`cds-services/${ehr.SERVICE_ID}/feedback?language=${language()}`, ehr.buildFeedback(card, outcome, options));
     outcomeLine.append(" ", element("span", { text: t("card.feedbackSent"), attrs: { "data-feedback": "sent" } }));
   } catch (error) {
     outcomeLine.append(" ", element("span", { text: t("card.feedbackFailed", { message: error.message }), attrs: { "data-feedback": "failed" } }));
