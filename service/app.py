@@ -79,7 +79,9 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         watcher = asyncio.create_task(rules.watch(stop)) if settings.rules_reload else None
         http = make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout, aiohttp_pool=True)
         app.state.verifier = JwtVerifier(settings.trusted_issuers, http, settings.jwt_leeway_seconds)
-        store = await Store.open(database_url(settings), Path(settings.data_dir) / "spool")
+        store = await Store.open(
+            database_url(settings), Path(settings.data_dir) / "spool", migrate_schema=settings.migrate_on_start
+        )
         app.state.store = store
         app.state.pipeline = Pipeline(
             settings=settings,

@@ -2,19 +2,98 @@
 
 Precedence (highest first): explicit arguments (the CLI), environment variables, the settings file
 named by `BZRA_SETTINGS_FILE`, the defaults below. Every default lets the service run embedded,
-with nothing to set up.
+with nothing to set up. `load_settings` turns every bad value into one line naming its variable.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from service.yamlsource import read_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGED_RULES = Path(__file__).resolve().parent / "shipped_rules"  # written by setup.py's build step
+# Published in earlier versions of this project's compose file: a secret everyone knows is no secret.
+PUBLIC_PLACEHOLDER_SECRETS = frozenset({"change-me-to-a-long-random-value"})
+DATABASE_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+
+
+def default_rules_dir() -> Path:
+    """The rules shipped inside the installed package; in an editable install, the checkout's `rules/`."""
+    return PACKAGED_RULES if PACKAGED_RULES.is_dir() else PROJECT_ROOT / "rules"
+
+
+def default_data_dir() -> Path:
+    """`var/` of the checkout when running from one, else `var/` of the working directory (never
+    inside site-packages)."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "var"
+    return Path.cwd() / "var"
+
+
+class SettingProblem(ValueError):
+    """One bad setting, as the one line an operator reads: the variable, then what is wrong."""
+
+    def __init__(self, variable: str, problem: str):
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+class InvalidSettings(ValueError):
+    """Every bad setting, one line each."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("; ".join(lines))
+        self.lines = lines
+
+
+class _Environment(EnvSettingsSource):
+    """`BZRA_*` variables; a JSON value that does not parse names its variable (not a traceback)."""
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
+        try:
+            return super().decode_complex_value(field_name, field, value)
+        except json.JSONDecodeError as error:
+            raise SettingProblem(
+                f"BZRA_{field_name.upper()}", f"not valid JSON ({error.msg} at column {error.colno})"
+            ) from None
+
+    def __call__(self) -> dict[str, Any]:
+        try:
+            return super().__call__()
+        except SettingsError as error:
+            if isinstance(error.__cause__, SettingProblem):
+                raise error.__cause__ from None
+            raise
+
+
+def _settings_file(settings_cls: type[BaseSettings], path_text: str) -> PydanticBaseSettingsSource:
+    """The YAML file named by BZRA_SETTINGS_FILE, as a source of its own."""
+    path = Path(path_text)
+    if not path.is_file():
+        raise SettingProblem("BZRA_SETTINGS_FILE", f"no such file: {path}")
+    source, problems = read_yaml(path)
+    if source is None:
+        raise SettingProblem("BZRA_SETTINGS_FILE", str(problems[0]))
+    if source.data is not None and not isinstance(source.data, dict):
+        raise SettingProblem("BZRA_SETTINGS_FILE", f"{path}: must map setting names to values")
+    return InitSettingsSource(settings_cls, init_kwargs=source.data or {})
 
 
 class Coding(BaseModel):
@@ -85,7 +164,10 @@ class Settings(BaseSettings):
     exposure_gap_days: int = Field(
         14, ge=0, description="Days without supply that still count as continuous use when merging the history."
     )
-    rules_dir: Path = Field(PROJECT_ROOT / "rules", description="Directory of the clinical rules (YAML).")
+    rules_dir: Path = Field(
+        default_factory=default_rules_dir,
+        description="Directory of the clinical rules (YAML); default: the rules shipped in the package.",
+    )
     rules_overrides_file: Path | None = Field(
         None, description="YAML file that enables/disables rules and overrides their parameters for this deployment."
     )
@@ -116,10 +198,19 @@ class Settings(BaseSettings):
     help_links: list[HelpLink] = Field(
         [], description="Local help for patients and prescribers (helpline, peer support), as a JSON list of {label, url}."
     )
-    data_dir: Path = Field(PROJECT_ROOT / "var", description="Where the embedded database, the spool and the generated audit secret live.")
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Where the embedded database, the spool and the generated audit secret live.",
+    )
     database_url: str | None = Field(
         None,
         description="Audit and feedback database (sqlite+aiosqlite:///path or postgresql+asyncpg://…); default: SQLite in data_dir.",
+    )
+    migrate_on_start: bool = Field(
+        True, description="Bring the database schema up to date at start; false when `bzra-cds migrate` runs first (a Kubernetes init container)."
+    )
+    shutdown_timeout_seconds: float = Field(
+        20.0, gt=0, description="On SIGTERM, how long open requests may finish before the server closes them (keep it below the pod's grace period)."
     )
     audit_secret: str | None = Field(
         None, description="Key of the patient hash in the audit trail; default: generated once in data_dir. Set the same on every replica."
@@ -147,6 +238,39 @@ class Settings(BaseSettings):
         if self.demo:
             self.insecure_dev = True
         return self
+
+    @field_validator("audit_secret")
+    @classmethod
+    def _not_a_public_placeholder(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() in PUBLIC_PLACEHOLDER_SECRETS:
+            raise ValueError("is the public placeholder from an example file; set a long random value (openssl rand -hex 32)")
+        return value
+
+    @field_validator("fhir_server_allowlist")
+    @classmethod
+    def _allowlist_urls(cls, value: list[str]) -> list[str]:
+        from service.security.fhir_servers import ServerPrefix
+
+        for index, url in enumerate(value):
+            try:
+                ServerPrefix.parse(url)
+            except ValueError:
+                raise ValueError(f"entry {index} is not an http(s) URL with a host") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("not a database URL; expected sqlite+aiosqlite:///path or postgresql+asyncpg://user:password@host/db") from None
+        driver = DATABASE_DRIVERS.get(url.get_backend_name())
+        if driver is None or url.get_driver_name() != driver:
+            raise ValueError("supported: sqlite+aiosqlite:///path or postgresql+asyncpg://user:password@host/db") from None
+        return value
 
     @field_validator("log_format")
     @classmethod
@@ -185,13 +309,59 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources: list[PydanticBaseSettingsSource] = [init_settings, _Environment(settings_cls)]
         settings_file = os.environ.get("BZRA_SETTINGS_FILE")
         if settings_file:
-            if not Path(settings_file).is_file():
-                raise FileNotFoundError(f"BZRA_SETTINGS_FILE: no such file: {settings_file}")
-            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=settings_file))
+            sources.append(_settings_file(settings_cls, settings_file))
         return tuple(sources)
+
+
+def _problem_lines(error: ValidationError) -> list[str]:
+    """One line per setting: `BZRA_NAME: what is wrong` (nested places as `[0].iss`)."""
+    by_variable: dict[str, list[str]] = {}
+    for item in error.errors():
+        loc = item["loc"]
+        if item["type"] == "extra_forbidden":
+            by_variable.setdefault("BZRA_SETTINGS_FILE", []).append(f"unknown setting '{loc[0]}'")
+            continue
+        variable = f"BZRA_{str(loc[0]).upper()}" if loc else "settings"
+        detail = item["msg"].removeprefix("Value error, ")
+        place = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc[1:]).lstrip(".")
+        by_variable.setdefault(variable, []).append(f"{place}: {detail}" if place else detail)
+    return [f"{variable}: {'; '.join(details)}" for variable, details in by_variable.items()]
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings, or `InvalidSettings` with one line per bad setting (never a traceback)."""
+    try:
+        return Settings(**{name: value for name, value in overrides.items() if value is not None})
+    except ValidationError as error:
+        raise InvalidSettings(_problem_lines(error)) from None
+    except SettingProblem as error:
+        raise InvalidSettings([str(error)]) from None
+
+
+def path_problems(settings: Settings, *, serving: bool) -> list[str]:
+    """What the file system says about the path settings, checked at start rather than failing later."""
+    problems = []
+    try:
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+        if not os.access(settings.data_dir, os.W_OK):
+            problems.append(f"BZRA_DATA_DIR: not writable: {settings.data_dir}")
+    except OSError as error:
+        problems.append(f"BZRA_DATA_DIR: cannot create {settings.data_dir}: {error.strerror}")
+    if not serving:
+        return problems
+    if not Path(settings.rules_dir).is_dir():
+        problems.append(f"BZRA_RULES_DIR: no such directory: {settings.rules_dir}")
+    if settings.rules_overrides_file and not Path(settings.rules_overrides_file).is_file():
+        problems.append(f"BZRA_RULES_OVERRIDES_FILE: no such file: {settings.rules_overrides_file}")
+    if settings.knowledge_dir and not Path(settings.knowledge_dir).is_dir():
+        problems.append(f"BZRA_KNOWLEDGE_DIR: no such directory: {settings.knowledge_dir}")
+    for index, issuer in enumerate(settings.trusted_issuers):
+        if issuer.jwks_file and not Path(issuer.jwks_file).is_file():
+            problems.append(f"BZRA_TRUSTED_ISSUERS: [{index}].jwks_file: no such file: {issuer.jwks_file}")
+    return problems
 
 
 def database_url(settings: Settings) -> str:
@@ -206,7 +376,7 @@ def describe_settings() -> list[dict[str, Any]]:
             {
                 "name": name,
                 "env": f"BZRA_{name.upper()}",
-                "default": field.default,
+                "default": field.get_default(call_default_factory=True),
                 "description": field.description or "",
             }
         )

@@ -92,8 +92,10 @@ class Store:
         queue_size: int = 10000,
         lookup_timeout: float = 0.2,
         retry_seconds: float = 2.0,
+        migrate_schema: bool = True,
     ) -> Store:
-        """Migrates the database, replays the spool and starts the writer.
+        """Migrates the database (unless `migrate_schema` is false: `bzra-cds migrate` did it), replays
+        the spool and starts the writer.
 
         A database that cannot be reached does not stop the opening: the store starts unhealthy, spools,
         and keeps retrying. Only a URL that cannot work at all (unknown dialect or driver) raises.
@@ -107,6 +109,7 @@ class Store:
             lookup_timeout=lookup_timeout,
             retry_seconds=retry_seconds,
         )
+        store._migrated = not migrate_schema
         if await store._connect() and len(store._spool):
             await store._replay()
         store._tasks = [
