@@ -28,6 +28,7 @@ from service.security.jwt_auth import JwtVerifier
 from service.suggestions import Suggestions
 from service.settings import Settings, database_url
 from service.store import Store
+from service.version import VERSION
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
     app = FastAPI(
         title="bzra-cds",
         summary="CDS Hooks service for safer benzodiazepine and Z-drug prescribing",
-        version="0.1.0",
+        version=VERSION,
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -239,6 +239,15 @@ class Settings(BaseSettings):
             self.insecure_dev = True
         return self
 
+    @field_validator(
+        "public_base_url", "market", "referral_performer", "database_url", "audit_secret", "admin_token",
+        "smart_client_id", "rules_overrides_file", "knowledge_dir", mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        """`BZRA_ADMIN_TOKEN=` (as compose writes an unset `${VAR:-}`) means unset, not an empty value."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("audit_secret")
     @classmethod
     def _not_a_public_placeholder(cls, value: str | None) -> str | None:
