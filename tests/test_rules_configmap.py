@@ -1,16 +1,9 @@
-"""Rules mounted from a Kubernetes ConfigMap, in the layout the kubelet writes.
-
-A ConfigMap volume holds the files in a hidden timestamped folder, a `..data` symlink to it and one
-visible symlink per key (`high-dose.yaml -> ..data/high-dose.yaml`). An update writes a new
-timestamped folder, points a `..data_tmp` symlink at it, renames that over `..data` (one atomic step)
-and removes the old folder. The emulation below does the same with real symlinks.
-"""
+"""Rules mounted from a Kubernetes ConfigMap, in the layout the kubelet writes (tests/configmap_support.py):
+each rule is loaded once, and hot reload follows the kubelet's atomic swap of `..data`."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,6 +13,7 @@ from service.rules.holder import RuleHolder
 from service.rules.loader import load_rule_set
 from service.rules.testing import run_rule_tests
 from service.settings import Settings
+from tests.configmap_support import mount_configmap, update_configmap
 from tests.rules_support import SHIPPED
 
 KNOWLEDGE = load_knowledge()
@@ -29,32 +23,6 @@ SHIPPED_RULE_COUNT = 8
 def shipped_files() -> dict[str, str]:
     """The ConfigMap's keys: every YAML file of the shipped rules directory (a ConfigMap is flat)."""
     return {path.name: path.read_text(encoding="utf-8") for path in SHIPPED.glob("*.yaml")}
-
-
-def _write_version(volume: Path, files: dict[str, str], stamp: str) -> Path:
-    version = volume / f"..{stamp}"
-    version.mkdir()
-    for name, text in files.items():
-        (version / name).write_text(text, encoding="utf-8")
-    return version
-
-
-def mount_configmap(volume: Path, files: dict[str, str]) -> None:
-    """The first write of a ConfigMap volume, as the kubelet's atomic writer lays it out."""
-    volume.mkdir()
-    _write_version(volume, files, "2026_12_06_10_00_00.000000001")
-    (volume / "..data").symlink_to("..2026_12_06_10_00_00.000000001")
-    for name in files:
-        (volume / name).symlink_to(f"..data/{name}")
-
-
-def update_configmap(volume: Path, files: dict[str, str]) -> None:
-    """An update: new folder, `..data_tmp` renamed over `..data`, old folder removed."""
-    old = os.readlink(volume / "..data")
-    _write_version(volume, files, "2026_12_06_10_05_00.000000002")
-    (volume / "..data_tmp").symlink_to("..2026_12_06_10_05_00.000000002")
-    os.rename(volume / "..data_tmp", volume / "..data")
-    shutil.rmtree(volume / old)
 
 
 def test_a_configmap_volume_loads_each_rule_once(tmp_path: Path) -> None:
