@@ -211,3 +211,14 @@ def test_the_settings_configmap_holds_settings_the_service_accepts(
     assert not settings.insecure_dev and settings.log_format == "json"
     pod = by_kind(docs, "Deployment")[0]["spec"]["template"]["spec"]
     assert next(v for v in pod["volumes"] if v["name"] == "settings")["configMap"]["name"] == config_map["metadata"]["name"]
+
+
+@needs_kubectl
+def test_the_example_ingress_publishes_no_internal_endpoint() -> None:
+    [ingress] = by_kind(kustomize("deploy/kubernetes/overlays/example"), "Ingress")
+    prefixes = [path["path"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]]
+    assert "/cds-services" in prefixes
+    internal = ("/metrics", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/admin/report", "/")
+    for path in internal:
+        assert not any(path == p or path.startswith(p.rstrip("/") + "/") for p in prefixes), path
+    assert ingress["spec"]["tls"], "TLS in front of the service"
