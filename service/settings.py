@@ -7,25 +7,20 @@ with nothing to set up. `load_settings` turns every bad value into one line nami
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
-from pydantic.fields import FieldInfo
-from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
-    InitSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    SettingsError,
-)
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from service.yamlsource import read_yaml
+from service.settings_sources import (
+    EnvironmentSource,
+    InvalidSettings,
+    SettingProblem,
+    problem_lines,
+    settings_file_source,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGED_RULES = Path(__file__).resolve().parent / "shipped_rules"  # written by setup.py's build step
@@ -45,55 +40,6 @@ def default_data_dir() -> Path:
     if (PROJECT_ROOT / "pyproject.toml").is_file():
         return PROJECT_ROOT / "var"
     return Path.cwd() / "var"
-
-
-class SettingProblem(ValueError):
-    """One bad setting, as the one line an operator reads: the variable, then what is wrong."""
-
-    def __init__(self, variable: str, problem: str):
-        super().__init__(f"{variable}: {problem}")
-        self.variable = variable
-
-
-class InvalidSettings(ValueError):
-    """Every bad setting, one line each."""
-
-    def __init__(self, lines: list[str]):
-        super().__init__("; ".join(lines))
-        self.lines = lines
-
-
-class _Environment(EnvSettingsSource):
-    """`BZRA_*` variables; a JSON value that does not parse names its variable (not a traceback)."""
-
-    def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
-        try:
-            return super().decode_complex_value(field_name, field, value)
-        except json.JSONDecodeError as error:
-            raise SettingProblem(
-                f"BZRA_{field_name.upper()}", f"not valid JSON ({error.msg} at column {error.colno})"
-            ) from None
-
-    def __call__(self) -> dict[str, Any]:
-        try:
-            return super().__call__()
-        except SettingsError as error:
-            if isinstance(error.__cause__, SettingProblem):
-                raise error.__cause__ from None
-            raise
-
-
-def _settings_file(settings_cls: type[BaseSettings], path_text: str) -> PydanticBaseSettingsSource:
-    """The YAML file named by BZRA_SETTINGS_FILE, as a source of its own."""
-    path = Path(path_text)
-    if not path.is_file():
-        raise SettingProblem("BZRA_SETTINGS_FILE", f"no such file: {path}")
-    source, problems = read_yaml(path)
-    if source is None:
-        raise SettingProblem("BZRA_SETTINGS_FILE", str(problems[0]))
-    if source.data is not None and not isinstance(source.data, dict):
-        raise SettingProblem("BZRA_SETTINGS_FILE", f"{path}: must map setting names to values")
-    return InitSettingsSource(settings_cls, init_kwargs=source.data or {})
 
 
 class Coding(BaseModel):
@@ -270,6 +216,9 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str | None) -> str | None:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         if value is None:
             return value
         try:
@@ -318,26 +267,11 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, _Environment(settings_cls)]
+        sources: list[PydanticBaseSettingsSource] = [init_settings, EnvironmentSource(settings_cls)]
         settings_file = os.environ.get("BZRA_SETTINGS_FILE")
         if settings_file:
-            sources.append(_settings_file(settings_cls, settings_file))
+            sources.append(settings_file_source(settings_cls, settings_file))
         return tuple(sources)
-
-
-def _problem_lines(error: ValidationError) -> list[str]:
-    """One line per setting: `BZRA_NAME: what is wrong` (nested places as `[0].iss`)."""
-    by_variable: dict[str, list[str]] = {}
-    for item in error.errors():
-        loc = item["loc"]
-        if item["type"] == "extra_forbidden":
-            by_variable.setdefault("BZRA_SETTINGS_FILE", []).append(f"unknown setting '{loc[0]}'")
-            continue
-        variable = f"BZRA_{str(loc[0]).upper()}" if loc else "settings"
-        detail = item["msg"].removeprefix("Value error, ")
-        place = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc[1:]).lstrip(".")
-        by_variable.setdefault(variable, []).append(f"{place}: {detail}" if place else detail)
-    return [f"{variable}: {'; '.join(details)}" for variable, details in by_variable.items()]
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -345,7 +279,7 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**{name: value for name, value in overrides.items() if value is not None})
     except ValidationError as error:
-        raise InvalidSettings(_problem_lines(error)) from None
+        raise InvalidSettings(problem_lines(error)) from None
     except SettingProblem as error:
         raise InvalidSettings([str(error)]) from None
 
