@@ -83,3 +83,25 @@ def test_an_installed_package_answers_a_hook_call_with_the_shipped_rules(
 
     assert (elsewhere / "var").is_dir()  # the embedded database lives in the working directory ...
     assert not (site / "var").exists()  # ... never inside site-packages
+
+
+def test_constraints_pin_every_dependency_at_the_version_the_suite_runs_on() -> None:
+    """constraints.txt (what the image installs) is the tested environment: `make constraints` re-pins."""
+    from importlib.metadata import PackageNotFoundError, requires, version
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lines = (ROOT / "constraints.txt").read_text().splitlines()
+    pins = dict(line.split("==", 1) for line in lines if line and not line.startswith("#"))
+    pinned = {canonicalize_name(name): pin for name, pin in pins.items()}
+    direct = [Requirement(text) for text in requires("bzra-cds") or []]
+    runtime = [r for r in direct if r.marker is None or r.marker.evaluate({"extra": ""})]
+    missing = [r.name for r in runtime if canonicalize_name(r.name) not in pinned]
+    assert not missing, f"not pinned in constraints.txt (run `make constraints`): {missing}"
+    for name, pin in pinned.items():
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            installed = None
+        assert installed == pin, f"{name}: tested with {installed}, pinned {pin} (run `make install-test`)"
