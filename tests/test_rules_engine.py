@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 from service.knowledge.loader import load_knowledge
@@ -34,7 +36,10 @@ def test_overlapping_findings_merge_into_one_card_led_by_the_most_important() ->
     [card] = evaluation.cards
     assert card.indicator == "warning"
     assert card.summary.startswith("High dose: 30 mg/day")  # highest priority leads
-    assert "**Continuous use for" in card.detail and "**Patient aged 80" in card.detail
+    lines = card.detail.split("\n")  # the lead's detail, then each other finding as one line: its summary
+    assert lines[0].startswith("In use now: lorazepam 3 mg a day") and "High dose" not in card.detail
+    assert any(re.fullmatch(r"- Continuous use for \d+ days: beyond the 28-day guideline limit", line) for line in lines)
+    assert any(line.startswith("- Patient aged 80: ") for line in lines)
     assert card.selectionBehavior is None or card.suggestions  # no suggestions yet without a factory
     rules = [r["id"] for r in card.extension["bzra-cds.rules"]]
     assert rules[0] == "high-dose" and set(rules) == {"high-dose", "long-term-use", "older-adult", "order-too-long"}
