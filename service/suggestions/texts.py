@@ -10,13 +10,13 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "small_pack_description": {
         "en": "Change the quantity of this order to {quantity} {unit}: enough for {days} days at the prescribed dose.",
-        "nl": "Wijzig de hoeveelheid van dit voorschrift naar {quantity} {unit}: genoeg voor {days} dagen bij de voorgeschreven dosis.",
-        "fr": "Modifier la quantité de cette prescription à {quantity} {unit} : de quoi couvrir {days} jours à la dose prescrite.",
+        "nl": "Zet de hoeveelheid van dit voorschrift op {quantity} {unit}: genoeg voor {days} dagen aan de voorgeschreven dosis.",
+        "fr": "Ramener la quantité de cette prescription à {quantity} {unit} : de quoi couvrir {days} jours à la dose prescrite.",
     },
     "pack_fits": {
         "en": "A pack of {pack} fits.",
-        "nl": "Een verpakking van {pack} past.",
-        "fr": "Un conditionnement de {pack} convient.",
+        "nl": "Een verpakking van {pack} stuks past.",
+        "fr": "Un conditionnement de {pack} unités convient.",
     },
     "unit_dispensing": {
         "en": "No marketed pack of {quantity} is known: ask the pharmacy to dispense {quantity} units.",
