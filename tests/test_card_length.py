@@ -17,8 +17,8 @@ from tests import shipped_texts
 from tests.shipped_texts import LANGUAGES
 
 MAX_DETAIL = 1_000  # characters of a card's detail, any language
-MAX_FINDING = 600  # characters of the lead finding's own text
-MAX_SENTENCES = 5  # sentences of the lead finding's own text
+MAX_FINDING = 600  # characters of a paragraph: the lead finding's text, or a note a suggestion adds
+MAX_SENTENCES = 5  # sentences of a paragraph
 MAX_LINE = 140  # characters of the one line of each other finding (a CDS Hooks summary is < 140)
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 _NUMBER_DOT = re.compile(r"\b(?:et al|p\. ex|bv|e\.g|i\.e)\.", re.IGNORECASE)
@@ -37,12 +37,12 @@ def _rules(card: dict) -> list[dict]:
     return card.get("extension", {}).get("bzra-cds.rules", [])
 
 
-def _lead_and_lines(detail: str) -> tuple[str, list[str]]:
-    """The lead finding's text, and the one-line findings after it ("- ..." lines)."""
-    paragraphs = detail.split("\n\n")
-    lines = [p for p in paragraphs if p.startswith("- ")]
-    lead = "\n\n".join(p for p in paragraphs if not p.startswith("- ") and not p.startswith(("[", "**")))
-    return lead, [line[2:] for p in lines for line in p.split("\n")]
+def _paragraphs_and_lines(detail: str) -> tuple[list[str], list[str]]:
+    """The paragraphs of a detail (the lead finding's, a note a suggestion adds), and its one-line
+    findings ("- ..." lines)."""
+    paragraphs = [p for p in detail.split("\n\n") if p.strip()]
+    lines = [line[2:] for p in paragraphs if p.startswith("- ") for line in p.split("\n")]
+    return [p for p in paragraphs if not p.startswith("- ")], lines
 
 
 def test_the_answers_hold_merged_cards_in_every_language() -> None:
@@ -70,9 +70,10 @@ def test_a_card_does_not_repeat_its_summary(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_lead_finding_in_a_few_short_sentences_each_other_finding_in_one_line(language: str) -> None:
     for where, card in _cards(language):
-        lead, lines = _lead_and_lines(card.get("detail") or "")
-        sentences = len(_SENTENCE_END.findall(_NUMBER_DOT.sub("", lead)))
-        assert len(lead) <= MAX_FINDING and sentences <= MAX_SENTENCES, (where, len(lead), sentences, lead)
+        paragraphs, lines = _paragraphs_and_lines(card.get("detail") or "")
+        for paragraph in paragraphs:
+            sentences = len(_SENTENCE_END.findall(_NUMBER_DOT.sub("", paragraph)))
+            assert len(paragraph) <= MAX_FINDING and sentences <= MAX_SENTENCES, (where, len(paragraph), sentences, paragraph)
         assert all(len(line) <= MAX_LINE for line in lines), (where, lines)
         assert len(lines) <= max(len(_rules(card)) + 2, 8), (where, lines)  # the findings and a note or two; the data card's list
 
