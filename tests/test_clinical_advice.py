@@ -77,7 +77,7 @@ def test_jan_de_groot_gets_the_opioid_card_advising_not_to_start_and_no_taper(cl
 
 def test_jan_de_groots_card_says_why_in_words_a_gp_uses(client: TestClient) -> None:
     [card] = demo_answer(client, "jan-de-groot")["cards"]
-    assert "avoiding the combination where possible" in card["detail"]
+    assert "Avoid the combination where possible" in card["detail"]
     assert "Do not start diazepam now" in card["suggestions"][0]["label"]
     [dutch] = demo_answer(client, "jan-de-groot", "nl")["cards"]
     assert "opioïdgebruiksstoornis" in dutch["detail"] and "verslaving" not in dutch["detail"]

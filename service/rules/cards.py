@@ -1,8 +1,8 @@
 """Turn fired rules into few, clear CDS Hooks cards: one per group, most severe first.
 
 Rules that share `card.group` become one card: the most severe rule leads (indicator, summary,
-source, and its detail in full), each other rule adds one line (its summary), and suggestions,
-links and override reasons are joined.
+source, detail and links), each other rule adds one line (its summary) and its source as a link,
+and suggestions and override reasons are joined.
 No suggestion appears twice in one answer: the most severe card that carries it offers it.
 """
 
@@ -68,14 +68,16 @@ def _add_link(links: list[Link], link: Link) -> None:
 
 
 def _links(group: list[LoadedRule], contexts: dict[str, dict[str, Any]], language: str) -> list[Link]:
-    """Each rule's links; the sources of the rules that do not lead become links too."""
+    """The lead rule's links; each other finding, shown as one line, brings its source as one link
+    (unless it is the card's own source)."""
+    lead = group[0]
     links: list[Link] = []
-    for rule in group:
-        for link in rule.rule.card.links:
-            label = _render(link.label, contexts[rule.id], language) or link.url
-            _add_link(links, Link(label=label, url=link.url, type=link.type))
+    for link in lead.rule.card.links:
+        label = _render(link.label, contexts[lead.id], language) or link.url
+        _add_link(links, Link(label=label, url=link.url, type=link.type))
+    for rule in group[1:]:
         source = rule.rule.card.source
-        if rule is not group[0] and source.url:
+        if source.url and source.url != lead.rule.card.source.url:
             _add_link(links, Link(label=source.label, url=source.url, type="absolute"))
     return links
 

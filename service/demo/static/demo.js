@@ -328,13 +328,13 @@ function renderCard(card, index) {
     for (const suggestion of suggestions) {
       const button = element("button", {
         className: "accept",
-        text: `${t("card.accept")}: ${suggestion.label}`,
+        text: t("card.accept", { label: suggestion.label }),
         attrs: { type: "button", "data-suggestion": suggestion.uuid || "" },
       });
       const row = element("div", { className: "suggestion" }, [button]);
       if (suggestion.isRecommended) row.append(element("span", { className: "recommended", text: t("card.recommended") }));
       const descriptions = (suggestion.actions || []).map((action) => action.description).filter(Boolean);
-      if (descriptions.length) row.append(element("p", { className: "desc", text: descriptions.join("; ") }));
+      if (descriptions.length) row.append(element("p", { className: "desc", text: descriptions.join(" ") }));
       button.addEventListener("click", () => {
         const result = ehr.applySuggestion(state.orders, state.referrals, suggestion);
         state.orders = result.orders;
@@ -377,12 +377,15 @@ function renderCard(card, index) {
       const outcome = finishCard(article, t("card.overridden", { reason: reason.display || reason.code }));
       sendFeedback(card, "overridden", { reason, comment: note }, outcome);
     });
+    // Folded, as EHRs show a dismiss option: the card stays short until the prescriber wants it.
     article.append(
-      element("h4", { text: t("card.override") }),
-      element("div", { className: "override" }, [
-        element("div", { className: "field" }, [element("label", { text: t("card.reason"), attrs: { for: `${id}-reason` } }), select, error]),
-        element("div", { className: "field" }, [element("label", { text: t("card.comment"), attrs: { for: `${id}-comment` } }), comment]),
-        button,
+      element("details", { className: "override-box" }, [
+        element("summary", { text: t("card.override") }),
+        element("div", { className: "override" }, [
+          element("div", { className: "field" }, [element("label", { text: t("card.reason"), attrs: { for: `${id}-reason` } }), select, error]),
+          element("div", { className: "field" }, [element("label", { text: t("card.comment"), attrs: { for: `${id}-comment` } }), comment]),
+          button,
+        ]),
       ]),
     );
   }
