@@ -328,7 +328,7 @@ function renderCard(card, index) {
     for (const suggestion of suggestions) {
       const button = element("button", {
         className: "accept",
-        text: t("card.accept", { label: suggestion.label }),
+        text: suggestion.label,
         attrs: { type: "button", "data-suggestion": suggestion.uuid || "" },
       });
       const row = element("div", { className: "suggestion" }, [button]);
