@@ -8,6 +8,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from service.data_card_texts import PHRASES
+
 PATIENT_ID = "example-bzra-1"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
@@ -161,12 +163,13 @@ def hook_request(
     return request
 
 
-DATA_CHECK = "bzra-cds data check"
+DATA_CHECK = PHRASES["source"]["en"]  # "bzra-cds data check"
+DATA_CHECKS = set(PHRASES["source"].values())  # the data card's source, in each language
 
 
 def data_card(body: dict[str, Any]) -> dict[str, Any]:
     """The one info card that says what could not be checked."""
-    [card] = [c for c in body["cards"] if c["source"]["label"] == DATA_CHECK]
+    [card] = [c for c in body["cards"] if c["source"]["label"] in DATA_CHECKS]
     return card
 
 

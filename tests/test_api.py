@@ -39,7 +39,7 @@ def test_each_hook_answers_with_cards_from_full_prefetch(client: TestClient, hoo
     assert response.status_code == 200, response.text
     body = response.json()
     assert "extension" not in body  # everything was read: no data issues
-    assert all(card["source"]["label"] != b.DATA_CHECK for card in body["cards"])
+    assert all(card["source"]["label"] not in b.DATA_CHECKS for card in body["cards"])
     # a lorazepam draft for 30 days, zolpidem in use since September, a patient of 76:
     assert {"long-term-use", "order-too-long", "older-adult", "duplicate-bzra"} <= b.rule_ids(body)
     for card in body["cards"]:
