@@ -52,12 +52,19 @@ class PlanContext:
 
     # ---- forms -----------------------------------------------------------------------------
 
-    def tablets(self, drug_id: str) -> TabletForm:
-        """The market's tablets and capsules of a drug (possibly empty)."""
+    def tablets(self, drug_id: str, dose_mg: float | None = None) -> TabletForm:
+        """The market's tablets and capsules of a drug (possibly empty), decided on the first call.
+
+        Marketed products first. When they cannot make the dose the patient takes now (`dose_mg`), the
+        products seen only in older or uncertain sources are added, and the plan says so.
+        """
         found = self._forms.get((drug_id, "tablets"))
         if found is None:
             products, unconfirmed = self.market.products_for(drug_id)
             found = TabletForm(drug_id, products, unconfirmed=unconfirmed)
+            extra = self.market.unconfirmed_for(drug_id)
+            if dose_mg is not None and extra and not unconfirmed and found.at_or_above(dose_mg) != dose_mg:
+                found = TabletForm(drug_id, products + extra, unconfirmed=True)
             self._forms[(drug_id, "tablets")] = found
         assert isinstance(found, TabletForm)
         return found

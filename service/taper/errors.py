@@ -106,7 +106,7 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "form_drug": {
         "en": "there are no {form} of {drug} {in_market}",
-        "nl": "in {market} bestaan geen {form} met {drug}",
+        "nl": "er bestaan geen {form} met {drug} {in_market}",
         "fr": "il n'existe pas de {form} de {drug} {in_market}",
     },
     "switch_unknown": {

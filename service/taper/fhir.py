@@ -124,11 +124,18 @@ def _request(plan: TaperPlan, drug: str, subject: dict[str, Any], group: dict[st
     return resource
 
 
+def _group_id(plan: TaperPlan, patient_reference: str | None) -> uuid.UUID:
+    """The same plan for the same patient gets the same group, so a repeated suggestion is recognised."""
+    key = "|".join(str(part) for part in (patient_reference, plan.drug, plan.start_dose_mg, plan.also_taking, plan.protocol,
+                                            plan.pace, plan.form, plan.market, plan.steps[0].start, len(plan.steps)))
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"urn:bzra-cds:taper:{key}")
+
+
 def plan_medication_requests(plan: TaperPlan, patient_reference: str | None = None, language: str = "en") -> list[dict[str, Any]]:
     """The plan's MedicationRequests: the tapered drug's, and before it the replaced drug's in a cross-taper."""
     language = language_or_default(language)
     subject = {"reference": patient_reference} if patient_reference else {"display": "Patient (not specified)"}
-    group = {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"}
+    group = {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{_group_id(plan, patient_reference)}"}
     drugs = dict.fromkeys(intake.drug for step in plan.steps for intake in step.intakes)
     others = [drug for drug in drugs if drug != plan.taper_drug]
     return [_request(plan, drug, subject, group, language) for drug in [*others, plan.taper_drug]]

@@ -190,6 +190,13 @@ class Market(_Strict):
         unconfirmed = tuple(p for p in kind if p.status == "unconfirmed")
         return unconfirmed, bool(unconfirmed)
 
+    def unconfirmed_for(self, drug: str) -> tuple[Product, ...]:
+        """Immediate-release tablets and capsules of a drug seen only in older or uncertain sources."""
+        return tuple(
+            p for p in self.products
+            if p.drug == drug and not p.modified_release and p.is_solid and p.status == "unconfirmed"
+        )
+
     def marketed_drugs(self) -> tuple[str, ...]:
         """Drugs with at least one marketed immediate-release tablet or capsule here."""
         return tuple(sorted({p.drug for p in self.products if p.status == "marketed" and p.is_solid and not p.modified_release}))

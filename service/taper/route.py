@@ -72,7 +72,7 @@ def _converted(ctx: PlanContext, drugs: tuple[tuple[str, float], ...], target_fo
     total = 0.0
     for drug, mg in drugs:
         equivalent = _equivalent(ctx, drug)
-        de = mg * 10 / equivalent
+        de = ctx.de(drug, mg) or 0.0
         total += de
         ctx.note("conversion", drug=ctx.names(drug), dose=mg, de=round(de, 2), table=ctx.request.table, eq10=equivalent)
     dose = target_form.at_or_above(total)
@@ -114,13 +114,13 @@ def _cross_taper(ctx: PlanContext, dose: float, target_form: DoseMaker) -> list[
     old, old_mg = ctx.request.drug, ctx.request.daily_dose_mg
     old_form = ctx.tablets(old)
     ctx.label(old, old_form)
-    equivalent = _equivalent(ctx, old)
+    _equivalent(ctx, old)
     steps, kept_before = [], old_mg
     for cross in ctx.protocols.switch.cross_taper.steps:
         kept = 0.0 if cross.replaced_fraction >= 1 else (old_form.at_or_above(old_mg * (1 - cross.replaced_fraction)) or old_mg)
         if 0 < kept and kept >= kept_before - 1e-9:
             continue  # the tablets cannot keep less of the old drug: this week would change nothing
-        new = dose if kept == 0 else target_form.at_or_above((old_mg - kept) * 10 / equivalent) or dose
+        new = dose if kept == 0 else target_form.at_or_above(ctx.de(old, old_mg - kept) or 0.0) or dose
         also = ((old, kept, old_form),) if kept > 0 else ()
         steps.append(Planned("cross" if kept > 0 else "switch", Week(new), cross.days, ctx.protocols.switch.to, target_form, also))
         kept_before = kept

@@ -42,7 +42,7 @@ def _bands(ctx: PlanContext, rule: BandsRule, drug: str) -> Callable[[Week], Tar
     if equivalent is None:
         raise TaperError("protocol", "protocol_needs_equivalent", protocol=ctx.protocol.label.model_dump(),
                          table=ctx.request.table, drug=ctx.names(drug))
-    per_de = equivalent[1] / 10
+    per_de = ctx.from_de(drug, 1.0) or 1.0  # mg of the drug equal to 1 mg diazepam
 
     def next_target(current: Week) -> Target | None:
         de = current.average / per_de
