@@ -126,9 +126,9 @@ NOTES: dict[str, dict[str, str]] = {
         "fr": "Seuls des produits commercialisés {in_market} sont utilisés : {products}.",
     },
     "unconfirmed": {
-        "en": "The plan uses {drug} products seen only in older or uncertain sources for the market {in_market} (they make the dose taken now, or no confirmed product exists): check that the pharmacy can supply them.",
-        "nl": "Het schema gebruikt producten met {drug} die alleen in oudere of onzekere bronnen voor de markt {in_market} voorkomen (ze maken de huidige dosis mogelijk, of er is geen bevestigd product): ga na of de apotheek ze kan leveren.",
-        "fr": "Le schéma utilise des produits de {drug} vus seulement dans des sources anciennes ou incertaines pour le marché {in_market} (ils permettent la dose actuelle, ou aucun produit confirmé n'existe) : vérifiez que la pharmacie peut les fournir.",
+        "en": "The plan uses {drug} products that only older or uncertain sources place {in_market} (they make the dose taken now, or no confirmed product exists): check that the pharmacy can supply them.",
+        "nl": "Het schema gebruikt producten met {drug} die alleen oudere of onzekere bronnen {in_market} vermelden (ze maken de huidige dosis mogelijk, of er is geen bevestigd product): ga na of de apotheek ze kan leveren.",
+        "fr": "Le schéma utilise des produits de {drug} que seules des sources anciennes ou incertaines situent {in_market} (ils permettent la dose actuelle, ou aucun produit confirmé n'existe) : vérifiez que la pharmacie peut les fournir.",
     },
     "start_not_achievable": {
         "en": "{dose} mg a day cannot be made with the forms used; the first step goes to {first} mg a day on average.",

@@ -203,6 +203,7 @@ class Limits(_Strict):
     near_end_fraction_of_start: Fraction
     max_daily_de_mg: Annotated[float, Field(gt=0)]
     max_steps: Annotated[int, Field(gt=0)]
+    daily_dose_within_step_factor: Annotated[float, Field(ge=1)]
     sources: list[SourceId] = Field(min_length=1)
     note: str | None = None
 
@@ -260,7 +261,7 @@ class ReferenceCase(_Strict):
     id: Id
     case: int
     protocol: Id
-    pace: Literal["standard", "slow"] | None = None
+    paces: list[Literal["standard", "slow"]] = ["standard"]
     markets: list[str] = []
     drug: Id
     dose_mg: float

@@ -37,20 +37,21 @@ def _fraction_of_current(ctx: PlanContext, rule: FractionOfCurrentRule, referenc
     return next_target
 
 
-def _bands(ctx: PlanContext, rule: BandsRule, drug: str) -> Callable[[Week], Target | None]:
+def _bands(ctx: PlanContext, rule: BandsRule, drug: str, reference: float) -> Callable[[Week], Target | None]:
     equivalent = ctx.eq10(drug)
     if equivalent is None:
         raise TaperError("protocol", "protocol_needs_equivalent", protocol=ctx.protocol.label.model_dump(),
                          table=ctx.request.table, drug=ctx.names(drug))
     per_de = ctx.from_de(drug, 1.0) or 1.0  # mg of the drug equal to 1 mg diazepam
+    last = min(rule.stop_at_de_mg, ctx.protocols.limits.last_dose_max_fraction_of_start * reference / per_de)
 
     def next_target(current: Week) -> Target | None:
         de = current.average / per_de
-        if de <= rule.stop_at_de_mg + EPS:
+        if de <= last + EPS:
             return None
         band = rule.band(de)
-        target_de = max(de - band.step_de_mg, band.above_de_mg)
-        return (target_de * per_de, band.interval_days) if target_de > EPS else None
+        target_de = max(de - band.step_de_mg, band.above_de_mg, 0.0)
+        return target_de * per_de, band.interval_days
 
     return next_target
 
@@ -58,20 +59,30 @@ def _bands(ctx: PlanContext, rule: BandsRule, drug: str) -> Callable[[Week], Tar
 def _walk(ctx: PlanContext, start: Week, drug: str, form: DoseMaker, next_target: Callable[[Week], Target | None]) -> Iterator[Planned]:
     """Fit each planned dose to the form; a step the form cannot make smaller is taken as the next one down.
 
-    A daily dose up to twice the planned step below the current one (never more than the cap) is
-    preferred to a week of two doses: 9 to 8 mg rather than 9 mg on one day and 8 mg on six.
+    A daily dose whose step is a little larger than planned (`daily_dose_within_step_factor`, never
+    beyond the cap) is preferred to a week of two doses: 9 to 8 mg rather than 9 mg on one day and 8
+    mg on six.
     """
     current, low_end = start, ctx.protocol.low_end
     cap = ctx.protocols.limits.max_step_fraction_of_current
     while (target := next_target(current)) is not None:
         mg, days = target
+        if ctx.protocol.follows_cap and not _excused(ctx, current.average, current.average - mg, start.average, form):
+            mg = max(mg, current.average * (1 - cap))
         planned = 1 - mg / current.average
-        floor = current.average * (1 - min(cap, 2 * planned))
+        floor = current.average * (1 - min(cap, ctx.protocols.limits.daily_dose_within_step_factor * planned))
         week = fit_between(mg, current, form, low_end, floor) or next_below(current, form, low_end)
         if week is None:
             return
         yield Planned("reduce", week, days, drug, form)
         current = week
+
+
+def _excused(ctx: PlanContext, current: float, cut: float, reference: float, form: DoseMaker) -> bool:
+    """A step above the cap is kept only near the end and no larger than the smallest unit (as CKS does)."""
+    unit = form.smallest if form.discrete else 0.0
+    near_end = current <= ctx.protocols.limits.near_end_fraction_of_start * reference + EPS or current <= unit + EPS
+    return near_end and cut <= unit + EPS
 
 
 def _fixed_fractions(ctx: PlanContext, fractions: list[float], days: int, start: Week, reference: float,
@@ -91,7 +102,7 @@ def reductions(ctx: PlanContext, start: Week, drug: str, form: DoseMaker, switch
     if isinstance(rule, FractionOfCurrentRule):
         steps = _walk(ctx, start, drug, form, _fraction_of_current(ctx, rule, reference))
     elif isinstance(rule, BandsRule):
-        steps = _walk(ctx, start, drug, form, _bands(ctx, rule, drug))
+        steps = _walk(ctx, start, drug, form, _bands(ctx, rule, drug, reference))
     elif isinstance(rule, FractionOfStartRule):
         steps = _fixed_fractions(ctx, rule.fractions, rule.interval_days, start, reference, drug, form)
     else:
@@ -109,5 +120,12 @@ def _fixed_steps(ctx: PlanContext, rule: FixedStepsRule, start: Week, drug: str,
     """The programme's steps: the first at the start dose (the switch, or capsules at the same dose)."""
     first = form.at_or_above(start.average) or start.average
     yield Planned("switch" if switched else "stabilise", Week(first), rule.days_per_step, drug, form)
-    yield from _fixed_fractions(ctx, [p / 100 for p in rule.percents()[1:]], rule.days_per_step, Week(first),
-                                start.average, drug, form)
+    percents = rule.percents()
+    ratio = percents[1] / percents[0]  # equal fractions of the current dose (the project's reading)
+    current, low_end = Week(first), ctx.protocol.low_end
+    for _ in percents[1:]:
+        week = fit_between(current.average * ratio, current, form, low_end)
+        if week is None:
+            return
+        yield Planned("reduce", week, rule.days_per_step, drug, form)
+        current = week

@@ -54,8 +54,13 @@ def said(value: Any, language: str) -> str:
 
 def in_country(name: str, language: str) -> str:
     """'in Belgium', 'in België', 'en Belgique' / 'aux Pays-Bas' (French plural country names take 'aux')."""
+    plural = name.endswith("s") or name.startswith(("United", "Verenigde"))  # the Netherlands, the United States
     if language == "fr":
-        return f"aux {name}" if name.endswith("s") else f"en {name}"
+        return f"aux {name}" if plural else f"en {name}"
+    if language == "en" and plural:
+        return f"in the {name}"
+    if language == "nl" and name.startswith("Verenigde"):
+        return f"in de {name}"
     return f"in {name}"
 
 
