@@ -38,7 +38,7 @@ SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[Heal
 # Errors a valid-looking request may still get, each a clear reason: the dose is below what the forms
 # make, no equivalence to switch with, or a drug with no product and no equivalence.
 EXPECTED = {"dose_below_forms", "switch_no_equivalent", "protocol_needs_equivalent", "drug_no_products", "dose_implausible",
-            "form_drug"}
+            "form_drug", "no_steps"}
 
 
 def _solid(market: str, drug: str) -> list:

@@ -32,7 +32,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "label": {
         "en": "Taper {drug} {dose} mg a day to zero, over about {weeks} weeks",
         "nl": "{drug} {dose} mg per dag afbouwen tot nul, in ongeveer {weeks} weken",
-        "fr": "Diminuer progressivement {drug} {dose} mg par jour jusqu'à l'arrêt, en environ {weeks} semaines",
+        "fr": "Diminution progressive : {drug} {dose} mg par jour jusqu'à l'arrêt, en environ {weeks} semaines",
     },
     "label_switch": {
         "en": "Switch to diazepam {target} mg, then taper to zero over about {weeks} weeks",
@@ -40,9 +40,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Relais par le diazépam {target} mg, puis diminution progressive jusqu'à l'arrêt en environ {weeks} semaines",
     },
     "detail": {
-        "en": "Taper plan from what the patient takes now according to the history: {drugs} a day. It follows {protocol} ({pace} pace), takes about {weeks} weeks and uses products marketed {in_market}.",
-        "nl": "Afbouwschema vanaf wat de patiënt volgens de voorgeschiedenis nu neemt: {drugs} per dag. Het volgt {protocol} (tempo {pace}), duurt ongeveer {weeks} weken en gebruikt producten in de handel {in_market}.",
-        "fr": "Schéma de diminution à partir de ce que le patient prend maintenant selon l'historique : {drugs} par jour. Il suit {protocol} (rythme {pace}), dure environ {weeks} semaines et utilise des produits commercialisés {in_market}.",
+        "en": "Taper plan from what the patient takes now according to the history: {drugs} a day. It follows {protocol}, at the {pace} pace, takes about {weeks} weeks and uses products marketed {in_market}.",
+        "nl": "Afbouwschema vanaf wat de patiënt volgens de voorgeschiedenis nu neemt: {drugs} per dag. Het volgt {protocol}, tempo {pace}, duurt ongeveer {weeks} weken en gebruikt producten in de handel {in_market}.",
+        "fr": "Schéma de diminution à partir de ce que le patient prend maintenant selon l'historique : {drugs} par jour. Il suit {protocol}, au rythme {pace}, dure environ {weeks} semaines et utilise des produits commercialisés {in_market}.",
     },
     "detail_switch": {
         "en": "Step 1 switches to diazepam {target} mg a day ({phase}).",

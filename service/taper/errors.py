@@ -44,6 +44,11 @@ ERRORS: dict[str, dict[str, str]] = {
         "nl": "{dose} mg per dag is minder dan de kleinste dosis die de {form} van {drug} {in_market} toelaten ({smallest} mg); kies een andere vorm of een andere dosis",
         "fr": "{dose} mg par jour est inférieur à la plus petite dose que permettent les {form} de {drug} {in_market} ({smallest} mg) ; choisissez une autre forme ou une autre dose",
     },
+    "no_steps": {
+        "en": "{dose} mg {drug} a day cannot be lowered step by step with the {form} {in_market} under {protocol}; choose another protocol, another form or a switch to diazepam",
+        "nl": "{dose} mg {drug} per dag kan niet stap voor stap verlaagd worden met de {form} {in_market} volgens {protocol}; kies een ander protocol, een andere vorm of een overschakeling op diazepam",
+        "fr": "{dose} mg de {drug} par jour ne peut pas être réduit palier par palier avec les {form} disponibles {in_market} selon {protocol} ; choisissez un autre protocole, une autre forme ou un relais par le diazépam",
+    },
     "drug_missing": {
         "en": "no drug given; name a benzodiazepine or Z-drug, e.g. 'lorazepam'",
         "nl": "geen geneesmiddel opgegeven; noem een benzodiazepine of Z-drug, bv. 'lorazepam'",
@@ -67,7 +72,7 @@ ERRORS: dict[str, dict[str, str]] = {
     "drug_procedural": {
         "en": "{drug} is given only for procedural sedation (intravenously); there is no outpatient taper",
         "nl": "{drug} wordt alleen gegeven voor procedurele sedatie (intraveneus); er is geen ambulant afbouwschema",
-        "fr": "{drug} n'est donné que pour la sédation procédurale (par voie intraveineuse) ; il n'y a pas de schéma de diminution en ambulatoire",
+        "fr": "{drug} : donné uniquement pour la sédation procédurale (par voie intraveineuse) ; il n'y a pas de schéma de diminution en ambulatoire",
     },
     "drug_no_products": {
         "en": "no {drug} product is listed {in_market}, and no diazepam equivalent is known to switch to",

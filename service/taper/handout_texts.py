@@ -201,9 +201,9 @@ HANDOUT: dict[str, dict[str, Any]] = {
         "error": "Het schema kon niet worden gemaakt: {message}",
     },
     "fr": {
-        "title": "Votre plan pour diminuer {drug} pas à pas",
+        "title": "Votre plan de diminution pas à pas : {drug}",
         "intro": "Ce plan a été établi avec vous. Votre dose baisse un peu à la fois, pour que votre corps puisse s'habituer à chaque palier. Votre rythme passe en premier : le plan peut toujours être ralenti.",
-        "switch_day": "D'abord, vous passez au {target}, un médicament semblable qui reste plus longtemps dans le corps. Les paliers sont ainsi plus petits et plus doux. Le palier 1 est ce changement : arrêtez {drugs} et prenez à la place du {target} pendant {days} jours, avant la première diminution.",
+        "switch_day": "D'abord, vous passez au {target}, un médicament semblable qui reste plus longtemps dans le corps. Les paliers sont ainsi plus petits et plus doux. Le palier 1 est ce changement : arrêtez le traitement par {drugs} et prenez à la place du {target} pendant {days} jours, avant la première diminution.",
         "cross_taper": "D'abord, vous passez au {target}, un médicament semblable qui reste plus longtemps dans le corps, en {weeks} semaines : une partie de votre {drug} est remplacée par du {target}, puis toute la dose. Le tableau montre chaque semaine.",
         "free_days": "À certains paliers, vous ne prenez pas de comprimé quelques jours par semaine. Choisissez ces jours à l'avance avec votre médecin et répartissez-les sur la semaine.",
         "strips": "Votre pharmacie vous envoie vos médicaments sur un rouleau de sachets, un pour chaque jour. Prenez les sachets dans l'ordre ; chacun contient la même dose que la veille ou une dose un peu plus faible.",

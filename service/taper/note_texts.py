@@ -18,7 +18,7 @@ NOTES: dict[str, dict[str, str]] = {
     "already_target": {
         "en": "{drug} is already the long-acting drug a switch would go to; the plan tapers it directly.",
         "nl": "{drug} is al het langwerkende middel waarop zou worden overgeschakeld; het schema bouwt het rechtstreeks af.",
-        "fr": "{drug} est déjà le médicament à longue durée d'action vers lequel se ferait le relais ; le schéma le diminue directement.",
+        "fr": "{drug} : c'est déjà le médicament à longue durée d'action vers lequel se ferait le relais ; le schéma le diminue directement.",
     },
     "switch_requested": {
         "en": "Switch to {target} first, as asked, so the dose can come down in small steps.",
@@ -33,7 +33,7 @@ NOTES: dict[str, dict[str, str]] = {
     "switch_listed": {
         "en": "The protocol switches {drug} to {target} first (a short-acting drug, or tablets that do not allow small steps).",
         "nl": "Het protocol schakelt {drug} eerst over op {target} (kortwerkend, of tabletten die geen kleine stappen toelaten).",
-        "fr": "Le protocole remplace d'abord {drug} par le {target} (action courte, ou comprimés qui ne permettent pas de petits paliers).",
+        "fr": "Le protocole prévoit d'abord un relais de {drug} par le {target} (action courte, ou comprimés qui ne permettent pas de petits paliers).",
     },
     "switch_no_products": {
         "en": "No {drug} product is listed {in_market}: the plan switches to {target} on day 1.",
@@ -68,12 +68,12 @@ NOTES: dict[str, dict[str, str]] = {
     "recommend_switch": {
         "en": "{drug} is short-acting: a switch to {target} first may be considered (ask for the plan with a switch); this plan tapers {drug} itself.",
         "nl": "{drug} werkt kort: eerst overschakelen op {target} kan worden overwogen (vraag het schema met overschakeling); dit schema bouwt {drug} zelf af.",
-        "fr": "{drug} a une action courte : un relais par le {target} peut être envisagé (demandez le schéma avec relais) ; ce schéma diminue {drug} lui-même.",
+        "fr": "{drug} : action courte ; un relais par le {target} peut être envisagé (demandez le schéma avec relais) ; ce schéma-ci se fait sans relais.",
     },
     "epilepsy": {
         "en": "If {drug} is taken for epilepsy, do not switch or taper it without specialist advice.",
         "nl": "Als {drug} voor epilepsie wordt gebruikt: niet overschakelen of afbouwen zonder advies van een specialist.",
-        "fr": "Si {drug} est pris pour une épilepsie, pas de relais ni de diminution sans avis spécialisé.",
+        "fr": "En cas d'épilepsie traitée par {drug} : pas de relais ni de diminution sans avis spécialisé.",
     },
     "protocol_fraction_of_current": {
         "en": "{protocol}, {pace} pace: {pct}% of the current dose every {days} days; at or below a quarter of the start, {near_pct}%; the last dose before stopping is at most {last_pct}% of the start, or the smallest the forms allow.",
@@ -121,9 +121,9 @@ NOTES: dict[str, dict[str, str]] = {
         "fr": "Le(s) palier(s) {steps} maintiennent la dose une période de plus, comme convenu.",
     },
     "market": {
-        "en": "Only products marketed {in_market} are used: {products}.",
-        "nl": "Alleen producten in de handel {in_market} zijn gebruikt: {products}.",
-        "fr": "Seuls des produits commercialisés {in_market} sont utilisés : {products}.",
+        "en": "Products used (market: {market}): {products}.",
+        "nl": "Gebruikte producten (markt: {market}): {products}.",
+        "fr": "Produits utilisés (marché : {market}) : {products}.",
     },
     "unconfirmed": {
         "en": "The plan uses {drug} products that only older or uncertain sources place {in_market} (they make the dose taken now, or no confirmed product exists): check that the pharmacy can supply them.",

@@ -85,6 +85,9 @@ def make_plan(request: TaperRequest, knowledge: Knowledge, protocols: ProtocolSe
     ctx.label(request.drug, ctx.tablets(request.drug))
     ctx.label(taper_drug, form)
     planned = phase + reductions(ctx, start, taper_drug, form, route.switched)
+    if not any(step.kind == "reduce" for step in planned):
+        raise TaperError("dose", "no_steps", dose=request.daily_dose_mg, drug=ctx.names(request.drug), form=ctx.form_label(request.form),
+                         market=ctx.country(), protocol=ctx.protocol.label.model_dump())
     if request.form == "strips":
         planned = with_pouches(planned, start.average)
     holds = ctx.protocol.holds
