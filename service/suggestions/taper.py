@@ -15,13 +15,14 @@ from urllib.parse import urlencode
 
 from cds_hooks import Action, Link, Suggestion
 from service.demo.links import planner_link
-from service.facts.model import DrugUse, Facts
+from service.facts.model import Facts
 from service.fhir.record import PatientRecord
 from service.knowledge.models import Knowledge
 from service.memo import MemoPerObject
 from service.rules.cards import BuiltSuggestion
 from service.settings import Settings
 from service.taper.errors import TaperError
+from service.taper.handout_texts import PACE_NAMES
 from service.taper.inputs import InUse, PlanDefaults, PlanInput, input_for, to_request
 from service.taper.plan import TaperPlan, TaperRequest, make_plan
 from service.taper.protocol import load_protocols
@@ -84,7 +85,8 @@ PHASES = {
     "cross_taper": {"en": "gradually, over 2 weeks", "nl": "geleidelijk, over 2 weken", "fr": "progressivement, sur 2 semaines"},
     "switch_day": {"en": "on day 1, then a stable period", "nl": "op dag 1, daarna een stabiele periode", "fr": "dès le jour 1, puis une période stable"},
 }
-PACES = {"standard": {"en": "standard", "nl": "standaard", "fr": "standard"}, "slow": {"en": "slow", "nl": "traag", "fr": "lent"}}
+__all__ = ["taper_input", "taper_suggestion"]
+
 
 
 def _text(key: str, language: str, **values: object) -> str:
@@ -148,7 +150,7 @@ def _actions(facts: Facts, plan: TaperPlan, record: PatientRecord, language: str
 def _detail(plan: TaperPlan, weeks: int, language: str) -> str:
     uses = [(plan.drug, plan.start_dose_mg), *plan.also_taking]
     detail = _text("detail", language, drugs=_names(plan, uses, language), protocol=plan.protocol_name(language),
-                   pace=PACES[plan.pace], weeks=weeks, in_market=in_country(plan.country(language), language))
+                   pace=PACE_NAMES[plan.pace], weeks=weeks, in_market=in_country(plan.country(language), language))
     switch = plan.switch_step
     if switch is not None and plan.switch_phase:
         detail += " " + _text("detail_switch", language, target=switch.dose_mg, phase=PHASES[plan.switch_phase])
@@ -194,5 +196,3 @@ def taper_suggestion(
         links=links,
     )
 
-
-__all__ = ["DrugUse", "taper_input", "taper_suggestion"]

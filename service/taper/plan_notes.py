@@ -6,6 +6,7 @@ from __future__ import annotations
 from service.taper.context import PlanContext
 from service.taper.fitting import Week
 from service.taper.forms import EPS, TabletForm
+from service.taper.handout_texts import PACE_NAMES
 from service.taper.model import TaperStep
 from service.taper.protocol import BandsRule, FixedStepsRule, FractionOfCurrentRule
 from service.taper.route import Route
@@ -20,8 +21,7 @@ def _pct(fraction: float) -> float:
 
 def _protocol_note(ctx: PlanContext) -> None:
     rule, label = ctx.rule, ctx.protocol.label.model_dump()
-    pace = {"standard": {"en": "standard", "nl": "standaard", "fr": "standard"},
-            "slow": {"en": "slow", "nl": "traag", "fr": "lent"}}[ctx.request.pace]
+    pace = PACE_NAMES[ctx.request.pace]
     if isinstance(rule, FractionOfCurrentRule):
         ctx.note("protocol_fraction_of_current", protocol=label, pace=pace, pct=_pct(rule.fraction), days=rule.interval_days,
                  near_pct=_pct(rule.near_end_fraction), last_pct=_pct(rule.stop_at_fraction_of_start))
