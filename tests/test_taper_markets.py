@@ -26,13 +26,11 @@ START = date(2026, 12, 1)
 
 
 def _usual_dose(drug: str, market: str) -> float:
-    """A usual daily dose the market's products make: about 10 mg diazepam-equivalent, or a tablet."""
-    products = [p for p in load_market(market, KNOWLEDGE).products_for(drug)[0]]
+    """A usual daily dose: the marketed strength nearest to 10 mg diazepam-equivalent, at most one unit."""
+    strengths = sorted({p.mg for p in load_market(market, KNOWLEDGE).products_for(drug)[0] if p.mg})
     eq = KNOWLEDGE.eq10(drug, "ashton")
-    strengths = sorted({p.mg for p in products if p.mg})
-    if eq is None:
-        return strengths[-1]
-    return min(strengths, key=lambda mg: abs(mg - eq[1].value)) * max(1, round(eq[1].value / max(strengths)))
+    wanted = min(eq[1].value, strengths[-1]) if eq else strengths[-1]
+    return min(strengths, key=lambda mg: abs(mg - wanted))
 
 
 @pytest.mark.parametrize("market", ["BE", "NL", "US"])
