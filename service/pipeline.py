@@ -20,6 +20,7 @@ from service.audit import call_audit
 from service.catalog import ServiceSpec
 from service.data_card import SOURCE as DATA_CHECK_SOURCE
 from service.data_card import data_issues_card, issues_extension
+from service.fhir.gather import history_since
 from service.facts.build import FactOptions, build_facts
 from service.facts.model import Facts
 from service.fhir.cache import ResponseCache
@@ -82,6 +83,9 @@ class Pipeline:
             max_pages=self.settings.fhir_max_pages,
             max_concurrency=self.settings.fhir_max_concurrency,
             deadline=time.monotonic() + self.settings.fhir_total_timeout,
+            max_response_bytes=self.settings.fhir_max_response_bytes,
+            page_count=self.settings.fhir_page_count,
+            since=history_since(self.today(), self.settings.fhir_history_months),
         )
 
     async def collect(self, service: ServiceSpec, request: HookRequest) -> PatientRecord:
@@ -96,7 +100,7 @@ class Pipeline:
         record.focus_orders = selected_orders(drafts, getattr(context, "selections", None))
         refusal = await self._refuse_server(request)
         if refusal:
-            record.issues.append(DataIssue("fhirServer", refusal))
+            record.issues.append(DataIssue("fhirServer", refusal, reason="server_not_allowed"))
         check_required_data(request, server_usable=request.fhirServer is not None and not refusal, why=refusal)
         session = None if refusal else self._session(request, context.patientId)
         return await gather_record(request, context, record, session, self.settings.max_resources)
@@ -156,7 +160,7 @@ class Pipeline:
             log.exception("advice failed; answering with the data check only")
             errors.append(f"internal error: {type(error).__name__}")
             evaluation, cards = None, [INTERNAL_ERROR_CARD.model_copy(update={"uuid": str(uuid.uuid4())})]
-        issue_card = data_issues_card(record.issues, notes)
+        issue_card = data_issues_card(record.issues, notes, language)
         if issue_card is not None:
             cards.append(issue_card)
         metrics.DATA_ISSUES.inc(len(record.issues))
