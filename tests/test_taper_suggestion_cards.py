@@ -157,3 +157,21 @@ def test_the_card_says_the_market_the_protocol_and_about_how_long_in_its_languag
             for dosage in action["resource"]["dosageInstruction"]:
                 if language != "en":
                     assert not dosage["text"].startswith("Step "), dosage["text"]
+
+
+def test_an_absurd_dosage_in_the_history_gives_no_taper_and_the_call_still_answers() -> None:
+    # issue 17: 1,000,000 tablets per 0.0001 s; the planner refuses it with a reason, the card has no taper
+    from tests import builders as b
+
+    absurd = [{"timing": {"repeat": {"frequency": 1, "period": 0.0001, "periodUnit": "s"}},
+               "doseAndRate": [{"doseQuantity": {"value": 1000000, "unit": "tablet"}}]}]
+    statement = b.medication_statement(
+        "lz-use", medicationCodeableConcept={"coding": [{"system": b.RXNORM, "code": "197901", "display": "lorazepam 1 MG Oral Tablet"}]},
+        effectivePeriod={"start": "2026-03-01"}, dosage=absurd,
+    )
+    draft = b.draft_order("lz-renew", rxnorm="197901", display="lorazepam 1 MG Oral Tablet")
+    draft["dosageInstruction"] = absurd
+    prefetch = b.full_prefetch()
+    prefetch["medicationStatements"] = b.searchset(statement)
+    body = call(b.hook_request(drafts=[draft], prefetch=prefetch))
+    assert taper_suggestions(body) == []

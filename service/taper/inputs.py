@@ -16,9 +16,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from service.facts.identify import normalize_text
 from service.knowledge.models import BzraDrug, Knowledge
@@ -42,12 +42,15 @@ FORMS = ("tablets", "magistral", "strips", "liquid")
 SwitchChoice = Literal["auto", "diazepam", "none"]
 
 
+Short = Annotated[str, StringConstraints(max_length=200)]  # names and doses: never megabytes of text
+
+
 class InUse(BaseModel):
     """A BZRA taken now, when several are tapered together after a switch to diazepam."""
 
     model_config = ConfigDict(extra="forbid")
-    drug: str = Field(min_length=1)
-    dose: str | float
+    drug: Short = Field(min_length=1)
+    dose: Short | float
 
 
 class PlanInput(BaseModel):
@@ -55,19 +58,19 @@ class PlanInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    drug: str = Field("", description="Required: the drug taken now, generic name or brand.")
-    dose: str | float = Field("", description="Required: the daily dose taken now, as written ('3 mg/day') or in mg.")
-    protocol: str | None = Field(None, description="Taper protocol id; default BZRA_TAPER_PROTOCOL.")
-    pace: str | None = Field(None, description="standard or slow; default BZRA_TAPER_PACE.")
-    form: str | None = Field(None, description="tablets, magistral (BE), strips (NL) or liquid; default from the protocol.")
-    switch_to: str | None = Field(None, description="'diazepam' to switch, 'none' never to; empty: the protocol decides.")
-    also_taking: list[InUse] = Field([], description="Other BZRAs taken now besides `drug`: all are switched together to diazepam.")
-    start: date | str | None = Field(None, description="First day of the plan (YYYY-MM-DD); default today.")
-    holds: list[int | str] = Field([], description="Step numbers after which the dose is held one more period.")
-    market: str | None = Field(None, description="Country whose products the plan uses; default BZRA_MARKET.")
-    language: str | None = Field(None, description="en, nl or fr; default BZRA_LANGUAGE.")
-    table: str | None = Field(None, description="Diazepam-equivalence table; default BZRA_EQUIVALENCE_TABLE.")
-    patient: str | None = Field(None, description="Patient id, for the MedicationRequest's subject.")
+    drug: Short = Field("", description="Required: the drug taken now, generic name or brand.")
+    dose: Short | float = Field("", description="Required: the daily dose taken now, as written ('3 mg/day') or in mg.")
+    protocol: Short | None = Field(None, description="Taper protocol id; default BZRA_TAPER_PROTOCOL.")
+    pace: Short | None = Field(None, description="standard or slow; default BZRA_TAPER_PACE.")
+    form: Short | None = Field(None, description="tablets, magistral (BE), strips (NL) or liquid; default from the protocol.")
+    switch_to: Short | None = Field(None, description="'diazepam' to switch, 'none' never to; empty: the protocol decides.")
+    also_taking: list[InUse] = Field([], max_length=10, description="Other BZRAs taken now besides `drug`: all are switched together to diazepam.")
+    start: date | Short | None = Field(None, description="First day of the plan (YYYY-MM-DD); default today.")
+    holds: list[int | Short] = Field([], max_length=50, description="Step numbers after which the dose is held one more period.")
+    market: Short | None = Field(None, description="Country whose products the plan uses; default BZRA_MARKET.")
+    language: Short | None = Field(None, description="en, nl or fr; default BZRA_LANGUAGE.")
+    table: Short | None = Field(None, description="Diazepam-equivalence table; default BZRA_EQUIVALENCE_TABLE.")
+    patient: Short | None = Field(None, description="Patient id, for the MedicationRequest's subject.")
 
     @classmethod
     def from_query(cls, items: Iterable[tuple[str, str]]) -> PlanInput:
