@@ -51,14 +51,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Le palier 1 est un relais par le diazépam {target} mg par jour ({phase}).",
     },
     "replace": {
-        "en": "Replaces this draft order of {drug} with the taper plan ({steps} steps).",
-        "nl": "Vervangt dit conceptvoorschrift voor {drug} door het afbouwschema ({steps} stappen).",
-        "fr": "Remplace ce projet de prescription de {drug} par le schéma de diminution ({steps} paliers).",
+        "en": "Adds the taper plan for {drug} ({steps} steps) in place of the draft order.",
+        "nl": "Voegt het afbouwschema voor {drug} toe ({steps} stappen), in de plaats van het conceptvoorschrift.",
+        "fr": "Ajoute le schéma de diminution de {drug} ({steps} paliers) à la place du projet de prescription.",
     },
     "delete": {
-        "en": "Removes this draft order of {drug}: the taper plan takes its place.",
-        "nl": "Verwijdert dit conceptvoorschrift voor {drug}: het afbouwschema komt in de plaats.",
-        "fr": "Supprime ce projet de prescription de {drug} : le schéma de diminution le remplace.",
+        "en": "Removes this draft order of {drug}.",
+        "nl": "Verwijdert dit conceptvoorschrift voor {drug}.",
+        "fr": "Supprime ce projet de prescription de {drug}.",
     },
     "create": {
         "en": "Adds a taper order for {drug} ({steps} steps) next to the draft order, which stays as it is.",
@@ -131,7 +131,7 @@ def _actions(facts: Facts, plan: TaperPlan, record: PatientRecord, language: str
     """Replace a draft of the same BZRA; otherwise create the taper order next to the draft, untouched."""
     resources = plan_medication_requests(plan, f"Patient/{record.patient_id}", language)
     in_use = {plan.drug, *(drug for drug, _ in plan.also_taking)}
-    draft, steps = facts.draft, len(plan.steps)
+    draft, steps = facts.draft, len(plan.steps) - 1  # the steps before the stop
     taper_name = plan.label(plan.taper_drug).name(language)
     actions = []
     same = draft is not None and draft.is_bzra and draft.reference and draft.drug in in_use
