@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import orjson
+
 from cds_hooks import Action, Link, Suggestion
 from service.demo.links import planner_link
 from service.facts.model import Facts
@@ -26,6 +28,7 @@ from service.taper.handout_texts import PACE_NAMES
 from service.taper.inputs import InUse, PlanDefaults, PlanInput, input_for, to_request
 from service.taper.plan import TaperPlan, TaperRequest, make_plan
 from service.taper.protocol import load_protocols
+from service.taper.fhir import group_identifier
 from service.taper.render import plan_medication_requests
 from service.taper.wording import fill, fmt_number, in_country
 
@@ -104,6 +107,7 @@ def taper_input(facts: Facts, language: str) -> PlanInput | None:
 
 
 _PLANS: MemoPerObject[TaperPlan | None] = MemoPerObject(512)  # per knowledge; a plan is a few kB
+_ORDERS: MemoPerObject[bytes] = MemoPerObject(512)  # the plan's requests as JSON, per request and language
 
 
 def _plan(request: TaperRequest, knowledge: Knowledge) -> TaperPlan | None:
@@ -127,9 +131,24 @@ def _names(plan: TaperPlan, uses: list[tuple[str, float]], language: str) -> str
     return ", ".join(f"{plan.label(drug).name(language)} {fmt_number(mg, language)} mg" for drug, mg in uses)
 
 
-def _actions(facts: Facts, plan: TaperPlan, record: PatientRecord, language: str) -> list[Action]:
+def _orders(plan: TaperPlan, request: TaperRequest, knowledge: Knowledge, patient: str, language: str) -> list[dict]:
+    """The plan's MedicationRequests for this patient, as new objects on every call.
+
+    Rendering them in a language is the costly part of the suggestion, and it is the same for every
+    patient on the same plan: the JSON is remembered per request and language, read back anew for each
+    call (so no call shares an object with another) and given the patient's subject and group.
+    """
+    cached = _ORDERS(knowledge).get((request, language), lambda: orjson.dumps(plan_medication_requests(plan, None, language)))
+    resources = orjson.loads(cached)
+    group = group_identifier(plan, patient)
+    for resource in resources:
+        resource["subject"] = {"reference": patient}
+        resource["groupIdentifier"] = group
+    return resources
+
+
+def _actions(facts: Facts, plan: TaperPlan, resources: list[dict], language: str) -> list[Action]:
     """Replace a draft of the same BZRA; otherwise create the taper order next to the draft, untouched."""
-    resources = plan_medication_requests(plan, f"Patient/{record.patient_id}", language)
     in_use = {plan.drug, *(drug for drug, _ in plan.also_taking)}
     draft, steps = facts.draft, len(plan.steps) - 1  # the steps before the stop
     taper_name = plan.label(plan.taper_drug).name(language)
@@ -190,8 +209,9 @@ def taper_suggestion(
     else:
         label = _text("label", language, drug=plan.label(plan.drug).name(language), dose=plan.start_dose_mg, weeks=weeks)
     links = _links(base, input_for(request, language), record, language)
+    orders = _orders(plan, request, knowledge, f"Patient/{record.patient_id}", language)
     return BuiltSuggestion(
-        Suggestion(label=label, actions=_actions(facts, plan, record, language)),
+        Suggestion(label=label, actions=_actions(facts, plan, orders, language)),
         detail=_detail(plan, weeks, language),
         links=links,
     )

@@ -19,7 +19,7 @@ from service.taper.note_texts import note_text
 from service.taper.step_words import step_short
 from service.taper.wording import elide, fmt_date, fmt_number, language_or_default
 
-__all__ = ["plan_medication_request", "plan_medication_requests"]
+__all__ = ["group_identifier", "plan_medication_request", "plan_medication_requests"]
 
 ATC_SYSTEM = "http://www.whocc.no/atc"
 UCUM = "http://unitsofmeasure.org"
@@ -124,6 +124,11 @@ def _request(plan: TaperPlan, drug: str, subject: dict[str, Any], group: dict[st
     return resource
 
 
+def group_identifier(plan: TaperPlan, patient_reference: str | None) -> dict[str, str]:
+    """The `groupIdentifier` the plan's requests share for this patient."""
+    return {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{_group_id(plan, patient_reference)}"}
+
+
 def _group_id(plan: TaperPlan, patient_reference: str | None) -> uuid.UUID:
     """The same plan for the same patient gets the same group, so a repeated suggestion is recognised."""
     key = "|".join(str(part) for part in (patient_reference, plan.drug, plan.start_dose_mg, plan.also_taking, plan.protocol,
@@ -135,7 +140,7 @@ def plan_medication_requests(plan: TaperPlan, patient_reference: str | None = No
     """The plan's MedicationRequests: the tapered drug's, and before it the replaced drug's in a cross-taper."""
     language = language_or_default(language)
     subject = {"reference": patient_reference} if patient_reference else {"display": "Patient (not specified)"}
-    group = {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{_group_id(plan, patient_reference)}"}
+    group = group_identifier(plan, patient_reference)
     drugs = dict.fromkeys(intake.drug for step in plan.steps for intake in step.intakes)
     others = [drug for drug in drugs if drug != plan.taper_drug]
     return [_request(plan, drug, subject, group, language) for drug in [*others, plan.taper_drug]]

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -186,15 +187,24 @@ def _names(drug_id: str, drug: BzraDrug) -> list[str]:
     return [drug_id, drug_id.replace("_", " "), *drug.display.all(), *drug.synonyms, *drug.brands]
 
 
-def resolve_drug(text: str, knowledge: Knowledge, field_name: str = "drug") -> str:
-    """The BZRA id for an id, a display name (en/nl/fr), a synonym or a brand, in any case."""
-    wanted = normalize_text(text or "")
-    if not wanted:
-        raise TaperError(field_name, "drug_missing")
+@lru_cache(maxsize=8)
+def _name_index(knowledge: Knowledge) -> dict[str, frozenset[str]]:
+    """Every normalised name of every drug, once per knowledge object (it is read-only)."""
     index: dict[str, set[str]] = {}
     for drug_id, drug in knowledge.drugs.items():
         for name in _names(drug_id, drug):
             index.setdefault(normalize_text(name), set()).add(drug_id)
+    return {name: frozenset(ids) for name, ids in index.items()}
+
+
+def resolve_drug(text: str, knowledge: Knowledge, field_name: str = "drug") -> str:
+    """The BZRA id for an id, a display name (en/nl/fr), a synonym or a brand, in any case."""
+    if text in knowledge.drugs:
+        return text
+    wanted = normalize_text(text or "")
+    if not wanted:
+        raise TaperError(field_name, "drug_missing")
+    index = _name_index(knowledge)
     found = index.get(wanted)
     if found and len(found) == 1:
         return next(iter(found))

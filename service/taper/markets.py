@@ -235,6 +235,7 @@ class MarketError(ValueError):
         self.message = message
 
 
+@lru_cache(maxsize=8)
 def known_markets(directory: Path = MARKETS_DIR) -> tuple[str, ...]:
     """The market codes that have a file, upper case (BE, NL, US)."""
     if not directory.is_dir():
