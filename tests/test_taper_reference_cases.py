@@ -145,7 +145,7 @@ def test_each_protocol_publishes_its_figures_and_plans_fall_inside_them(protocol
         assert all(rule.fractions == published.fractions_of_start for rule in protocol.paces.values())  # type: ignore[union-attr]
 
 
-def test_the_closing_note_table(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_closing_note_table() -> None:
     """Diazepam 40 mg, lorazepam 3 mg via diazepam, zolpidem 10 mg and oxazepam 30 mg under each protocol."""
     cases = [("diazepam", 40, "auto"), ("lorazepam", 3, "diazepam"), ("zolpidem", 10, "auto"), ("oxazepam", 30, "auto")]
     lines = []
@@ -165,5 +165,4 @@ def test_the_closing_note_table(capsys: pytest.CaptureFixture[str]) -> None:
                     f"last {got['last']:.3g} mg ({got['last_fraction'] * 100:.1f}% of {got['reference']:.3g} mg {plan.taper_drug})"
                 )
                 assert plan.steps[-1].kind == "stop" and steps >= 3
-    with capsys.disabled():
-        print("\n" + "\n".join(lines))
+    print("\n" + "\n".join(lines))  # shown with `pytest -s`
