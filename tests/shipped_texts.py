@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import html
 import importlib
 import json
 import pkgutil
@@ -90,18 +91,23 @@ def _walk(value: Any, where: str, language: str | None, depth: int = 0) -> Itera
             yield from _walk(getattr(value, field.name), f"{where}.{field.name}", language, depth + 1)
 
 
+def _assigned_here(module: Any, name: str, value: Any) -> bool:
+    """Whether `name` is defined in `module` itself (not imported into it)."""
+    if hasattr(value, "__module__") and not isinstance(value, (dict, list, tuple)):
+        return value.__module__ == module.__name__
+    source = Path(module.__file__).read_text(encoding="utf-8") if getattr(module, "__file__", None) else ""
+    return re.search(rf"^{re.escape(name)}\b[^\n=]*=", source, re.MULTILINE) is not None
+
+
 @lru_cache(maxsize=1)
 def module_texts() -> tuple[Shipped, ...]:
-    """Every language table held by a module of the service (its globals), wherever it is."""
+    """Every language table held by a module of the service (its globals), where it is defined."""
     found: list[Shipped] = []
-    walked: set[int] = set()  # an object imported into other modules is read once, where it was first found
     for info in pkgutil.walk_packages(service.__path__, "service."):
         module = importlib.import_module(info.name)
         for name, value in vars(module).items():
-            if name.startswith("__") or id(value) in walked or getattr(value, "__module__", info.name) != info.name:
-                continue
-            walked.add(id(value))
-            found.extend(_walk(value, f"{info.name}.{name}", None))
+            if not name.startswith("__") and _assigned_here(module, name, value):
+                found.extend(_walk(value, f"{info.name}.{name}", None))
     return tuple(dict.fromkeys(found))
 
 
@@ -327,6 +333,56 @@ def _resource_texts(value: Any, where: str, language: str) -> Iterator[Shipped]:
             yield from _resource_texts(item, where, language)
 
 
+# Plans that show every kind of taper text: tablets, a switch (on day 1 and as a cross-taper), several
+# drugs, drug-free days, Belgian magistral capsules, Dutch tapering strips and oral solution, holds.
+PLANS: tuple[dict[str, Any], ...] = (
+    {"drug": "lorazepam", "dose": 3},
+    {"drug": "zolpidem", "dose": 10, "pace": "slow"},
+    {"drug": "lorazepam", "dose": 3, "switch_to": "diazepam", "holds": [2]},
+    {"drug": "alprazolam", "dose": 1.5, "protocol": "asam_2025"},
+    {"drug": "diazepam", "dose": 40, "protocol": "cks_ashton"},
+    {"drug": "lorazepam", "dose": 2, "also_taking": [{"drug": "zolpidem", "dose": 10}]},
+    {"drug": "oxazepam", "dose": 30, "market": "NL", "protocol": "nhg_lumc"},
+    {"drug": "oxazepam", "dose": 30, "market": "NL", "form": "strips"},
+    {"drug": "lorazepam", "dose": 2, "market": "NL", "form": "liquid"},
+    {"drug": "lorazepam", "dose": 2.5, "market": "BE", "protocol": "riziv_inami", "form": "magistral"},
+    {"drug": "clonazepam", "dose": 2, "market": "NL"},
+)
+_TAG_OR_SPACE = re.compile(r"<(style|script)\b.*?</\1>|<[^>]+>|&nbsp;", re.DOTALL)
+
+
+@lru_cache(maxsize=1)
+def taper_outputs() -> tuple[Shipped, ...]:
+    """What `POST /taper` answers (plan, notes, table, FHIR texts) and the handout, in every language,
+    for PLANS, and the handout's error page."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from tests.facts_support import TODAY
+
+    found: list[Shipped] = []
+    with TestClient(create_app(Settings(insecure_dev=True, rules_reload=False), today=lambda: TODAY)) as client:
+        for plan_input in PLANS:
+            for language in LANGUAGES:
+                where = f"taper {plan_input} [{language}]"
+                answer = client.post("/taper", json={**plan_input, "language": language})
+                assert answer.status_code == 200, (where, answer.text)
+                body = answer.json()
+                plan = body["plan"]
+                found.append(Shipped(f"{where} markdown", language, body["markdown"]))
+                found += [Shipped(f"{where} notes", language, note) for note in plan.get("notes", [])]
+                found += [Shipped(f"{where} step", language, step["taken"]) for step in plan["steps"] if step.get("taken")]
+                for resource in body["medicationRequests"]:
+                    found.extend(_resource_texts(resource, f"{where} fhir", language))
+                page = client.get(f"/{body['handout']}")
+                assert page.status_code == 200, where
+                found.append(Shipped(f"{where} handout", language, html.unescape(_TAG_OR_SPACE.sub(" ", page.text))))
+        for language in LANGUAGES:
+            page = client.get(f"/taper/handout?drug=paracetamol&dose=3&language={language}")
+            found.append(Shipped(f"handout error [{language}]", language, html.unescape(_TAG_OR_SPACE.sub(" ", page.text))))
+    return tuple(found)
+
+
 def received_texts() -> list[Shipped]:
     found: list[Shipped] = []
     for answer in answers():
@@ -334,4 +390,4 @@ def received_texts() -> list[Shipped]:
             found.extend(card_texts(card, f"{answer.where} [{answer.language}] card {index}", answer.language))
     for language, card in data_cards():
         found.extend(card_texts(card, f"data card [{language}]", language))
-    return found
+    return [*found, *taper_outputs()]

@@ -116,12 +116,12 @@ def test_sign_see_cards_accept_open_the_planner_and_change_the_pace(demo_server:
     expect(card.locator("h3")).to_have_text(re.compile(r"High dose: 30 mg/day diazepam-equivalent"))
     expect(page.locator("#cards-status")).to_have_text(re.compile(r"^1 card: Warning: High dose"))
     expect(card.locator(".detail table")).to_have_count(0)  # the taper table lives in the planner and the handout
-    expect(card.locator(".detail strong").first).to_be_visible()
+    expect(card.locator(".detail li")).to_have_count(2)  # the other findings, one line each
     page.evaluate("window.scrollTo(0, 0)")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "demo-cards.png"), full_page=True)
 
-    with page.expect_request(lambda r: r.url.endswith("/feedback")) as feedback:
+    with page.expect_request(lambda r: "/feedback?language=" in r.url) as feedback:
         card.get_by_role("button", name=re.compile("Prescribe 42 tablets")).click()
     body = json.loads(feedback.value.post_data)["feedback"][0]
     assert body["outcome"] == "accepted" and body["card"] and body["acceptedSuggestions"][0]["id"]
@@ -172,7 +172,7 @@ def test_a_taper_suggestion_replaces_the_draft_and_a_referral_waits(demo_server:
     card.get_by_role("button", name=re.compile("Taper zolpidem 10 mg a day")).click()
     expect(page.locator("#orders .order[data-state=removed]")).to_contain_text("zolpidem 10 mg tablet")
     taper = page.locator("#orders .order[data-state=taper]")
-    expect(taper).to_contain_text("Taper plan, replaces the draft")
+    expect(taper).to_contain_text("Taper plan, a new order")
     expect(taper.locator("ol li").first).to_contain_text("Step 1 (reduce):")
 
     open_patient(page, demo_server, "peter-wouters")
@@ -189,11 +189,12 @@ def test_an_override_sends_its_reason_as_feedback(demo_server: str, page: Page) 
     expect(card).to_have_count(1)
     expect(card).to_have_attribute("data-indicator", "critical")
     expect(card.locator(".indicator")).to_have_text("Critical")
+    card.locator("details.override-box > summary").click()
     card.get_by_role("button", name="Dismiss with this reason").click()
     expect(card.locator(".field-error")).to_have_text("Choose a reason first.")
     card.get_by_label("Reason").select_option(label="Benefits outweigh the risks for this patient")
     card.get_by_label("Comment (optional)").fill("Short course agreed; reviewed with the pain team")
-    with page.expect_request(lambda r: r.url.endswith("/feedback")) as feedback:
+    with page.expect_request(lambda r: "/feedback?language=" in r.url) as feedback:
         card.get_by_role("button", name="Dismiss with this reason").click()
     body = json.loads(feedback.value.post_data)["feedback"][0]
     assert body["outcome"] == "overridden" and "acceptedSuggestions" not in body
@@ -437,3 +438,91 @@ def test_a_smart_link_on_a_card_opens_the_planner_with_its_app_context(demo_serv
     expect(planner.locator("#plan")).to_have_attribute("data-pace", "standard")
     expect(planner.locator("#drug")).to_have_value("zolpidem")
     expect(planner.locator("#patient-line")).to_have_text("Patient: marc-peeters")
+
+
+# ---- short cards in an EHR column, the right advice for the patients of issue 15, nl and fr ---------------
+
+EHR_COLUMN_PX = 590  # the width an EHR gives the CDS panel beside the order (issue 16)
+# A card must fit in about one screen: a 1080-pixel-high display shows about 900 px of a page once
+# the browser's and the EHR's bars are drawn, so a card no taller than that is read without scrolling
+# through it. Main's merged cards reached 1,980 px.
+CARD_MAX_PX = 900
+PATIENTS_WITH_CARDS = ("marc-peeters", "ingrid-vos", "jan-de-groot", "maria-claes", "ahmed-el-amrani", "peter-wouters",
+                       "hilde-maes", "els-jacobs", "tom-hermans", "nadia-haddad")
+SIGN_LABEL = {"en": "Sign the prescription", "nl": "Voorschrift ondertekenen", "fr": "Signer la prescription"}
+
+
+def sign_in(page: Page, base: str, patient_id: str, language: str) -> None:
+    """Open the patient with the page in `language` and sign the story's prescription."""
+    page.goto(f"{base}/?language={language}")
+    page.locator(f"button[data-patient-id='{patient_id}']").click()
+    with page.expect_response(lambda r: r.url.endswith("/cds-services/bzra-order-sign") and r.request.method == "POST"):
+        page.get_by_role("button", name=SIGN_LABEL[language]).click()
+    expect(page.locator("article.card").first).to_be_visible()
+
+
+def card_heights(page: Page) -> list[int]:
+    """Each card's height with the cards laid out in an EHR column of EHR_COLUMN_PX."""
+    page.evaluate(f"document.getElementById('cards').style.width = '{EHR_COLUMN_PX}px'")
+    return page.evaluate("[...document.querySelectorAll('article.card')].map((c) => Math.round(c.getBoundingClientRect().height))")
+
+
+def test_every_card_fits_about_one_screen_in_an_ehr_column_in_every_language(demo_server: str, page: Page) -> None:
+    measured: dict[str, list[int]] = {}
+    for language in ("en", "nl", "fr"):
+        for patient_id in PATIENTS_WITH_CARDS:
+            sign_in(page, demo_server, patient_id, language)
+            measured[f"{patient_id} [{language}]"] = card_heights(page)
+    print("\ncard heights (px) in a 590 px column:", json.dumps(measured, indent=1))  # shown with -s
+    too_tall = {where: heights for where, heights in measured.items() if max(heights) > CARD_MAX_PX}
+    assert not too_tall, too_tall
+    assert all(heights for heights in measured.values())
+
+
+def suggestion_labels(page: Page) -> list[str]:
+    return page.locator("article.card button.accept").all_inner_texts()
+
+
+def test_the_demo_patients_of_issue_15_get_the_right_advice(demo_server: str, page: Page) -> None:
+    # Jan de Groot: no BZRA yet, oxycodone in use: reconsider the start, never a taper.
+    open_patient(page, demo_server, "jan-de-groot")
+    sign(page)
+    labels = suggestion_labels(page)
+    assert labels == ["Do not start diazepam now: remove this draft order"], labels
+    page.get_by_role("button", name=re.compile("Do not start diazepam now")).click()
+    expect(page.locator("#orders .order[data-state=removed]")).to_contain_text("diazepam 5 mg tablet")
+    expect(page.locator("#orders .order[data-state=taper]")).to_have_count(0)
+
+    # Els Jacobs: a first short course of lorazepam next to pregabalin: no taper.
+    open_patient(page, demo_server, "els-jacobs")
+    sign(page)
+    assert not [label for label in suggestion_labels(page) if "aper" in label], suggestion_labels(page)
+
+    # Ahmed El Amrani: ten days of oxazepam: no taper at all, so no 18-week one.
+    open_patient(page, demo_server, "ahmed-el-amrani")
+    sign(page)
+    labels = suggestion_labels(page)
+    assert not [label for label in labels if "aper" in label or "week" in label], labels
+
+    # Nadia Haddad: the tramadol draft stays; the taper of her clonazepam is created beside it.
+    open_patient(page, demo_server, "nadia-haddad")
+    sign(page)
+    card = page.locator("article.card").first
+    expect(card).to_have_attribute("data-indicator", "critical")
+    card.get_by_role("button", name=re.compile("Taper clonazepam")).click()
+    expect(page.locator("#orders .order[data-state=taper]")).to_contain_text("clonazepam")
+    expect(page.locator("#orders .order[data-state=draft]")).to_contain_text("tramadol")
+    expect(page.locator("#orders .order[data-state=removed]")).to_have_count(0)
+
+    # Maria Claes: any switch to diazepam is named on the button; without it, the plan is of zolpidem.
+    open_patient(page, demo_server, "maria-claes")
+    sign(page)
+    card = page.locator("article.card").first
+    [taper_label] = [label for label in suggestion_labels(page) if "aper" in label]
+    card.get_by_role("button", name=re.compile("Taper")).click()
+    created = page.locator("#orders .order[data-state=taper]")
+    if "diazepam" in taper_label:
+        assert "switch" in taper_label.lower(), taper_label
+    else:
+        expect(created.locator("strong")).not_to_contain_text("diazepam")
+        expect(created).to_contain_text("zolpidem")

@@ -169,13 +169,14 @@ def _date_style(text: Shipped) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _foreign_names() -> dict[str, re.Pattern[str]]:
-    """Per language, the English spelling of every drug name the language spells otherwise."""
+    """Per language, the English spelling of every drug name the language spells otherwise, in lower
+    case as a generic name is written (a brand is a proper name: "Lorazepam EG" stays as marketed)."""
     known = shipped_texts.knowledge()
     names = [d.display for d in known.drugs.values()] + [m.display for c in known.comedication_classes.values() for m in c.members.values()]
     patterns = {}
     for language in ("nl", "fr"):
         english = sorted({n.en for n in names if getattr(n, language) and getattr(n, language).lower() != n.en.lower()}, key=len, reverse=True)
-        patterns[language] = re.compile(r"(?<![\w-])(" + "|".join(re.escape(e) for e in english) + r")(?![\w-])", re.IGNORECASE)
+        patterns[language] = re.compile(r"(?<![\w-])(" + "|".join(re.escape(e) for e in english) + r")(?![\w-])")
     return patterns
 
 
@@ -199,7 +200,8 @@ def test_every_text_is_collected() -> None:
     wheres = " ".join(t.where for t in texts)
     for source in ("service.data_card_texts", "service.suggestions.texts", "service.suggestions.reconsider", "service.facts.unknown",
                    "rules/high-dose", "override-reasons", "knowledge drug", "i18n.js", "demo jan-de-groot", "high-dose.test.yaml",
-                   "examples/order-sign-request.json", "data card", "service.demo.catalog", "service.api.error_texts"):
+                   "examples/order-sign-request.json", "data card", "service.demo.catalog", "service.api.error_texts",
+                   "service.taper.note_texts", "service.taper.errors", "service.taper.handout_texts", "handout", "fhir"):
         assert source in wheres, source
     for language in LANGUAGES:
         assert len(_in(language)) > 1000, language

@@ -139,7 +139,7 @@ def test_a_draft_of_the_same_bzra_is_replaced_and_the_actions_say_so() -> None:
             assert create["type"] == "create"
             MedicationRequest.model_validate(create["resource"])
             taper_part = card["detail"].split("\n\n")[-1]
-            assert taper_part.startswith(("Taper plan from", "Afbouwschema vanaf", "Schéma de diminution")) and len(taper_part) <= 400
+            assert taper_part.startswith(("The plan starts from", "Het schema vertrekt", "Le schéma part")) and len(taper_part) <= 400
             links = {link["type"]: link for link in card["links"]}
             assert "taper/handout?" in links["absolute"]["url"] and links["smart"]["url"].endswith("/planner")
 

@@ -44,9 +44,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Relais par le diazépam {target} mg, puis diminution progressive jusqu'à l'arrêt en environ {weeks} semaines",
     },
     "detail": {
-        "en": "Taper plan from what the patient takes now according to the history: {drugs} a day. It follows {protocol}, at the {pace} pace, takes about {weeks} weeks and uses products marketed {in_market}.",
-        "nl": "Afbouwschema vanaf wat de patiënt volgens de voorgeschiedenis nu neemt: {drugs} per dag. Het volgt {protocol}, tempo {pace}, duurt ongeveer {weeks} weken en gebruikt producten in de handel {in_market}.",
-        "fr": "Schéma de diminution à partir de ce que le patient prend maintenant selon l'historique : {drugs} par jour. Il suit {protocol}, au rythme {pace}, dure environ {weeks} semaines et utilise des produits commercialisés {in_market}.",
+        "en": "The plan starts from the dose in use according to the history ({drugs} a day) and follows {protocol} at the {pace} pace, with products marketed {in_market}.",
+        "nl": "Het schema vertrekt van de dosis in gebruik volgens de voorgeschiedenis ({drugs} per dag) en volgt {protocol} in {pace} tempo, met producten in de handel {in_market}.",
+        "fr": "Le schéma part de la dose en cours selon l'historique ({drugs} par jour) et suit {protocol} au rythme {pace}, avec des produits commercialisés {in_market}.",
     },
     "detail_switch": {
         "en": "Step 1 switches to diazepam {target} mg a day ({phase}).",

@@ -31,7 +31,7 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "dose_implausible": {
         "en": "{dose} mg {drug} a day ({de} mg diazepam-equivalent) is not a plausible daily dose (the limit is {limit} mg diazepam-equivalent); check the dose and its unit",
-        "nl": "{dose} mg {drug} per dag ({de} mg diazepam-equivalent) is geen aannemelijke dagdosis (de grens is {limit} mg diazepam-equivalent); controleer de dosis en de eenheid",
+        "nl": "{dose} mg {drug} per dag ({de} mg diazepamequivalent) is geen aannemelijke dagdosis (de grens is {limit} mg diazepamequivalent); controleer de dosis en de eenheid",
         "fr": "{dose} mg de {drug} par jour ({de} mg d'équivalent diazépam) n'est pas une dose journalière plausible (la limite est de {limit} mg d'équivalent diazépam) ; vérifiez la dose et son unité",
     },
     "too_many_steps": {
@@ -52,12 +52,12 @@ ERRORS: dict[str, dict[str, str]] = {
     "drug_missing": {
         "en": "no drug given; name a benzodiazepine or Z-drug, e.g. 'lorazepam'",
         "nl": "geen geneesmiddel opgegeven; noem een benzodiazepine of Z-drug, bv. 'lorazepam'",
-        "fr": "aucun médicament indiqué ; nommez une benzodiazépine ou un Z-drug, p. ex. « lorazépam »",
+        "fr": "aucun médicament indiqué ; nommez une benzodiazépine ou un apparenté, p. ex. « lorazépam »",
     },
     "drug_unknown": {
         "en": "unknown drug '{value}': not a benzodiazepine or Z-drug this service knows",
         "nl": "onbekend geneesmiddel '{value}': geen benzodiazepine of Z-drug die deze dienst kent",
-        "fr": "médicament inconnu « {value} » : ce n'est pas une benzodiazépine ou un Z-drug connu de ce service",
+        "fr": "médicament inconnu « {value} » : ce n'est pas une benzodiazépine ni un apparenté connu de ce service",
     },
     "drug_did_you_mean": {
         "en": "unknown drug '{value}'; did you mean {suggestion}?",
@@ -76,7 +76,7 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "drug_no_products": {
         "en": "no {drug} product is listed {in_market}, and no diazepam equivalent is known to switch to",
-        "nl": "er is geen product met {drug} {in_market}, en er is geen diazepam-equivalent bekend om op over te stappen",
+        "nl": "er is geen product met {drug} {in_market}, en er is geen diazepamequivalent bekend om op over te schakelen",
         "fr": "aucun produit de {drug} n'est répertorié {in_market}, et aucun équivalent diazépam n'est connu pour un relais",
     },
     "protocol_unknown": {
@@ -115,29 +115,29 @@ ERRORS: dict[str, dict[str, str]] = {
         "fr": "il n'existe pas de {form} de {drug} {in_market}",
     },
     "switch_unknown": {
-        "en": "switch_to is 'diazepam', 'none' or empty (the protocol decides), not '{value}'",
-        "nl": "switch_to is 'diazepam', 'none' of leeg (het protocol beslist), niet '{value}'",
-        "fr": "switch_to vaut « diazepam », « none » ou vide (le protocole décide), pas « {value} »",
+        "en": "`switch_to` is `diazepam`, `none` or empty (the protocol decides), not '{value}'",
+        "nl": "`switch_to` is `diazepam`, `none` of leeg (het protocol beslist), niet '{value}'",
+        "fr": "`switch_to` vaut `diazepam`, `none` ou vide (le protocole décide), pas « {value} »",
     },
     "switch_no_equivalent": {
         "en": "the {table} equivalence table (with its fallbacks) gives no diazepam equivalent for {drug}, so a switch cannot be planned",
-        "nl": "de omrekentabel {table} (met haar reservetabellen) geeft geen diazepam-equivalent voor {drug}; een overstap kan niet worden gepland",
+        "nl": "de omrekentabel {table} (met haar reservetabellen) geeft geen diazepamequivalent voor {drug}; een overschakeling kan niet worden gepland",
         "fr": "la table d'équivalence {table} (et ses tables de repli) ne donne pas d'équivalent diazépam pour {drug} ; un relais ne peut pas être planifié",
     },
     "switch_needed_for_several": {
-        "en": "several benzodiazepines or Z-drugs are tapered together only after a switch to diazepam; do not combine also_taking with switch_to 'none'",
-        "nl": "meerdere benzodiazepines of Z-drugs worden alleen samen afgebouwd na een overstap op diazepam; combineer also_taking niet met switch_to 'none'",
-        "fr": "plusieurs benzodiazépines ou Z-drugs ne sont diminuées ensemble qu'après un relais par le diazépam ; ne combinez pas also_taking avec switch_to « none »",
+        "en": "several benzodiazepines or Z-drugs are tapered together only after a switch to diazepam; do not combine `also_taking` with `switch_to` `none`",
+        "nl": "meerdere benzodiazepines of Z-drugs worden alleen samen afgebouwd na een overschakeling op diazepam; combineer `also_taking` niet met `switch_to` `none`",
+        "fr": "plusieurs benzodiazépines ou apparentés ne sont diminués ensemble qu'après un relais par le diazépam ; ne combinez pas `also_taking` avec `switch_to` `none`",
     },
     "protocol_needs_equivalent": {
         "en": "the {protocol} protocol counts its steps in mg of diazepam, and the {table} table gives no diazepam equivalent for {drug}; choose another protocol",
-        "nl": "het protocol {protocol} telt zijn stappen in mg diazepam, en de omrekentabel {table} geeft geen diazepam-equivalent voor {drug}; kies een ander protocol",
+        "nl": "het protocol {protocol} telt zijn stappen in mg diazepam, en de omrekentabel {table} geeft geen diazepamequivalent voor {drug}; kies een ander protocol",
         "fr": "le protocole {protocol} compte ses paliers en mg de diazépam, et la table {table} ne donne pas d'équivalent diazépam pour {drug} ; choisissez un autre protocole",
     },
     "start_invalid": {
-        "en": "the start must be a date like 2026-12-01, not '{value}'",
-        "nl": "de start moet een datum zijn zoals 2026-12-01, niet '{value}'",
-        "fr": "le début doit être une date comme 2026-12-01, pas « {value} »",
+        "en": "the start must be a date written YYYY-MM-DD, not '{value}'",
+        "nl": "de startdatum moet geschreven zijn als JJJJ-MM-DD, niet '{value}'",
+        "fr": "la date de début doit être écrite AAAA-MM-JJ, pas « {value} »",
     },
     "hold_invalid": {
         "en": "a hold names a step number (1, 2, ...), not '{value}'",

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from service.taper.handout_texts import HANDOUT
+from service.taper.handout_texts import HANDOUT, LABELS
 from service.taper.model import TaperPlan, TaperStep
 from service.taper.step_words import step_plain
 from service.taper.wording import fmt_date, fmt_number, in_country, language_or_default
@@ -69,7 +69,7 @@ def _row(step: TaperStep, plan: TaperPlan, language: str) -> str:
         )
     what = step_plain(step, plan, language)
     if step.kind == "hold":
-        what = f"{texts['row_hold']}: {what}"
+        what = f"{texts['row_hold']}{LABELS[language]['colon']}{what}"
     return (
         f"<tr><td>{step.number}</td><td>{e(fmt_date(step.start, language))}</td>"
         f"<td>{e(fmt_date(step.end, language))}</td><td>{e(what)}</td><td class=\"done\">&#9744;</td></tr>"

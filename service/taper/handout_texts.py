@@ -21,6 +21,7 @@ LABELS: dict[str, dict[str, Any]] = {
     "en": {
         "title": "Taper plan",
         "colon": ": ",
+        "semicolon": "; ",
         "pace": "pace",
         "protocol": "protocol",
         "market": "products marketed",
@@ -55,6 +56,7 @@ LABELS: dict[str, dict[str, Any]] = {
     "nl": {
         "title": "Afbouwschema",
         "colon": ": ",
+        "semicolon": "; ",
         "pace": "tempo",
         "protocol": "protocol",
         "market": "producten in de handel",
@@ -89,6 +91,7 @@ LABELS: dict[str, dict[str, Any]] = {
     "fr": {
         "title": "Schéma de diminution",
         "colon": " : ",
+        "semicolon": " ; ",
         "pace": "rythme",
         "protocol": "protocole",
         "market": "produits commercialisés",
@@ -201,7 +204,7 @@ HANDOUT: dict[str, dict[str, Any]] = {
         "error": "Het schema kon niet worden gemaakt: {message}",
     },
     "fr": {
-        "title": "Votre plan de diminution pas à pas : {drug}",
+        "title": "Votre schéma de diminution, palier par palier : {drug}",
         "intro": "Ce plan a été établi avec vous. Votre dose baisse un peu à la fois, pour que votre corps puisse s'habituer à chaque palier. Votre rythme passe en premier : le plan peut toujours être ralenti.",
         "switch_day": "D'abord, vous passez au {target}, un médicament semblable qui reste plus longtemps dans le corps. Les paliers sont ainsi plus petits et plus doux. Le palier 1 est ce changement : arrêtez le traitement par {drugs} et prenez à la place du {target} pendant {days} jours, avant la première diminution.",
         "cross_taper": "D'abord, vous passez au {target}, un médicament semblable qui reste plus longtemps dans le corps, en {weeks} semaines : une partie de votre {drug} est remplacée par du {target}, puis toute la dose. Le tableau montre chaque semaine.",

@@ -42,12 +42,12 @@ NOTES: dict[str, dict[str, str]] = {
     },
     "switch_several": {
         "en": "Several BZRAs in use ({drugs}) are counted together and switched to {target} on day 1.",
-        "nl": "Meerdere BZRA's in gebruik ({drugs}) worden samengeteld en op dag 1 omgezet naar {target}.",
-        "fr": "Plusieurs BZRA en cours ({drugs}) sont additionnées et remplacées par le {target} dès le jour 1.",
+        "nl": "Meerdere benzodiazepines of Z-drugs in gebruik ({drugs}) worden samengeteld en op dag 1 vervangen door {target}.",
+        "fr": "Plusieurs benzodiazépines ou apparentés en cours ({drugs}) sont additionnés et remplacés par le {target} dès le jour 1.",
     },
     "conversion": {
         "en": "{dose} mg {drug} a day = {de} mg diazepam-equivalent ({table} table: {eq10} mg {drug} ≈ 10 mg diazepam). Equivalence tables are approximate: adjust to how the patient feels.",
-        "nl": "{dose} mg {drug} per dag = {de} mg diazepam-equivalent (tabel {table}: {eq10} mg {drug} ≈ 10 mg diazepam). Omrekentabellen zijn bij benadering: stem af op hoe de patiënt zich voelt.",
+        "nl": "{dose} mg {drug} per dag = {de} mg diazepamequivalent (tabel {table}: {eq10} mg {drug} ≈ 10 mg diazepam). Omrekentabellen zijn bij benadering: stem af op hoe de patiënt zich voelt.",
         "fr": "{dose} mg de {drug} par jour = {de} mg d'équivalent diazépam (table {table} : {eq10} mg de {drug} ≈ 10 mg de diazépam). Les tables d'équivalence sont approximatives : adaptez selon le ressenti du patient.",
     },
     "table_fallback": {
@@ -67,7 +67,7 @@ NOTES: dict[str, dict[str, str]] = {
     },
     "recommend_switch": {
         "en": "{drug} is short-acting: a switch to {target} first may be considered (ask for the plan with a switch); this plan tapers {drug} itself.",
-        "nl": "{drug} werkt kort: eerst overschakelen op {target} kan worden overwogen (vraag het schema met overschakeling); dit schema bouwt {drug} zelf af.",
+        "nl": "{drug} is kortwerkend: eerst overschakelen op {target} kan worden overwogen (vraag het schema met overschakeling); dit schema bouwt {drug} zelf af.",
         "fr": "{drug} : action courte ; un relais par le {target} peut être envisagé (demandez le schéma avec relais) ; ce schéma-ci se fait sans relais.",
     },
     "epilepsy": {
@@ -137,8 +137,8 @@ NOTES: dict[str, dict[str, str]] = {
     },
     "magistral": {
         "en": "Magistral capsules (RIZIV/INAMI programme): one prescription per step, at most two steps per consultation, a tripartite agreement signed by patient, doctor and pharmacist, and the same pharmacy throughout. Reimbursed for adults at home taking one BZRA once a day, for at least 3 months, at no more than 3 DDD.",
-        "nl": "Magistrale capsules (afbouwprogramma RIZIV): één voorschrift per stap, hoogstens twee stappen per consult, een driepartijenovereenkomst ondertekend door patiënt, arts en apotheker, en steeds dezelfde apotheek. Terugbetaald voor volwassenen thuis die één BZRA eenmaal per dag nemen, sinds minstens 3 maanden, aan hoogstens 3 DDD.",
-        "fr": "Gélules magistrales (programme INAMI) : une prescription par palier, au plus deux paliers par consultation, une convention tripartite signée par le patient, le médecin et le pharmacien, et toujours la même pharmacie. Remboursées pour les adultes à domicile qui prennent une seule BZRA une fois par jour, depuis au moins 3 mois, à 3 DDD au plus.",
+        "nl": "Magistrale capsules (afbouwprogramma RIZIV): één voorschrift per stap, hoogstens twee stappen per consult, een driepartijenovereenkomst ondertekend door patiënt, arts en apotheker, en steeds dezelfde apotheek. Terugbetaald voor volwassenen thuis die één benzodiazepine of Z-drug eenmaal per dag nemen, sinds minstens 3 maanden, aan hoogstens 3 DDD.",
+        "fr": "Gélules magistrales (programme INAMI) : une prescription par palier, au plus deux paliers par consultation, une convention tripartite signée par le patient, le médecin et le pharmacien, et toujours la même pharmacie. Remboursées pour les adultes à domicile qui prennent une seule benzodiazépine ou un seul apparenté, une fois par jour, depuis au moins 3 mois, à 3 DDD au plus.",
     },
     "strips": {
         "en": "Tapering strips: the signed order form is the prescription; give each 28-day strip's first and last pouch as below. Reimbursement varies by insurer: check before ordering.",

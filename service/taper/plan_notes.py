@@ -6,7 +6,7 @@ from __future__ import annotations
 from service.taper.context import PlanContext
 from service.taper.fitting import Week
 from service.taper.forms import EPS, TabletForm
-from service.taper.handout_texts import PACE_NAMES
+from service.taper.handout_texts import LABELS, PACE_NAMES
 from service.taper.model import TaperStep
 from service.taper.protocol import BandsRule, FixedStepsRule, FractionOfCurrentRule
 from service.taper.route import Route
@@ -85,7 +85,7 @@ def _market_notes(ctx: PlanContext, drugs: list[str]) -> None:
             if form.unconfirmed:
                 ctx.note("unconfirmed", drug=ctx.names(drug), market=ctx.country())
     if products["en"]:
-        ctx.note("market", market=ctx.country(), products={k: "; ".join(dict.fromkeys(v)) for k, v in products.items()})
+        ctx.note("market", market=ctx.country(), products={k: LABELS[k]["semicolon"].join(dict.fromkeys(v)) for k, v in products.items()})
 
 
 def schedule_notes(ctx: PlanContext, route: Route, steps: tuple[TaperStep, ...], start: Week, phase_steps: int) -> None:

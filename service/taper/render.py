@@ -43,8 +43,9 @@ def plan_summary(plan: TaperPlan, language: str) -> str:
     if plan.switched:
         text += f", {words['switched_to']} {plan.label(plan.taper_drug).name(language)}"
     pace = PACE_NAMES.get(plan.pace, {}).get(language, plan.pace)
-    details = f"{words['protocol']}{words['colon']}{plan.protocol_name(language)}; {words['pace']}{words['colon']}{pace}"
-    return f"{text} ({details}; {words['market']} {in_country(plan.country(language), language)})"
+    semicolon = words["semicolon"]
+    details = f"{words['protocol']}{words['colon']}{plan.protocol_name(language)}{semicolon}{words['pace']}{words['colon']}{pace}"
+    return f"{text} ({details}{semicolon}{words['market']} {in_country(plan.country(language), language)})"
 
 
 def _dates(plan: TaperPlan, language: str) -> str:

@@ -69,9 +69,9 @@ def step_short(step: TaperStep, plan: TaperPlan, language: str) -> str:
         parts.append(text)
     if step.first_mg is not None:
         parts = [words["pouches"].format(first=fmt_number(step.first_mg, language, 2), last=fmt_number(step.daily_mg, language, 2))]
-    text = " + ".join(parts) if several_drugs else "; ".join(parts)
+    text = " + ".join(parts) if several_drugs else words["semicolon"].join(parts)
     if step.free_days:
-        text += f"; {free_days_text(step.free_days, language)}"
+        text += words["semicolon"] + free_days_text(step.free_days, language)
     return text
 
 
@@ -101,13 +101,13 @@ def step_plain(step: TaperStep, plan: TaperPlan, language: str) -> str:
     for intake in step.intakes:
         text = intake_plain(intake, language)
         if several_drugs:
-            text = f"{plan.label(intake.drug).name(language)}: {text}"
+            text = f"{plan.label(intake.drug).name(language)}{words['colon']}{text}"
         if len(step.intakes) > 1 and not several_drugs or step.free_days:
             text += f", {_days(intake.days_per_week, language)}"
         parts.append(text)
     if step.first_mg is not None:
         parts = [words["pouches"].format(first=fmt_number(step.first_mg, language, 2), last=fmt_number(step.daily_mg, language, 2))]
-    text = "; ".join(parts)
+    text = words["semicolon"].join(parts)
     if step.free_days:
-        text += f"; {free_days_text(step.free_days, language)}"
+        text += words["semicolon"] + free_days_text(step.free_days, language)
     return text
