@@ -2,6 +2,8 @@
 
 The error keeps a code and its values, so the CLI, `POST /taper`, the handout page and the planner
 each say it in the request's language (decimal comma in nl and fr). `message` is the English text.
+The names and values of the API (`switch_to`, `none`) stay as they are typed, marked as code in
+Dutch and French.
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ ERRORS: dict[str, dict[str, str]] = {
         "fr": "il n'existe pas de {form} de {drug} {in_market}",
     },
     "switch_unknown": {
-        "en": "`switch_to` is `diazepam`, `none` or empty (the protocol decides), not '{value}'",
+        "en": "switch_to is 'diazepam', 'none' or empty (the protocol decides), not '{value}'",
         "nl": "`switch_to` is `diazepam`, `none` of leeg (het protocol beslist), niet '{value}'",
         "fr": "`switch_to` vaut `diazepam`, `none` ou vide (le protocole décide), pas « {value} »",
     },
@@ -125,7 +127,7 @@ ERRORS: dict[str, dict[str, str]] = {
         "fr": "la table d'équivalence {table} (et ses tables de repli) ne donne pas d'équivalent diazépam pour {drug} ; un relais ne peut pas être planifié",
     },
     "switch_needed_for_several": {
-        "en": "several benzodiazepines or Z-drugs are tapered together only after a switch to diazepam; do not combine `also_taking` with `switch_to` `none`",
+        "en": "several benzodiazepines or Z-drugs are tapered together only after a switch to diazepam; do not combine also_taking with switch_to 'none'",
         "nl": "meerdere benzodiazepines of Z-drugs worden alleen samen afgebouwd na een overschakeling op diazepam; combineer `also_taking` niet met `switch_to` `none`",
         "fr": "plusieurs benzodiazépines ou apparentés ne sont diminués ensemble qu'après un relais par le diazépam ; ne combinez pas `also_taking` avec `switch_to` `none`",
     },
