@@ -51,6 +51,8 @@ PROMISES: dict[str, tuple[set[str], str | None]] = {
     "nadia-haddad": ({"opioid-and-bzra"}, "critical"),
 }
 SEVERITY = {"info": 0, "warning": 1, "critical": 2}
+FORM_WORDS = {"en": {"tablet": "tablet", "capsule": "capsule"}, "nl": {"tablet": "tablet", "capsule": "capsule"},
+              "fr": {"tablet": "comprimé", "capsule": "gélule"}}  # i18n.js order.form.*, as the order screen writes them
 
 
 @pytest.fixture
@@ -103,7 +105,7 @@ def draft_for(patient: catalog.DemoPatient, today: date, language: str) -> dict[
         "id": "draft-1",
         "status": "draft",
         "intent": "order",
-        "medicationCodeableConcept": {"coding": coding, "text": f"{product.name[language]} {product.strength_mg:g} mg {product.form}"},
+        "medicationCodeableConcept": {"coding": coding, "text": f"{product.name[language]} {product.strength_mg:g} mg {FORM_WORDS[language][product.form]}"},
         "subject": {"reference": f"Patient/{patient.id}"},
         "authoredOn": today.isoformat(),
         "dosageInstruction": [{"text": draft.dose[language]}],

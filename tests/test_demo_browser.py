@@ -526,3 +526,22 @@ def test_the_demo_patients_of_issue_15_get_the_right_advice(demo_server: str, pa
     else:
         expect(created.locator("strong")).not_to_contain_text("diazepam")
         expect(created).to_contain_text("zolpidem")
+
+
+SCREENSHOT_PATIENTS = ("maria-claes", "jan-de-groot")  # a merged card with a taper; a critical card that advises not starting
+INDICATOR_WORDS = {"nl": ("Waarschuwing", "Dringend"), "fr": ("Avertissement", "Critique")}
+
+
+def test_screenshots_of_the_same_demo_patients_in_dutch_and_french(demo_server: str, page: Page) -> None:
+    """The README's docs/screenshots/cards-<patient>-<nl|fr>.png; this test makes them again."""
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for language in ("nl", "fr"):
+        for patient_id in SCREENSHOT_PATIENTS:
+            sign_in(page, demo_server, patient_id, language)
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            expect(page.locator("article.card .indicator").first).to_have_text(re.compile("|".join(INDICATOR_WORDS[language]), re.I))
+            page.evaluate("window.scrollTo(0, 0)")
+            page.locator("#patient-view").screenshot(path=str(SCREENSHOTS / f"cards-{patient_id}-{language}.png"))
+    written = sorted(path.name for path in SCREENSHOTS.glob("cards-*-*.png"))
+    assert written == sorted(f"cards-{p}-{lang}.png" for p in SCREENSHOT_PATIENTS for lang in ("nl", "fr"))

@@ -21,7 +21,7 @@ from tests.test_demo import hook_request_for
 
 SIGN = "/cds-services/bzra-order-sign"
 ROOT = Path(__file__).resolve().parents[1]
-TAPER_WORDS = re.compile(r"^(Taper |Switch to diazepam|.* afbouwen tot nul|Overschakelen op diazepam|Diminution progressive|Relais par le diazépam)")
+TAPER_WORDS = re.compile(r"^(Taper |Switch to diazepam|Afbouwen: |Overschakelen op diazepam|Diminution progressive|Relais par le diazépam)")
 
 
 def call(request: dict[str, Any], **settings: Any) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from service.taper.wording import fill, fmt_number, in_country
 TEXTS: dict[str, dict[str, str]] = {
     "label": {
         "en": "Taper {drug} {dose} mg a day to zero, over about {weeks} weeks",
-        "nl": "{drug} {dose} mg per dag afbouwen tot nul, in ongeveer {weeks} weken",
+        "nl": "Afbouwen: {drug} {dose} mg per dag tot nul, in ongeveer {weeks} weken",
         "fr": "Diminution progressive : {drug} {dose} mg par jour jusqu'à l'arrêt, en environ {weeks} semaines",
     },
     "label_switch": {

@@ -259,7 +259,7 @@ async function sign(event) {
 
 function cardsStatus(cards) {
   if (!cards.length) return t("cards.none");
-  const summaries = cards.map((card) => `${t(`indicator.${card.indicator}`)}: ${card.summary}`).join("; ");
+  const summaries = cards.map((card) => t("cards.item", { indicator: t(`indicator.${card.indicator}`), summary: card.summary })).join(t("cards.separator"));
   return cards.length === 1 ? t("cards.one", { summaries }) : t("cards.many", { n: cards.length, summaries });
 }
 

@@ -2,6 +2,8 @@
 // prefetch from the patient's record, the draft order, the order-sign request and the feedback, and
 // apply the actions of an accepted suggestion to the orders.
 
+import { translate } from "./i18n.js";
+
 export const RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm";
 export const ATC = "http://www.whocc.no/atc";
 export const SNOMED = "http://snomed.info/sct";
@@ -74,7 +76,7 @@ export function buildPrefetch(bundle, base = FHIR_BASE) {
 
 export function productText(product, language) {
   const name = product.name[language] || product.name.en;
-  return `${name} ${product.strengthMg} mg ${product.form}`;
+  return `${name} ${product.strengthMg} mg ${translate(language, `order.form.${product.form}`)}`;
 }
 
 /** A draft MedicationRequest as an order screen writes it (dose as free text, like many EHRs). */

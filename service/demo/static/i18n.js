@@ -76,6 +76,8 @@ const STRINGS = {
     "cards.none": "No advice: as far as the service can tell, this prescription fits the guidance.",
     "cards.one": "1 card: {summaries}",
     "cards.many": "{n} cards: {summaries}",
+    "cards.item": "{indicator}: {summary}",
+    "cards.separator": "; ",
     "cards.failed": "The advice could not be fetched: {message}",
     "cards.languageNote": "Cards come in the language of the request: sign again to see them in the new language.",
     "indicator.critical": "Critical",
@@ -266,6 +268,8 @@ const STRINGS = {
     "cards.none": "Geen advies: voor zover de dienst kan nagaan, past dit voorschrift bij de richtlijnen.",
     "cards.one": "1 kaart: {summaries}",
     "cards.many": "{n} kaarten: {summaries}",
+    "cards.item": "{indicator}: {summary}",
+    "cards.separator": "; ",
     "cards.failed": "Het advies kon niet worden opgehaald: {message}",
     "cards.languageNote": "Kaarten komen in de taal van de aanvraag: onderteken opnieuw om ze in de nieuwe taal te zien.",
     "indicator.critical": "Dringend",
@@ -456,6 +460,8 @@ const STRINGS = {
     "cards.none": "Aucun conseil : pour autant que le service puisse en juger, cette prescription suit les recommandations.",
     "cards.one": "1 carte : {summaries}",
     "cards.many": "{n} cartes : {summaries}",
+    "cards.item": "{indicator} : {summary}",
+    "cards.separator": " ; ",
     "cards.failed": "Les conseils n'ont pas pu être obtenus : {message}",
     "cards.languageNote": "Les cartes sont dans la langue de la demande : signez à nouveau pour les voir dans la nouvelle langue.",
     "indicator.critical": "Critique",
@@ -602,9 +608,14 @@ export function language() {
   return current;
 }
 
-export function t(key, values = {}) {
-  const text = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
+/** The text of `key` in `lang` (English when missing), with {placeholders} filled in. */
+export function translate(lang, key, values = {}) {
+  const text = (STRINGS[lang] || STRINGS.en)[key] ?? STRINGS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (match, name) => (name in values ? String(values[name]) : match));
+}
+
+export function t(key, values = {}) {
+  return translate(current, key, values);
 }
 
 /** Whether every language has every key (used by the tests). */
