@@ -39,6 +39,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from service.app import create_app
     from service.logs import configure_logging
+    from service.serving import UVICORN_OPTIONS
 
     from service.knowledge.configured import ConfigurationError
 
@@ -48,10 +49,7 @@ def _serve(args: argparse.Namespace) -> int:
         app = create_app(settings)
     except ConfigurationError as error:
         _exit_usage(str(error))
-    uvicorn.run(
-        app, host=args.host, port=args.port, log_config=None, access_log=False, workers=1,
-        limit_concurrency=settings.max_concurrent_requests,
-    )
+    uvicorn.run(app, host=args.host, port=args.port, **UVICORN_OPTIONS)  # overload: see service/serving.py
     return 0
 
 

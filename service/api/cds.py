@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from cds_hooks import CDSResponse, ContextError, DiscoveryResponse, FeedbackRequest, HookRequest
 from service import metrics
 from service.api.body import openapi_body, parse_body
-from service.api.errors import ApiError
+from service.api.errors import ApiError, shown
 from service.catalog import SERVICES_BY_ID, ServiceSpec, discovery_services
 from service.fhir.drafts import DraftOrderError
 from service.fhir.gather import MissingData
@@ -30,7 +30,7 @@ def _service(service_id: str) -> ServiceSpec:
     spec = SERVICES_BY_ID.get(service_id)
     if spec is None:
         known = ", ".join(sorted(SERVICES_BY_ID))
-        raise ApiError(404, "unknown_service", f"no CDS service '{service_id}' here; known services: {known}")
+        raise ApiError(404, "unknown_service", f"no CDS service '{shown(service_id)}' here; known services: {known}")
     return spec
 
 
@@ -85,7 +85,8 @@ async def call_hook(service_id: str, request: Request) -> CDSResponse:
         return await pipeline.answer(spec, body, _language(request, body), str(request.base_url))
     except WrongHook as error:
         status = "client_error"
-        raise ApiError(400, "wrong_hook", str(error), [{"field": "hook", "problem": str(error)}]) from None
+        problem = shown(str(error), 300)  # the message repeats the hook sent, which may be huge
+        raise ApiError(400, "wrong_hook", problem, [{"field": "hook", "problem": problem}]) from None
     except ContextError as error:
         status = "client_error"
         raise ApiError(422, "invalid_context", str(error), error.problems) from None
