@@ -15,14 +15,17 @@ from service.api.errors import ApiError, shown
 from service.strict_json import loads_strict
 
 Model = TypeVar("Model", bound=BaseModel)
+REF_TEMPLATE = "#/components/schemas/{model}"
 
 
-def openapi_body(model: type[BaseModel], examples: dict[str, Any] | None = None) -> dict[str, Any]:
-    """`openapi_extra` that documents the body the route parses by hand.
+def openapi_body(schema: dict[str, Any] | type[BaseModel], examples: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`openapi_extra` that documents the body the route parses by hand (a model, or its JSON Schema).
 
-    The model's nested schemas (`$defs`) are moved to `components` by `service.api.openapi`.
+    The schema's nested definitions (`$defs`) are moved to `components` by `service.api.openapi`.
     """
-    content: dict[str, Any] = {"schema": model.model_json_schema(ref_template="#/components/schemas/{model}")}
+    if not isinstance(schema, dict):
+        schema = schema.model_json_schema(ref_template=REF_TEMPLATE)
+    content: dict[str, Any] = {"schema": schema}
     if examples:
         content["examples"] = {name: {"value": value} for name, value in examples.items()}
     return {"requestBody": {"required": True, "content": {"application/json": content}}}
