@@ -50,7 +50,7 @@ def test_each_hook_answers_with_cards_from_full_prefetch(client: TestClient, hoo
 
 def test_missing_optional_prefetch_without_server_is_reported_not_fatal(client: TestClient) -> None:
     prefetch = b.full_prefetch()
-    prefetch["conditions"] = None
+    del prefetch["conditions"]  # absent: not prefetched (null would mean "the EHR has none")
     del prefetch["patient"]
     response = client.post(SIGN, json=b.hook_request(prefetch=prefetch))
     assert response.status_code == 200
@@ -76,7 +76,7 @@ def test_one_bad_resource_is_skipped_and_reported(client: TestClient) -> None:
 
 def test_required_data_neither_prefetched_nor_fetchable_is_412(client: TestClient) -> None:
     prefetch = b.full_prefetch()
-    prefetch["medicationRequests"] = None
+    del prefetch["medicationRequests"]
     response = client.post(SIGN, json=b.hook_request(prefetch=prefetch))
     assert response.status_code == 412
     body = response.json()
@@ -95,12 +95,6 @@ def test_required_data_neither_prefetched_nor_fetchable_is_412(client: TestClien
         (lambda r: r["context"].update(draftOrders={"resourceType": "Patient"}), 422, "context"),
         (lambda r: r.update(hook="patient-view"), 400, "hook"),
         (lambda r: r.update(fhirAuthorization={"access_token": "t"}), 422, "fhirAuthorization.token_type"),
-        (
-            lambda r: r["context"]["draftOrders"]["entry"][0]["resource"].pop("intent"),
-            422,
-            "context.draftOrders.entry[0].resource",
-        ),
-        (lambda r: r["context"]["draftOrders"].update(entry=[{"fullUrl": "x"}]), 422, "context.draftOrders.entry[0]"),
     ],
 )
 def test_bad_requests_get_4xx_naming_the_field(client: TestClient, mutate, status: int, field: str) -> None:

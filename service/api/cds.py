@@ -16,7 +16,6 @@ from service.api.body import REF_TEMPLATE, openapi_body, parse_body
 from service.api.examples import FEEDBACK_EXAMPLE, hook_example
 from service.api.errors import ApiError, shown
 from service.catalog import SERVICES, SERVICES_BY_ID, ServiceSpec, discovery_services
-from service.fhir.drafts import DraftOrderError
 from service.fhir.gather import MissingData
 from service.logs import hook_instance
 from service.pipeline import Pipeline, WrongHook
@@ -83,9 +82,6 @@ async def call_hook(spec: ServiceSpec, request: Request) -> CDSResponse:
     except ContextError as error:
         status = "client_error"
         raise ApiError(422, "invalid_context", str(error), error.problems) from None
-    except DraftOrderError as error:
-        status = "client_error"
-        raise ApiError(422, "invalid_draft_order", str(error), [{"field": error.field, "problem": error.problem}]) from None
     except MissingData as error:
         status = "precondition_failed"
         fields = [{"field": f"prefetch.{key}", "problem": "not prefetched and no fhirServer"} for key in error.keys]
