@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from cds_hooks.models import HookRequest
 
@@ -19,6 +19,15 @@ class HookContext(BaseModel):
     userId: str = Field(min_length=1)
     patientId: str = Field(min_length=1)
     encounterId: str | None = None
+
+    @field_validator("patientId", "encounterId")
+    @classmethod
+    def _bare_id(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """The spec asks for the FHIR id; some clients send a reference ("Patient/123"): read its id."""
+        prefix = "Patient/" if info.field_name == "patientId" else "Encounter/"
+        if value and value.startswith(prefix) and len(value) > len(prefix):
+            return value.removeprefix(prefix)
+        return value
 
 
 # What the JSON Schema (and so the OpenAPI description) says of a FHIR Bundle of draft orders: the

@@ -218,6 +218,8 @@ class MedicationDispense(MedicationUse):
 
 
 class Condition(Resource):
+    """R4 Condition; STU3's plain-code statuses and `assertedDate` are read in their R4 form."""
+
     resourceType: Literal["Condition"]
     code: CodeableConcept | None = None
     clinicalStatus: CodeableConcept | None = None
@@ -227,6 +229,18 @@ class Condition(Resource):
     abatementDateTime: DateTime | None = None
     abatementPeriod: Period | None = None
     recordedDate: DateTime | None = None
+
+    @field_validator("clinicalStatus", "verificationStatus", mode="before")
+    @classmethod
+    def _code_as_concept(cls, value: Any) -> Any:
+        return {"coding": [{"code": value}]} if isinstance(value, str) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stu3_asserted_date(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "assertedDate" in data and "recordedDate" not in data:
+            return {**data, "recordedDate": data["assertedDate"]}
+        return data
 
 
 class Patient(Resource):
