@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.scenarios import DISTURBED_CPUS, FHIR_DELAY_S, LARGE_SIZES, REPO
+from bench.journal_cost import markdown as journal_markdown
 
 P99_TARGET_MS = 25.0
 S4_LIMIT_MS = 150.0
@@ -272,4 +273,6 @@ def markdown(results: dict[str, Any]) -> str:
         f"Service log: {s['log_errors']} error lines.",
         "",
     ]
+    if "journal" in results:
+        lines += [*journal_markdown(results["journal"]), ""]
     return "\n".join(lines)

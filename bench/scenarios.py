@@ -635,6 +635,11 @@ def run_all(options: Options) -> dict[str, Any]:
         s["audit_rows"] = audit_rows(data_dir / "bzra.db")
         log_text = (options.out_dir / "service.log").read_text(errors="replace")
         s["log_errors"] = sum(1 for line in log_text.splitlines() if '"level": "ERROR"' in line or "Traceback" in line)
+
+        # 5. the audit journal's cost: the same call with the journal on and off
+        from bench.journal_cost import journal_cost  # (it builds on this module)
+
+        results["journal"] = journal_cost(options, server_cpus, work, bodies["s1"], files["s1"])
     finally:
         stub.__exit__(None, None, None)
         shutil.rmtree(work, ignore_errors=True)

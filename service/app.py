@@ -55,7 +55,12 @@ def store_readiness(app: FastAPI) -> dict[str, object]:
     store = getattr(app.state, "store", None)
     if store is None:
         return {"ok": False, "state": "not started"}
-    return {"ok": True, "state": "up" if store.healthy() else "down (records are spooled)", "pending": store.pending()}
+    return {
+        "ok": True,
+        "state": "up" if store.healthy() else "down (records are spooled)",
+        "pending": store.pending(),
+        "rejected": store.rejected(),  # refused for their content: in spool/rejected.jsonl, to look at
+    }
 
 
 def create_app(settings: Settings | None = None, today: Callable[[], date] = date.today) -> FastAPI:
@@ -80,7 +85,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         watcher = asyncio.create_task(rules.watch(stop)) if settings.rules_reload else None
         http = make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout, aiohttp_pool=True)
         app.state.verifier = JwtVerifier(settings.trusted_issuers, http, settings.jwt_leeway_seconds)
-        store = await Store.open(database_url(settings), Path(settings.data_dir) / "spool")
+        store = await Store.open(database_url(settings), Path(settings.data_dir) / "spool", journal=settings.audit_journal)
         app.state.store = store
         app.state.pipeline = Pipeline(
             settings=settings,

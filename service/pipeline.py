@@ -21,6 +21,7 @@ from service.audit import call_audit
 from service.catalog import DATA_QUERIES, ServiceSpec
 from service.data_card import SOURCE as DATA_CHECK_SOURCE
 from service.data_card import data_issues_card, issues_extension
+from service.fhir.gather import history_since
 from service.facts.build import FactOptions, build_facts
 from service.facts.model import Facts
 from service.fhir.cache import ResponseCache
@@ -97,6 +98,9 @@ class Pipeline:
             max_pages=self.settings.fhir_max_pages,
             max_concurrency=self.settings.fhir_max_concurrency,
             deadline=time.monotonic() + self.settings.fhir_total_timeout,
+            max_response_bytes=self.settings.fhir_max_response_bytes,
+            page_count=self.settings.fhir_page_count,
+            since=history_since(self.today(), self.settings.fhir_history_months),
         )
 
     async def collect(self, service: ServiceSpec, request: HookRequest) -> PatientRecord:
@@ -115,7 +119,7 @@ class Pipeline:
         request = self._no_data_read_as_empty(request, record)
         refusal = await self._refuse_server(request)
         if refusal:
-            record.issues.append(DataIssue("fhirServer", refusal))
+            record.issues.append(DataIssue("fhirServer", refusal, reason="server_not_allowed"))
         check_required_data(request, server_usable=request.fhirServer is not None and not refusal, why=refusal)
         session = None if refusal else self._session(request, context.patientId)
         return await gather_record(request, context, record, session, self.settings.max_resources)
@@ -127,7 +131,9 @@ class Pipeline:
         empty = null_keys(request.prefetch)
         for query in DATA_QUERIES:
             if query.key in empty and "?" not in query.template:
-                record.issues.append(DataIssue(f"prefetch.{query.key}", "the EHR has no data for it (null)", not_checked=query.purpose))
+                record.issues.append(
+                    DataIssue(f"prefetch.{query.key}", "the EHR has no data for it (null)", not_checked=query.purpose, data_key=query.key)
+                )
         return request.model_copy(update={"prefetch": with_no_data_as_empty(request.prefetch)}) if empty else request
 
     async def _refuse_server(self, request: HookRequest) -> str | None:
@@ -186,7 +192,7 @@ class Pipeline:
             log.exception("advice failed; answering with the data check only")
             errors.append(f"internal error: {type(error).__name__}")
             evaluation, cards = None, [INTERNAL_ERROR_CARD.model_copy(update={"uuid": str(uuid.uuid4())})]
-        issue_card = data_issues_card(record.issues, notes) if _could_advise(record, facts) else None
+        issue_card = data_issues_card(record.issues, notes, language) if _could_advise(record, facts) else None
         if issue_card is not None:
             cards.append(issue_card)
         metrics.DATA_ISSUES.inc(len(record.issues))

@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     )
     fhir_max_pages: int = Field(5, ge=1, description="Search result pages followed per search (`Bundle.link[next]`).")
     fhir_max_concurrency: int = Field(6, ge=1, description="FHIR requests in flight at once for one hook call.")
+    fhir_max_response_bytes: int = Field(
+        10_000_000, ge=10_000, description="Largest FHIR answer read (bytes), enforced while reading; a larger one is reported as not checked.",
+    )
+    fhir_page_count: int = Field(
+        200, ge=1, le=1000, description="Results per page asked of FHIR searches (`_count`); a server may give fewer.",
+    )
+    fhir_history_months: int = Field(
+        24, ge=0, description="Medication history asked of FHIR servers: the last this many months (a still-running period counts), newest first where the server can sort; 0: all of it.",
+    )
 
     cache_ttl_seconds: float = Field(
         300.0, ge=0, description="How long a FHIR response is reused for the same server, patient and token."
@@ -120,6 +129,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None,
         description="Audit and feedback database (sqlite+aiosqlite:///path or postgresql+asyncpg://…); default: SQLite in data_dir.",
+    )
+    audit_journal: bool = Field(
+        True, description="Write each audit record to a local journal (fsynced every few ms) before the answer goes out, so a crash loses no record of an answered call.",
     )
     audit_secret: str | None = Field(
         None, description="Key of the patient hash in the audit trail; default: generated once in data_dir. Set the same on every replica."

@@ -17,7 +17,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.strict_json import MAX_DEPTH
 from tests import builders as b
 from tests.overload_probe import listen_queue, overload
 from tests.service_process import running_service
@@ -27,6 +26,7 @@ from tests.test_audit_e2e import database
 SIGN = "/cds-services/bzra-order-sign"
 FEEDBACK = "/cds-services/bzra-order-sign/feedback"
 ADMIN = "admin-secret"
+MAX_DEPTH = 1024  # the deepest nesting the service reads (orjson's limit; service/strict_json.py)
 JSON_HEADERS = {"content-type": "application/json"}
 
 

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import time
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +35,8 @@ from service.store import (
     report_text,
 )
 from service.store.db import create_engine
+from service.store.journal import Journal
+from service.store.lines import json_line
 from service.store.spool import ACTIVE, REJECTED
 from service.store.writes import write_calls
 from tests.store_support import (
@@ -429,3 +432,78 @@ async def test_unreadable_spool_lines_are_set_aside(store_url: str, spool_dir: P
 def test_audits_survive_the_spool_format() -> None:
     audit = make_call(cards=(card("a", "b"),), fired=(("a", 1),), evaluated=(("a", 1), ("b", 2)))
     assert CallAudit.from_json(json.loads(json.dumps(audit.to_json()))) == audit
+
+
+# --- text no database can hold, the journal -------------------------------------------------------
+
+
+@pytest.mark.parametrize("database_up", [True, False], ids=["database-up", "database-down"])
+async def test_text_no_database_can_hold_is_stored_not_refused(
+    database_up: bool, store_url: str, spool_dir: Path, tmp_path: Path
+) -> None:
+    """A lone surrogate (a JSON escape such as \\udc80) or a NUL in a comment or an error is written to
+    the spool and the database with U+FFFD in its place, never a reason to lose the record."""
+    shown = card("long-term-use")
+    odd = "tapering\udc80 with GP\x00"
+    store = await Store.open(store_url if database_up else UNREACHABLE_PG, spool_dir)
+    store.record_call(replace(make_call(cards=(shown,)), errors=(f"prefetch: {odd}",)))
+    outcome = await store.record_feedback("bzra-order-sign", [overridden(shown.uuid, "other", odd)], SUPPRESSING, 30, NOW)
+    assert outcome.stored == 1
+    await store.close()
+    if not database_up:
+        assert (spool_dir / ACTIVE).exists()
+        store = await Store.open(store_url, spool_dir)
+        await store.close()
+    [feedback] = await rows(store_url, "feedback")
+    [call] = await rows(store_url, "audit_calls")
+    assert feedback["user_comment"] == "tapering\ufffd with GP\ufffd" and not feedback["unknown_card"]
+    assert call["errors"] == ["prefetch: tapering\ufffd with GP\ufffd"]
+    assert not (spool_dir / REJECTED).exists()
+
+
+async def test_a_journal_left_by_a_crash_is_replayed_once(store_url: str, spool_dir: Path) -> None:
+    """Records journaled by a run that died before writing them reach the database at the next start;
+    one that had reached it already is not written twice."""
+    written = (str(uuid.uuid4()), make_call())
+    lost = [(str(uuid.uuid4()), make_call()) for _ in range(3)]
+    store = await Store.open(store_url, spool_dir)
+    async with store._write_lock:  # the record that made it to the database before the crash
+        engine, _ = create_engine(store_url)
+        async with engine.begin() as connection:
+            await write_calls(connection, [written])
+        await engine.dispose()
+    await store.close()
+    crashed = Journal(spool_dir / "journal", commit_seconds=0.005)
+    crashed.start()
+    for item in [written, *lost]:
+        crashed.append(item[0], json_line({"v": 1, "kind": "call", "id": item[0], "call": item[1].to_json()}))
+    await asyncio.sleep(0.02)  # (no close: the process "died" here)
+
+    again = await Store.open(store_url, spool_dir, journal=True)
+    assert again.pending() == 0
+    await again.close()
+    stored = await rows(store_url, "audit_calls")
+    assert sorted(row["id"] for row in stored) == sorted(item[0] for item in [written, *lost])
+    assert list((spool_dir / "journal").glob("journal-*")) == []
+
+
+async def test_the_journal_keeps_only_what_is_not_written_yet(
+    store_url: str, spool_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("service.store.journal.ROTATE_RECORDS", 3)
+    store = await Store.open(store_url, spool_dir, journal=True)
+    for _ in range(10):
+        store.record_call(make_call())
+    journal_files = list((spool_dir / "journal").glob("journal-*"))
+    assert len(journal_files) == 4  # rotated every 3 records
+    lines = sum(len(path.read_bytes().splitlines()) for path in journal_files)
+    assert lines == 10
+    await store.flush()
+    for _ in range(200):  # the group commit closes the rotated files (within a few ms, on a quiet disk)
+        if len(list((spool_dir / "journal").glob("journal-*"))) == 1:
+            break
+        await asyncio.sleep(0.01)
+    assert len(list((spool_dir / "journal").glob("journal-*"))) == 1  # only the file being written
+    await store.close()
+    assert list((spool_dir / "journal").glob("journal-*")) == []
+    assert len(await rows(store_url, "audit_calls")) == 10

@@ -1,7 +1,10 @@
 """Reads from the EHR's FHIR server: JSON over HTTP with timeouts, paging and clear failures.
 
-Every failure (timeout, refused connection, 401, 5xx, an OperationOutcome, a body that is not JSON)
-becomes a `FhirError` with a plain reason; callers turn it into "could not check", never a 500.
+Every failure (timeout, refused connection, 401, 5xx, an OperationOutcome, a body that is not JSON, an
+answer larger than `max_response_bytes`) becomes a `FhirError` with a plain reason and a `kind` the
+data card can say in the prescriber's language; callers turn it into "could not check", never a 500.
+A body is read as a stream and abandoned as soon as it passes the size limit, so one huge answer
+cannot take the process's memory. A search keeps the pages it read when a later page fails.
 """
 
 from __future__ import annotations
@@ -9,8 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
+
+from cachetools import TTLCache
 
 import aiohttp
 import httpx
@@ -24,15 +31,38 @@ from service.strict_json import loads_strict
 log = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json"
+# Servers that refused `_sort` (a 4xx to the first page): asked without it for a day.
+_NO_SORT: TTLCache[str, bool] = TTLCache(maxsize=1000, ttl=86_400)
+REFUSED_PARAMETER_STATUSES = (400, 403, 404, 405, 422, 501)
 
 
 class FhirError(Exception):
-    """A FHIR read that failed; `reason` is safe to show (no tokens, no resource contents)."""
+    """A FHIR read that failed; `reason` is safe to show (no tokens, no resource contents); `kind` is one
+    of `FAILURE_KINDS`, for the data card."""
 
-    def __init__(self, reason: str, status: int | None = None):
+    def __init__(self, reason: str, status: int | None = None, kind: str = "server_error"):
         super().__init__(reason)
         self.reason = reason
         self.status = status
+        self.kind = kind
+
+
+FAILURE_KINDS = (
+    "unauthorized",  # the access token was refused
+    "timeout",  # no answer in time, or the call's time budget ran out
+    "unreachable",  # the server could not be reached (down, refused)
+    "too_large",  # an answer over max_response_bytes
+    "server_error",  # an error status or an OperationOutcome
+    "not_fhir",  # an answer that is not FHIR JSON
+    "link_refused",  # a redirect or a next link to another server, not followed
+)
+
+
+@dataclass
+class SearchResult:
+    pages: list[dict[str, Any]]
+    truncated: bool = False  # more pages were offered than max_pages allows
+    stopped: FhirError | None = None  # a later page failed: the pages before it are kept
 
 
 def _same_origin(url: str, base: str) -> bool:
@@ -64,6 +94,9 @@ class FhirSession:
         max_pages: int,
         max_concurrency: int,
         deadline: float,
+        max_response_bytes: int = 10_000_000,
+        page_count: int | None = None,
+        since: date | None = None,
     ):
         self._http = http
         self.base_url = base_url.rstrip("/") + "/"
@@ -73,6 +106,9 @@ class FhirSession:
         self._max_pages = max_pages
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._deadline = deadline
+        self._max_response_bytes = max_response_bytes
+        self._page_count = page_count
+        self._since = since
 
     def remaining(self) -> float:
         return self._deadline - time.monotonic()
@@ -81,7 +117,7 @@ class FhirSession:
         """GET one resource or search page as JSON (from the cache when this token fetched it before)."""
         url = urljoin(self.base_url, path_or_url)
         if not _same_origin(url, self.base_url):
-            raise FhirError("a link pointed outside the FHIR server named in the request; not followed")
+            raise FhirError("a link pointed outside the FHIR server named in the request; not followed", kind="link_refused")
         key = ResponseCache.key(self.base_url, self._patient_id, self._token, url)
         cached = self._cache.get(key)
         if cached is not None:
@@ -91,14 +127,37 @@ class FhirSession:
         self._cache.put(key, raw)
         return body
 
-    async def search(self, query: str) -> tuple[list[dict[str, Any]], bool]:
-        """All pages of a search, up to the page cap: (bundles, truncated)."""
-        pages = [await self.get(query)]
-        while (link := next_link(pages[-1])) is not None:
-            if len(pages) >= self._max_pages:
-                return pages, True
-            pages.append(await self.get(link))
-        return pages, False
+    async def search_recent(self, query: str, date_param: str | None) -> SearchResult:
+        """A search that sees the recent history first: a large `_count`; with a `date_param`, only
+        what is dated since `since` (a period still running counts) and newest first (`_sort`). A
+        server that refuses `_sort` is asked again without it, and remembered."""
+        extra: dict[str, str] = {"_count": str(self._page_count)} if self._page_count else {}
+        if date_param and self._since is not None:
+            extra[date_param] = f"ge{self._since.isoformat()}"
+        if date_param and self.base_url not in _NO_SORT:
+            try:
+                return await self.search(_with_params(query, {**extra, "_sort": f"-{date_param}"}))
+            except FhirError as error:
+                if error.status not in REFUSED_PARAMETER_STATUSES or error.kind == "unauthorized":
+                    raise
+                log.info("FHIR server refused _sort (%s); searching without it", error.status)
+                _NO_SORT[self.base_url] = True
+        return await self.search(_with_params(query, extra))
+
+    async def search(self, query: str) -> SearchResult:
+        """The pages of a search, up to the page cap; the first page's failure raises, a later page's
+        failure (time budget, a refused link...) keeps the pages read before it."""
+        result = SearchResult([await self.get(query)])
+        while (link := next_link(result.pages[-1])) is not None:
+            if len(result.pages) >= self._max_pages:
+                result.truncated = True
+                break
+            try:
+                result.pages.append(await self.get(link))
+            except FhirError as error:
+                result.stopped = error
+                break
+        return result
 
     async def _fetch(self, url: str) -> tuple[dict[str, Any], bytes]:
         """(the parsed answer, its raw bytes for the cache); errors become `FhirError`."""
@@ -109,44 +168,70 @@ class FhirSession:
             remaining = self.remaining()
             if remaining <= 0:
                 metrics.FHIR_CALLS.labels(outcome="budget_exhausted").inc()
-                raise FhirError("the time allowed for FHIR reads ran out")
+                raise FhirError("the time allowed for FHIR reads ran out", kind="timeout")
             started = time.monotonic()
             try:
-                response = await asyncio.wait_for(self._http.get(url, headers=headers), timeout=remaining)
+                status, raw = await asyncio.wait_for(self._read(url, headers), timeout=remaining)
             except (asyncio.TimeoutError, httpx.HTTPError, aiohttp.ClientError) as error:
                 if _timed_out(error):
                     metrics.FHIR_CALLS.labels(outcome="timeout").inc()
-                    raise FhirError("the FHIR server did not answer in time") from None
+                    raise FhirError("the FHIR server did not answer in time", kind="timeout") from None
                 metrics.FHIR_CALLS.labels(outcome="unreachable").inc()
-                raise FhirError(f"the FHIR server could not be reached ({type(error.__cause__ or error).__name__})") from None
+                name = type(error.__cause__ or error).__name__
+                raise FhirError(f"the FHIR server could not be reached ({name})", kind="unreachable") from None
             finally:
                 metrics.FHIR_LATENCY.observe(time.monotonic() - started)
-        return self._json_or_error(response), response.content
+        return _json_or_error(status, raw), raw
 
-    @staticmethod
-    def _json_or_error(response: httpx.Response) -> dict[str, Any]:
-        try:
-            body = loads_strict(response.content)
-        except ValueError:  # not JSON, or JSON with NaN or Infinity
-            body = None
-        if response.is_redirect:
-            metrics.FHIR_CALLS.labels(outcome="error").inc()
-            raise FhirError(f"the FHIR server answered with a redirect ({response.status_code}); not followed", response.status_code)
-        if response.status_code in (401, 403):
-            metrics.FHIR_CALLS.labels(outcome="unauthorized").inc()
-            raise FhirError(f"the FHIR server refused the access token ({response.status_code})", response.status_code)
-        if response.status_code >= 400:
-            metrics.FHIR_CALLS.labels(outcome="error").inc()
-            detail = _operation_outcome_text(body) if isinstance(body, dict) else "no details"
-            raise FhirError(f"the FHIR server answered {response.status_code}: {detail}", response.status_code)
-        if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
-            metrics.FHIR_CALLS.labels(outcome="error").inc()
-            raise FhirError("the FHIR server's answer was not a FHIR JSON resource", response.status_code)
-        if body["resourceType"] == "OperationOutcome":
-            metrics.FHIR_CALLS.labels(outcome="error").inc()
-            raise FhirError(f"the FHIR server reported: {_operation_outcome_text(body)}", response.status_code)
-        metrics.FHIR_CALLS.labels(outcome="ok").inc()
-        return body
+    async def _read(self, url: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        """The status and body, read as a stream and given up past `max_response_bytes`."""
+        limit = self._max_response_bytes
+        async with self._http.stream("GET", url, headers=headers) as response:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise _too_large(limit)
+            body = bytearray()
+            async for chunk in response.aiter_bytes():  # decoded: a compressed answer counts as it unpacks
+                body += chunk
+                if len(body) > limit:
+                    raise _too_large(limit)
+            return response.status_code, bytes(body)
+
+
+def _with_params(query: str, params: dict[str, str]) -> str:
+    if not params:
+        return query
+    return query + ("&" if "?" in query else "?") + urlencode(params)
+
+
+def _too_large(limit: int) -> FhirError:
+    metrics.FHIR_CALLS.labels(outcome="too_large").inc()
+    return FhirError(f"the FHIR server's answer was larger than {limit / 1e6:g} MB; not read", kind="too_large")
+
+
+def _json_or_error(status: int, raw: bytes) -> dict[str, Any]:
+    try:
+        body = loads_strict(raw)
+    except ValueError:  # not JSON, or JSON with NaN or Infinity
+        body = None
+    if 300 <= status < 400:
+        metrics.FHIR_CALLS.labels(outcome="error").inc()
+        raise FhirError(f"the FHIR server answered with a redirect ({status}); not followed", status, "link_refused")
+    if status in (401, 403):
+        metrics.FHIR_CALLS.labels(outcome="unauthorized").inc()
+        raise FhirError(f"the FHIR server refused the access token ({status})", status, "unauthorized")
+    if status >= 400:
+        metrics.FHIR_CALLS.labels(outcome="error").inc()
+        detail = _operation_outcome_text(body) if isinstance(body, dict) else "no details"
+        raise FhirError(f"the FHIR server answered {status}: {detail}", status, "server_error")
+    if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
+        metrics.FHIR_CALLS.labels(outcome="error").inc()
+        raise FhirError("the FHIR server's answer was not a FHIR JSON resource", status, "not_fhir")
+    if body["resourceType"] == "OperationOutcome":
+        metrics.FHIR_CALLS.labels(outcome="error").inc()
+        raise FhirError(f"the FHIR server reported: {_operation_outcome_text(body)}", status, "server_error")
+    metrics.FHIR_CALLS.labels(outcome="ok").inc()
+    return body
 
 
 def _timed_out(error: BaseException) -> bool:

@@ -1,25 +1,38 @@
 """Assemble a `PatientRecord` from prefetch, then from the FHIR server for whatever is missing.
 
 Order of preference: what the CDS client prefetched (a key may be absent or null), then one FHIR
-search per missing key, all concurrently and within the hook call's time budget. Referenced
-Medications not found in the data are read from the server. Failures become `DataIssue`s.
+search per missing key, all concurrently and within the hook call's time budget. Searches of the
+medication history ask for the recent history first (`FhirSession.search_recent`), so a server with
+small pages and a long history still shows today's drugs within the page cap. Referenced Medications
+not found in the data are read from the server. Failures become `DataIssue`s that say why.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date, timedelta
 from typing import Any
 
 from cds_hooks import HookContext, HookRequest
 from cds_hooks.prefetch import TemplateError, render
 from service.catalog import DATA_QUERIES, DataQuery
-from service.fhir.client import FhirError, FhirSession
+from service.fhir.client import FhirError, FhirSession, SearchResult
 from service.fhir.parse import bundle_entries, parse_resource
 from service.fhir.record import DataIssue, PatientRecord
 from service.fhir.references import medication_reference, resolve_medication
 
 log = logging.getLogger(__name__)
+
+DAYS_PER_MONTH = 30.44  # the mean length of a month in the Gregorian calendar
+
+# The date search parameter of each history resource (FHIR R4): what "recent first" filters and sorts on.
+# Conditions have none: an old diagnosis still matters.
+RECENT_BY = {
+    "MedicationStatement": "effective",
+    "MedicationRequest": "authoredon",
+    "MedicationDispense": "whenhandedover",
+}
 
 RECORD_LISTS = {
     "MedicationStatement": "medication_statements",
@@ -72,7 +85,12 @@ def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str, li
     room = limit - record.counts.get(query.key, 0)
     if len(items) > room:
         record.issues.append(
-            DataIssue(where, f"{query.purpose}: only the first {limit} resources were read (resource limit)")
+            DataIssue(
+                where,
+                f"{query.purpose}: only the first {limit} resources were read (resource limit)",
+                reason="resource_limit",
+                data_key=query.key,
+            )
         )
         items = items[: max(room, 0)]
     record.counts[query.key] = record.counts.get(query.key, 0) + len(items)
@@ -105,20 +123,29 @@ async def _fetch_query(session: FhirSession, record: PatientRecord, query: DataQ
     where = f"FHIR {query.key}"
     try:
         if "?" in url:
-            pages, truncated = await session.search(url)
+            result = await session.search_recent(url, RECENT_BY.get(query.resource_types[0]))
         else:
-            pages, truncated = [await session.get(url)], False
+            result = SearchResult([await session.get(url)])
     except FhirError as error:
         record.sources[query.key] = "unavailable"
-        record.issues.append(DataIssue(where, error.reason, not_checked=query.purpose))
+        record.issues.append(
+            DataIssue(where, error.reason, not_checked=query.purpose, reason=error.kind, data_key=query.key)
+        )
         return
     record.sources[query.key] = "fhir"
-    for number, page in enumerate(pages, start=1):
+    for number, page in enumerate(result.pages, start=1):
         ingest(record, query, page, f"{where} page {number}", limit)
-    if truncated:
-        record.issues.append(
-            DataIssue(where, f"{query.purpose}: only the first {len(pages)} pages were read (page limit)")
-        )
+    if result.truncated:
+        problem = f"{query.purpose}: only the first {len(result.pages)} pages were read (page limit)"
+        record.issues.append(DataIssue(where, problem, reason="pages_left", data_key=query.key))
+    if result.stopped is not None:
+        problem = f"{query.purpose}: {len(result.pages)} page(s) read, then {result.stopped.reason}"
+        record.issues.append(DataIssue(where, problem, reason=result.stopped.kind, data_key=query.key))
+
+
+def history_since(today: date, months: int) -> date | None:
+    """The first day of the recent history asked of FHIR servers; None (everything) for 0 months."""
+    return today - timedelta(days=round(months * DAYS_PER_MONTH)) if months > 0 else None
 
 
 def _unresolved_medication_refs(record: PatientRecord) -> list[str]:
@@ -139,7 +166,7 @@ async def _read_medication(session: FhirSession, record: PatientRecord, ref: str
     try:
         data = await session.get(ref)
     except FhirError as error:
-        record.issues.append(DataIssue(f"FHIR {ref}", f"medication details not read: {error.reason}"))
+        record.issues.append(DataIssue(f"FHIR {ref}", f"medication details not read: {error.reason}", reason=error.kind))
         return
     resource, issue = parse_resource(data, f"FHIR {ref}")
     if issue is not None:
@@ -163,12 +190,26 @@ async def gather_record(
             url = render(query.template, context.model_dump())
         except TemplateError as error:
             record.sources[query.key] = "unavailable"
-            record.issues.append(DataIssue(f"prefetch.{query.key}", str(error), not_checked=query.purpose))
+            record.issues.append(
+                DataIssue(
+                    f"prefetch.{query.key}",
+                    str(error),
+                    not_checked=query.purpose,
+                    reason="request_incomplete",
+                    data_key=query.key,
+                )
+            )
             continue
         if session is None:
             record.sources[query.key] = "unavailable"
             record.issues.append(
-                DataIssue(f"prefetch.{query.key}", "not prefetched and no FHIR server given", not_checked=query.purpose)
+                DataIssue(
+                    f"prefetch.{query.key}",
+                    "not prefetched and no FHIR server given",
+                    not_checked=query.purpose,
+                    reason="no_server",
+                    data_key=query.key,
+                )
             )
         else:
             to_fetch.append((query, url))
@@ -179,5 +220,7 @@ async def gather_record(
         await asyncio.gather(*(_read_medication(session, record, ref) for ref in unresolved))
         unresolved = _unresolved_medication_refs(record)
     for ref in unresolved:
-        record.issues.append(DataIssue(ref, "referenced medication not available; that entry may be unidentified"))
+        record.issues.append(
+            DataIssue(ref, "referenced medication not available; that entry may be unidentified", reason="medication_unresolved")
+        )
     return record

@@ -31,6 +31,8 @@ class DataIssue:
     problem: str  # plain words, no resource contents
     skipped: str | None = None  # e.g. "MedicationRequest/123": what was left out of the history
     not_checked: str | None = None  # e.g. "age": what the advice could not take into account
+    reason: str | None = None  # why, for the data card: a `client.FAILURE_KINDS` value, "pages_left", "resource_limit"
+    data_key: str | None = None  # the prefetch key of what was not (fully) read, e.g. "medicationStatements"
 
 
 @dataclass

@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -106,12 +106,38 @@ async def ping(engine: AsyncEngine) -> None:
         await connection.execute(text("SELECT 1"))
 
 
+# SQLSTATE classes of a refusal that is about the record itself: 22 data exception (a value out of
+# range, bad encoding), 23 integrity constraint violation. Everything else (class 08 connection,
+# 57P01 admin shutdown, 57P03 "the database system is starting up", 53 out of resources, 40 rollbacks...)
+# says the database cannot take records now, whatever they hold.
+CONTENT_SQLSTATE_CLASSES = ("22", "23")
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error, what SQLAlchemy wrapped (`orig`) and their explicit causes, outermost first."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain and len(chain) < 8:
+        chain.append(current)
+        current = getattr(current, "orig", None) or current.__cause__
+    return chain
+
+
+def refuses_content(error: BaseException) -> bool:
+    """Whether the database (or its driver) refused a record for what it holds, so that retrying that
+    record can never work. Anything else is an outage: the record waits in the spool and is retried."""
+    chain = _causes(error)
+    for cause in chain:
+        sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if isinstance(sqlstate, str) and len(sqlstate) == 5:
+            return sqlstate[:2] in CONTENT_SQLSTATE_CLASSES
+    if any(isinstance(cause, (IntegrityError, DataError)) for cause in chain):
+        return True  # SQLite has no SQLSTATE: its IntegrityError and DataError are about the values
+    # a value the driver could not send (asyncpg's client-side DataError is a ValueError)
+    return any(isinstance(cause, (ValueError, TypeError)) for cause in chain)
+
+
 def is_unavailable(error: BaseException) -> bool:
-    """Whether an error means "the database cannot be reached now" (retry later) rather than "this
-    record is bad" (retrying it would fail forever)."""
-    if isinstance(error, (OperationalError, InterfaceError, OSError, TimeoutError, ConnectionError)):
-        return True
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    # asyncpg raises its own connection errors before SQLAlchemy can wrap them
-    return type(error).__module__.startswith("asyncpg") and "Connection" in type(error).__name__
+    """Whether an error means "the database cannot take records now" (retry later) rather than "this
+    record is bad" (retrying it would fail forever): every error that is not a refusal of content."""
+    return not refuses_content(error)

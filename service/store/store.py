@@ -1,8 +1,10 @@
 """The store: audit of hook calls, feedback on cards and rule suppressions, kept in a database.
 
-The hook path must never wait for the database: `record_call` only puts the audit on a bounded queue,
+The hook path must never wait for the database: `record_call` writes the audit to a local journal
+(so that a crash loses nothing that was answered, see `journal`) and puts it on a bounded queue,
 which a background writer drains in batches; `suppressed_rules` answers within a short timeout, or with
-nothing. When the database is down, records go to a local spool file and are replayed once it is back
+nothing. When the database is down (or starting, or shutting down: any error that
+is not a refusal of the record's content, see `db.refuses_content`), records go to a local spool file and are replayed once it is back
 (a maintenance task probes it every few seconds, and every open replays what a previous run left).
 Nothing is lost on a clean shutdown: `close` writes out the queue, to the database or to the spool.
 
@@ -27,6 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cds_hooks.models import Feedback
 from service.store import queries
 from service.store.db import create_engine, is_unavailable, migrate, ping
+from service.store.journal import Journal, created_ns
+from service.store.lines import json_line
 from service.store.records import (
     CallAudit,
     FeedbackOutcome,
@@ -45,6 +49,7 @@ CLOSE_TIMEOUT_SECONDS = 30.0
 MAX_LOOKUPS_IN_FLIGHT = 64  # beyond this the database is too slow to help the hook path: skip it
 SPOOL_FORMAT = 1
 REPLAY_ROUNDS = 3
+JOURNAL_COMMIT_SECONDS = 0.005  # the group commit: how long a record may wait for its fsync
 
 CallItem = tuple[str, CallAudit]  # (record id, audit): the id makes writes and replays idempotent
 
@@ -61,6 +66,7 @@ class Store:
         engine: AsyncEngine,
         schemas: list[str],
         spool: Spool,
+        journal: Journal | None,
         *,
         queue_size: int,
         lookup_timeout: float,
@@ -69,6 +75,7 @@ class Store:
         self._engine = engine
         self._schemas = schemas
         self._spool = spool
+        self._journal = journal
         self._queue: asyncio.Queue[CallItem] = asyncio.Queue(maxsize=max(queue_size, 1))
         self._lookup_timeout = lookup_timeout
         self._retry_seconds = retry_seconds
@@ -92,23 +99,34 @@ class Store:
         queue_size: int = 10000,
         lookup_timeout: float = 0.2,
         retry_seconds: float = 2.0,
+        journal: bool = False,
     ) -> Store:
         """Migrates the database, replays the spool and starts the writer.
 
+        With `journal` (the service; not a command-line tool beside it), every audit is journaled on the
+        hook path, and the journal files a crashed run left are replayed first.
         A database that cannot be reached does not stop the opening: the store starts unhealthy, spools,
         and keeps retrying. Only a URL that cannot work at all (unknown dialect or driver) raises.
         """
         engine, schemas = create_engine(url)
+        spool = Spool(Path(spool_dir))
+        log_book = Journal(Path(spool_dir) / "journal", JOURNAL_COMMIT_SECONDS) if journal else None
+        if log_book is not None:
+            for path in log_book.leftovers():
+                spool.adopt(path, created_ns(path))
         store = cls(
             engine,
             schemas,
-            Spool(Path(spool_dir)),
+            spool,
+            log_book,
             queue_size=queue_size,
             lookup_timeout=lookup_timeout,
             retry_seconds=retry_seconds,
         )
         if await store._connect() and len(store._spool):
             await store._replay()
+        if log_book is not None:
+            log_book.start()
         store._tasks = [
             asyncio.create_task(store._writer(), name="bzra-store-writer"),
             asyncio.create_task(store._maintain(), name="bzra-store-maintenance"),
@@ -118,15 +136,22 @@ class Store:
     # --- the hook path -------------------------------------------------------------------------
 
     def record_call(self, audit: CallAudit) -> None:
-        """Queues the audit of one hook call; never blocks and never raises (a full queue spools)."""
+        """Journals and queues the audit of one hook call; never waits and never raises (a full queue
+        spools)."""
         item: CallItem = (str(uuid.uuid4()), audit)
         if self._closing:
-            self._spool_calls([item])
+            self._spool_calls([item], sync=False)
             return
         try:
             self._queue.put_nowait(item)
         except asyncio.QueueFull:
-            self._spool_calls([item])
+            self._spool_calls([item], sync=False)
+            return
+        if self._journal is not None:
+            try:
+                self._journal.append(item[0], json_line(_call_record(item)))
+            except OSError as error:  # a full disk: the record still has its place in the queue
+                log.error("store: journaling an audit failed (%s)", _describe(error))
 
     async def suppressed_rules(self, patient_hash: str, now: datetime) -> set[str]:
         """Rules suppressed for this patient now; an empty set when the database is down or slow."""
@@ -242,6 +267,10 @@ class Store:
         """Records not in the database yet: queued, being written, or spooled."""
         return self._queue.qsize() + self._in_flight + len(self._spool)
 
+    def rejected(self) -> int:
+        """Records the database refused for their content, set aside in the spool's rejects file."""
+        return self._spool.rejected
+
     async def close(self) -> None:
         """Writes out everything queued (to the database, or the spool), then stops. Idempotent."""
         if self._closed:
@@ -257,6 +286,8 @@ class Store:
             task.cancel()
         await asyncio.gather(*self._tasks, *self._lookups, return_exceptions=True)
         self._drain_to_spool()
+        if self._journal is not None:
+            await self._journal.close()
         self._closed = True
         self._healthy = False
         await self._engine.dispose()
@@ -298,6 +329,7 @@ class Store:
             async with self._write_lock, self._engine.begin() as connection:
                 await write_calls(connection, batch)
             self._set_health(True)
+            self._settle(batch)
             return True
         except Exception as error:  # noqa: BLE001
             if is_unavailable(error):
@@ -307,8 +339,9 @@ class Store:
                 log.error("store: an audit record was refused (%s); set aside", _describe(error))
                 try:
                     self._spool.reject(_call_record(batch[0]))
-                except Exception as spool_error:  # noqa: BLE001
-                    log.error("store: a refused audit record was lost (%s)", _describe(spool_error))
+                    self._settle(batch)
+                except Exception as spool_error:  # noqa: BLE001 - it stays in the journal, if any
+                    log.error("store: a refused audit record could not be set aside (%s)", _describe(spool_error))
                 return True
         for item in batch:
             if not await self._write_calls([item]):
@@ -405,12 +438,20 @@ class Store:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _spool_calls(self, batch: Sequence[CallItem]) -> None:
+    def _spool_calls(self, batch: Sequence[CallItem], *, sync: bool = True) -> None:
         """Spools audits; never raises (the writer and the hook path must survive a full disk)."""
         try:
-            self._spool.append([_call_record(item) for item in batch])
+            self._spool.append([_call_record(item) for item in batch], sync=sync)
         except Exception as error:  # noqa: BLE001
-            log.error("store: %d audit record(s) lost: the spool failed (%s)", len(batch), _describe(error))
+            kept = " (they stay in the journal)" if self._journal is not None else ""
+            log.error("store: %d audit record(s) not spooled (%s)%s", len(batch), _describe(error), kept)
+            return
+        self._settle(batch)
+
+    def _settle(self, batch: Sequence[CallItem]) -> None:
+        """The records are in the database or the spool: the journal may forget them."""
+        if self._journal is not None:
+            self._journal.settle(record_id for record_id, _ in batch)
 
     def _drain_to_spool(self) -> None:
         items: list[CallItem] = []

@@ -1,7 +1,8 @@
 """The store's write transactions: audited calls in batches, and feedback with its suppressions.
 
 Both are idempotent (a call by its record id, feedback by its idempotency key), so replaying a spool
-that was partly written already stores nothing twice.
+that was partly written already stores nothing twice. Every row goes through `_storable`: text that a
+database cannot hold (a lone surrogate from a JSON escape, NUL) is replaced, never a reason to refuse.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cds_hooks.models import Feedback
 from service.store import models
 from service.store.hashing import feedback_key
+from service.store.lines import storable
 from service.store.records import CallAudit, FeedbackOutcome, as_utc
 
 USER_COMMENT_MAX = 2000
@@ -60,13 +62,26 @@ async def write_calls(connection: AsyncConnection, records: Sequence[tuple[str, 
                     "rules": list(card.rules),
                 }
             )
-    if call_rows:
-        await connection.execute(models.calls.insert(), call_rows)
-    if rule_rows:
-        await connection.execute(models.call_rules.insert(), rule_rows)
-    if card_rows:
-        await connection.execute(models.cards.insert(), card_rows)
+    await _insert(connection, models.calls, call_rows)
+    await _insert(connection, models.call_rules, rule_rows)
+    await _insert(connection, models.cards, card_rows)
     return len(call_rows)
+
+
+async def _insert(connection: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await connection.execute(table.insert(), [_storable(row) for row in rows])
+
+
+def _storable(value: Any) -> Any:
+    """The value with every str in it made storable (`lines.storable`), in dicts and lists too."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
 
 
 def _rule_rows(record_id: str, audit: CallAudit) -> list[dict[str, Any]]:
@@ -113,7 +128,7 @@ async def write_feedback(
     stored_keys = set(
         (await connection.execute(select(models.feedback.c.id).where(models.feedback.c.id.in_(keys)))).scalars()
     )
-    card_info = await _cards(connection, [item.card for _, item in keyed])
+    card_info = await _cards(connection, [storable(item.card) for _, item in keyed])
     feedback_rows: list[dict[str, Any]] = []
     link_rows: list[dict[str, Any]] = []
     suppression_rows: list[dict[str, Any]] = []
@@ -122,7 +137,7 @@ async def write_feedback(
         if key in stored_keys:
             duplicates += 1
             continue
-        card = card_info.get(item.card)
+        card = card_info.get(storable(item.card))
         unknown += card is None
         rules, patient = card if card is not None else ((), None)
         reason = item.overrideReason.reason if item.overrideReason else None
@@ -165,12 +180,9 @@ async def write_feedback(
                 }
                 for rule_id in rules
             )
-    if feedback_rows:
-        await connection.execute(models.feedback.insert(), feedback_rows)
-    if link_rows:
-        await connection.execute(models.feedback_rules.insert(), link_rows)
-    if suppression_rows:
-        await connection.execute(models.suppressions.insert(), suppression_rows)
+    await _insert(connection, models.feedback, feedback_rows)
+    await _insert(connection, models.feedback_rules, link_rows)
+    await _insert(connection, models.suppressions, suppression_rows)
     return FeedbackOutcome(
         stored=len(feedback_rows),
         duplicates=duplicates,
