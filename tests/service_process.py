@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,19 +24,17 @@ def free_port() -> int:
 def running_service(*args: str, env: dict[str, str] | None = None, timeout: float = 30.0) -> Iterator[tuple[str, subprocess.Popen]]:
     port = free_port()
     command = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
-    process = subprocess.Popen(
-        command,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # The service's log goes to a file, not a pipe: nobody reads a pipe while the test runs, and a
+    # service that logs more than a pipe holds (64 kB) would block on its next log line.
+    output = tempfile.TemporaryFile(mode="w+")
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=output, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     try:
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"service exited early: {process.stderr.read()}")
+                output.seek(0)
+                raise RuntimeError(f"service exited early: {output.read()}")
             try:
                 if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
                     break
@@ -51,3 +50,4 @@ def running_service(*args: str, env: dict[str, str] | None = None, timeout: floa
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        output.close()
