@@ -20,6 +20,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def service_log(process: subprocess.Popen) -> str:
+    """Everything the service process wrote (its log), so far."""
+    log = process.log  # type: ignore[attr-defined]
+    log.seek(0)
+    return log.read()
+
+
 @contextmanager
 def running_service(*args: str, env: dict[str, str] | None = None, timeout: float = 30.0) -> Iterator[tuple[str, subprocess.Popen]]:
     port = free_port()
@@ -28,13 +35,13 @@ def running_service(*args: str, env: dict[str, str] | None = None, timeout: floa
     # service that logs more than a pipe holds (64 kB) would block on its next log line.
     output = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=output, stderr=subprocess.STDOUT, text=True)
+    process.log = output  # type: ignore[attr-defined]  # read with service_log()
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     try:
         while True:
             if process.poll() is not None:
-                output.seek(0)
-                raise RuntimeError(f"service exited early: {output.read()}")
+                raise RuntimeError(f"service exited early: {service_log(process)}")
             try:
                 if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
                     break
@@ -50,4 +57,3 @@ def running_service(*args: str, env: dict[str, str] | None = None, timeout: floa
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
-        output.close()

@@ -6,7 +6,7 @@ import httpx
 
 from tests import builders as b
 from tests.fhir_server import FhirStub
-from tests.service_process import running_service
+from tests.service_process import running_service, service_log
 
 
 def test_hook_call_over_http_fetches_missing_data_from_a_real_fhir_server() -> None:
@@ -39,7 +39,7 @@ def test_hook_call_over_http_fetches_missing_data_from_a_real_fhir_server() -> N
 
         metrics = httpx.get(f"{base}/metrics").text
         assert 'bzra_fhir_calls_total{outcome="ok"}' in metrics
-    _, stderr = process.communicate(timeout=10)
+    stderr = service_log(process)
     assert "INSECURE DEVELOPMENT MODE" in stderr
     assert "e2e-secret-token" not in stderr
     assert request["hookInstance"] in stderr  # log lines carry the hookInstance
