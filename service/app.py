@@ -29,6 +29,7 @@ from service.security.jwt_auth import JwtVerifier
 from service.suggestions import Suggestions
 from service.settings import Settings, database_url
 from service.store import Store
+from service.version import VERSION
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,12 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         watcher = asyncio.create_task(rules.watch(stop)) if settings.rules_reload else None
         http = make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout, aiohttp_pool=True)
         app.state.verifier = JwtVerifier(settings.trusted_issuers, http, settings.jwt_leeway_seconds)
-        store = await Store.open(database_url(settings), Path(settings.data_dir) / "spool", journal=settings.audit_journal)
+        store = await Store.open(
+            database_url(settings),
+            Path(settings.data_dir) / "spool",
+            journal=settings.audit_journal,
+            migrate_schema=settings.migrate_on_start,
+        )
         app.state.store = store
         app.state.pipeline = Pipeline(
             settings=settings,
@@ -111,7 +117,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
     app = FastAPI(
         title="bzra-cds",
         summary="CDS Hooks service for safer benzodiazepine and Z-drug prescribing",
-        version="0.1.0",
+        version=VERSION,
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -8,8 +8,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -28,13 +29,22 @@ def service_log(process: subprocess.Popen) -> str:
 
 
 @contextmanager
-def running_service(*args: str, env: dict[str, str] | None = None, timeout: float = 30.0) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_service(
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 30.0,
+    program: Sequence[str] = (sys.executable, "-m", "service.cli"),
+    cwd: Path | None = None,
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`program serve` (default: this checkout's `bzra-cds`) on a free port; `env` adds to the environment."""
     port = free_port()
-    command = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    command = [*program, "serve", "--host", "127.0.0.1", "--port", str(port), *args]
     # The service's log goes to a file, not a pipe: nobody reads a pipe while the test runs, and a
     # service that logs more than a pipe holds (64 kB) would block on its next log line.
     output = tempfile.TemporaryFile(mode="w+")
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=output, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, env={**os.environ, **(env or {})}, stdout=output, stderr=subprocess.STDOUT, text=True, cwd=cwd
+    )
     process.log = output  # type: ignore[attr-defined]  # read with service_log()
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

@@ -6,12 +6,14 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from service.version import VERSION
+
 router = APIRouter()
 
 
 @router.get("/healthz")
 async def healthz() -> dict[str, str]:
-    return {"status": "alive"}
+    return {"status": "alive", "version": VERSION}
 
 
 @router.get("/readyz")

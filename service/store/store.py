@@ -99,9 +99,11 @@ class Store:
         queue_size: int = 10000,
         lookup_timeout: float = 0.2,
         retry_seconds: float = 2.0,
+        migrate_schema: bool = True,
         journal: bool = False,
     ) -> Store:
-        """Migrates the database, replays the spool and starts the writer.
+        """Migrates the database (unless `migrate_schema` is false: `bzra-cds migrate` did it), replays
+        the spool and starts the writer.
 
         With `journal` (the service; not a command-line tool beside it), every audit is journaled on the
         hook path, and the journal files a crashed run left are replayed first.
@@ -123,6 +125,7 @@ class Store:
             lookup_timeout=lookup_timeout,
             retry_seconds=retry_seconds,
         )
+        store._migrated = not migrate_schema
         if await store._connect() and len(store._spool):
             await store._replay()
         if log_book is not None:
