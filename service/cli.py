@@ -59,16 +59,15 @@ def _serve(args: argparse.Namespace) -> int:
     from service.app import create_app
     from service.knowledge.configured import ConfigurationError
     from service.logs import configure_logging
+    from service.serving import UVICORN_OPTIONS
 
     configure_logging(settings.log_level, settings.log_format)
     try:
         app = create_app(settings)
     except ConfigurationError as error:
         _exit_usage(str(error))
-    uvicorn.run(
-        app, host=host, port=port, log_config=None, access_log=False, workers=1,
-        limit_concurrency=settings.max_concurrent_requests,
-        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+    uvicorn.run(  # overload is handled in the app, not by uvicorn: see service/serving.py
+        app, host=host, port=port, timeout_graceful_shutdown=settings.shutdown_timeout_seconds, **UVICORN_OPTIONS
     )
     return 0
 

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def service_log(process: subprocess.Popen) -> str:
+    """Everything the service process wrote (its log), so far."""
+    log = process.log  # type: ignore[attr-defined]
+    log.seek(0)
+    return log.read()
+
+
 @contextmanager
 def running_service(
     *args: str,
@@ -31,20 +39,19 @@ def running_service(
     """`program serve` (default: this checkout's `bzra-cds`) on a free port; `env` adds to the environment."""
     port = free_port()
     command = [*program, "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    # The service's log goes to a file, not a pipe: nobody reads a pipe while the test runs, and a
+    # service that logs more than a pipe holds (64 kB) would block on its next log line.
+    output = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
-        command,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=cwd,
+        command, env={**os.environ, **(env or {})}, stdout=output, stderr=subprocess.STDOUT, text=True, cwd=cwd
     )
+    process.log = output  # type: ignore[attr-defined]  # read with service_log()
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     try:
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"service exited early: {process.stderr.read()}")
+                raise RuntimeError(f"service exited early: {service_log(process)}")
             try:
                 if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
                     break
