@@ -27,7 +27,7 @@ class _Words:
 
     def what(self, issue: DataIssue) -> str:
         known = WHAT.get(issue.data_key or "")
-        return known[self.language] if known else (issue.not_checked or issue.where)
+        return known[self.language].format(**dict(issue.values)) if known else (issue.not_checked or issue.where)
 
     def why(self, issue: DataIssue) -> str | None:
         known = WHY.get(issue.reason or "")

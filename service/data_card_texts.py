@@ -1,8 +1,9 @@
 """The words of the data-issue card, in English, Dutch (Flemish-friendly) and Belgian French.
 
 Kept apart from `data_card` so that a translator reads and edits them in one place. Placeholders:
-`{items}` a list, `{n}` a count, `{ids}` resource ids. Keys of `WHAT` are the prefetch keys; keys of
-`WHY` are `DataIssue.reason` values.
+`{items}` a list, `{n}` a count, `{ids}` resource ids. Keys of `WHAT` are `DataIssue.data_key` values
+(the prefetch keys, and the draft orders), filled with `DataIssue.values`; keys of `WHY` are
+`DataIssue.reason` values.
 """
 
 from __future__ import annotations
@@ -24,6 +25,15 @@ WHAT: dict[str, dict[str, str]] = {
         "fr": "historique des délivrances",
     },
     "conditions": {"en": "recorded conditions", "nl": "geregistreerde aandoeningen", "fr": "affections enregistrées"},
+    # The draft orders of the request (`service.fhir.drafts`); {order} is the order's id, {fields} its elements.
+    "draftOrders": {"en": "the draft orders", "nl": "de conceptvoorschriften", "fr": "les projets de prescription"},
+    "draftOrder": {"en": "a draft order", "nl": "een conceptvoorschrift", "fr": "un projet de prescription"},
+    "draftOrderNamed": {"en": "draft order {order}", "nl": "conceptvoorschrift {order}", "fr": "projet de prescription {order}"},
+    "draftOrderPart": {
+        "en": "{fields} of draft order {order}",
+        "nl": "{fields} van conceptvoorschrift {order}",
+        "fr": "{fields} du projet de prescription {order}",
+    },
 }
 
 # Why: `DataIssue.reason`.

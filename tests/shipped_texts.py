@@ -269,7 +269,7 @@ def answers() -> tuple[Answer, ...]:
 def data_cards() -> list[tuple[str, dict[str, Any]]]:
     """The data card with every data source, every reason and every note, and the internal-error card."""
     issues = [
-        DataIssue(f"prefetch.{key}", "sample", not_checked=key, reason=reason, data_key=key)
+        DataIssue(f"prefetch.{key}", "sample", not_checked=key, reason=reason, data_key=key, values=(("order", "MedicationRequest/d1"), ("fields", "dosageInstruction")))
         for key in WHAT
         for reason in WHY
     ]

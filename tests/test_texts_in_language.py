@@ -136,3 +136,16 @@ def test_hook_and_feedback_errors_speak_the_request_language_and_keep_code_and_f
     assert feedback["error"] == "invalid_request" and feedback["message"] == "Données invalides ou manquantes dans la demande : feedback."
     assert unknown["error"] == "unknown_service" and unknown["message"] == "Deze dienst bestaat hier niet."
     assert malformed["error"] == "malformed_json" and malformed["message"] == "De aanvraag is geen geldig JSON-object."
+
+
+def test_a_draft_order_that_cannot_be_read_is_named_in_the_language() -> None:
+    """The draft orders' problems (service.fhir.drafts) are said in the card's language, with the order's id."""
+    bad_dose = b.draft_order("draft-2", dosageInstruction=[{"timing": "twice a day", "doseAndRate": "one"}])
+    request = b.hook_request(drafts=[b.draft_order(), bad_dose], prefetch=b.full_prefetch())
+    request["context"]["draftOrders"]["entry"].append({"fullUrl": "urn:uuid:not-a-resource"})
+    with _client() as client:
+        cards = {lang: b.data_card(client.post(f"{SIGN}?language={lang}", json=request).json()) for lang in ("en", "nl", "fr")}
+    assert "dosageInstruction of draft order MedicationRequest/draft-2" in cards["en"]["detail"]
+    assert "dosageInstruction van conceptvoorschrift MedicationRequest/draft-2" in cards["nl"]["detail"]
+    assert "een conceptvoorschrift" in cards["nl"]["detail"] and "draft order" not in cards["nl"]["detail"]
+    assert "dosageInstruction du projet de prescription MedicationRequest/draft-2" in cards["fr"]["detail"]

@@ -49,7 +49,7 @@ def _raw_entries(context: HookContext, issues: list[DataIssue]) -> list[tuple[st
     if entries is None:
         return []
     if not isinstance(entries, list):
-        issues.append(DataIssue(f"{field_name}.entry", "is not a list: no draft order could be read", not_checked="the draft orders"))
+        issues.append(DataIssue(f"{field_name}.entry", "is not a list: no draft order could be read", not_checked="the draft orders", data_key="draftOrders"))
         return []
     result = []
     for i, entry in enumerate(entries):
@@ -67,7 +67,7 @@ def parse_draft_orders(context: HookContext) -> DraftOrders:
     drafts = DraftOrders()
     for where, resource in _raw_entries(context, drafts.issues):
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-            drafts.issues.append(DataIssue(where, "not a FHIR resource: this draft order could not be read", not_checked="a draft order"))
+            drafts.issues.append(DataIssue(where, "not a FHIR resource: this draft order could not be read", not_checked="a draft order", data_key="draftOrder"))
         elif resource["resourceType"] in MEDICATION_ORDER_TYPES:
             order, issue = read_order(resource, where, context.patientId)
             if order is not None:
@@ -103,7 +103,13 @@ def read_order(resource: dict[str, Any], where: str, patient_id: str) -> tuple[M
 
 
 def _unreadable(where: str, label: str, problems: list[str]) -> DataIssue:
-    return DataIssue(where, f"draft order {label} could not be read ({'; '.join(problems)})", not_checked=f"draft order {label}")
+    return DataIssue(
+        where,
+        f"draft order {label} could not be read ({'; '.join(problems)})",
+        not_checked=f"draft order {label}",
+        data_key="draftOrderNamed",
+        values=(("order", label),),
+    )
 
 
 def _partly_read(where: str, label: str, left_out: list[str], problems: list[str]) -> DataIssue:
@@ -112,6 +118,8 @@ def _partly_read(where: str, label: str, left_out: list[str], problems: list[str
         where,
         f"in draft order {label}, {names} could not be read and was left out ({'; '.join(problems)})",
         not_checked=f"{names} of draft order {label}",
+        data_key="draftOrderPart",
+        values=(("fields", names), ("order", label)),
     )
 
 

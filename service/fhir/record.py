@@ -32,7 +32,8 @@ class DataIssue:
     skipped: str | None = None  # e.g. "MedicationRequest/123": what was left out of the history
     not_checked: str | None = None  # e.g. "age": what the advice could not take into account
     reason: str | None = None  # why, for the data card: a `client.FAILURE_KINDS` value, "pages_left", "resource_limit"
-    data_key: str | None = None  # the prefetch key of what was not (fully) read, e.g. "medicationStatements"
+    data_key: str | None = None  # what was not (fully) read: a prefetch key ("medicationStatements") or "draftOrder..."
+    values: tuple[tuple[str, str], ...] = ()  # filled into the data card's words for data_key, e.g. (("order", "MedicationRequest/2"),)
 
 
 @dataclass
