@@ -149,3 +149,19 @@ def test_a_draft_order_that_cannot_be_read_is_named_in_the_language() -> None:
     assert "dosageInstruction van conceptvoorschrift MedicationRequest/draft-2" in cards["nl"]["detail"]
     assert "een conceptvoorschrift" in cards["nl"]["detail"] and "draft order" not in cards["nl"]["detail"]
     assert "dosageInstruction du projet de prescription MedicationRequest/draft-2" in cards["fr"]["detail"]
+
+
+def test_the_small_pack_writes_its_supply_in_the_language_and_keeps_the_ehrs_unit() -> None:
+    from service.demo.catalog import PATIENTS_BY_ID, load_bundle
+    from service.demo.dates import shift_to
+    from tests.test_demo import hook_request_for
+
+    patient = PATIENTS_BY_ID["tom-hermans"]  # oxazepam 10 mg, 90 tablets for a first course
+    bundle = shift_to(load_bundle(patient.id), TODAY)
+    with _client() as client:
+        for language, days in (("en", "days"), ("nl", "dagen"), ("fr", "jours")):
+            body = client.post(SIGN, json=hook_request_for(patient, bundle, TODAY, language)).json()
+            [update] = [a for c in body["cards"] for s in c.get("suggestions", []) for a in s["actions"] if a["type"] == "update"]
+            supply = update["resource"]["dispenseRequest"]
+            assert supply["expectedSupplyDuration"]["unit"] == days and supply["expectedSupplyDuration"]["code"] == "d"
+            assert supply["quantity"]["unit"] == "tablet"  # as the EHR wrote it

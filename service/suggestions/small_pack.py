@@ -59,11 +59,11 @@ def small_pack_suggestion(
     updated = copy.deepcopy(order_json)
     dispense = updated.get("dispenseRequest") or {}
     old_quantity = dispense.get("quantity") or {}
-    unit = old_quantity.get("unit") or "tablets"
+    unit = old_quantity.get("unit") or unit_words("tablet", quantity, language)  # the EHR's own unit, else in the card's language
     dispense["quantity"] = {key: value for key, value in old_quantity.items() if key in ("unit", "system", "code")} | {"value": quantity}
     dispense["quantity"].setdefault("unit", unit)
     dispense["numberOfRepeatsAllowed"] = 0
-    dispense["expectedSupplyDuration"] = {"value": days, "unit": "days", "system": UCUM, "code": "d"}
+    dispense["expectedSupplyDuration"] = {"value": days, "unit": text("days_unit", language), "system": UCUM, "code": "d"}
     MedicationRequestDispenseRequest.model_validate(dispense)  # only valid R4 is offered (see above)
     updated["dispenseRequest"] = dispense
     words = unit_words(unit, quantity, language)

@@ -43,6 +43,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Langdurig gebruik of hoge dosis van een benzodiazepine of Z-drug: {summary}",
         "fr": "Usage prolongé ou à dose élevée d'une benzodiazépine ou d'un apparenté : {summary}",
     },
+    "days_unit": {"en": "days", "nl": "dagen", "fr": "jours"},  # the unit of expectedSupplyDuration (UCUM "d")
     "help_heading": {
         "en": "Help for the patient",
         "nl": "Hulp voor de patiënt",

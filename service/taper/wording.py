@@ -12,31 +12,21 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from service.language import DECIMAL_COMMA, LANGUAGES, format_date, language_or_default
+
 __all__ = ["LANGUAGES", "elide", "fill", "fmt_date", "fmt_number", "in_country", "language_or_default", "said"]
-
-LANGUAGES = ("en", "nl", "fr")
-
-_MONTHS = {
-    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-    "nl": ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
-    "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."],
-}
-
-
-def language_or_default(language: str | None) -> str:
-    return language if language in LANGUAGES else "en"
-
 
 def fmt_number(value: float, language: str = "en", decimals: int = 4) -> str:
     """2.5 -> '2.5' (en) or '2,5' (nl, fr); at most `decimals` decimals, no trailing zeros."""
     text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
     if text in ("-0", ""):
         text = "0"
-    return text.replace(".", ",") if language in ("nl", "fr") else text
+    return text.replace(".", ",") if language in DECIMAL_COMMA else text
 
 
 def fmt_date(day: date, language: str = "en") -> str:
-    return f"{day.day} {_MONTHS[language_or_default(language)][day.month - 1]} {day.year}"
+    """The service's one date style per language (`service.language`): 1 Dec 2026, 1 dec 2026, 1 déc. 2026."""
+    return format_date(day, language)
 
 
 def said(value: Any, language: str) -> str:
