@@ -18,7 +18,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cds_hooks.models import Feedback
 from service.store import queries
-from service.store.db import create_engine, is_unavailable, migrate, ping
+from service.store import shared
+from service.store.db import SchemaTooNew, create_engine, is_unavailable, migrate, ping
 from service.store.journal import Journal, created_ns
 from service.store.lines import json_line
+from service.store.notify import ChangeFeed
 from service.store.records import (
     CallAudit,
     FeedbackOutcome,
@@ -50,6 +52,11 @@ MAX_LOOKUPS_IN_FLIGHT = 64  # beyond this the database is too slow to help the h
 SPOOL_FORMAT = 1
 REPLAY_ROUNDS = 3
 JOURNAL_COMMIT_SECONDS = 0.005  # the group commit: how long a record may wait for its fsync
+PRUNE_SECONDS = 60.0  # how often the rows of expired tokens are deleted
+
+
+class StoreUnavailable(Exception):
+    """The database cannot answer now (down, starting, or not this code's schema)."""
 
 CallItem = tuple[str, CallAudit]  # (record id, audit): the id makes writes and replays idempotent
 
@@ -89,6 +96,11 @@ class Store:
         self._last_success = 0.0
         self._lookups: set[asyncio.Task[set[str]]] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._secret_fingerprint: str | None = None
+        self._problems: dict[str, str] = {}  # what makes this replica unfit to serve: schema, secret
+        self._on_change: list[Callable[[], None]] = []
+        self._feed: ChangeFeed | None = None
+        self._last_prune = 0.0
 
     @classmethod
     async def open(
@@ -100,11 +112,15 @@ class Store:
         lookup_timeout: float = 0.2,
         retry_seconds: float = 2.0,
         journal: bool = False,
+        secret_fingerprint: str | None = None,
+        listen: bool = False,
     ) -> Store:
         """Migrates the database, replays the spool and starts the writer.
 
         With `journal` (the service; not a command-line tool beside it), every audit is journaled on the
-        hook path, and the journal files a crashed run left are replayed first.
+        hook path, and the journal files a crashed run left are replayed first. `secret_fingerprint` is
+        recorded in the database by the first replica and compared by the others (see `problems`).
+        With `listen`, suppression changes made by other replicas are heard at once (PostgreSQL).
         A database that cannot be reached does not stop the opening: the store starts unhealthy, spools,
         and keeps retrying. Only a URL that cannot work at all (unknown dialect or driver) raises.
         """
@@ -123,6 +139,7 @@ class Store:
             lookup_timeout=lookup_timeout,
             retry_seconds=retry_seconds,
         )
+        store._secret_fingerprint = secret_fingerprint
         if await store._connect() and len(store._spool):
             await store._replay()
         if log_book is not None:
@@ -131,6 +148,9 @@ class Store:
             asyncio.create_task(store._writer(), name="bzra-store-writer"),
             asyncio.create_task(store._maintain(), name="bzra-store-maintenance"),
         ]
+        if listen and engine.dialect.name == "postgresql":
+            store._feed = ChangeFeed(engine, store._announce_change)
+            store._tasks.append(asyncio.create_task(store._feed.run(), name="bzra-store-change-feed"))
         return store
 
     # --- the hook path -------------------------------------------------------------------------
@@ -203,6 +223,8 @@ class Store:
                             connection, service_id, items, suppressing_codes, suppression_days, now
                         )
                     self._set_health(True)
+                    if outcome.suppressions_created:
+                        self._announce_change()
                     return outcome
                 except IntegrityError:
                     if attempt:  # a concurrent replica stored the same keys; the second try skips them
@@ -240,12 +262,49 @@ class Store:
         """Ends a suppression now; False if there is none with that id in force. Raises if the database
         is down."""
         async with self._write_lock, self._engine.begin() as connection:
-            return await queries.lift_suppression(connection, suppression_id)
+            lifted = await queries.lift_suppression(connection, suppression_id)
+        if lifted:
+            self._announce_change()
+        return lifted
 
     async def report(self, since: datetime | None = None) -> list[RuleReport]:
         """The per-rule report (see `queries.report`). Raises if the database is down."""
         async with self._engine.connect() as connection:
             return await queries.report(connection, since)
+
+    def on_suppressions_changed(self, callback: Callable[[], None]) -> None:
+        """Calls `callback` whenever suppressions change: here, or on another replica (heard through
+        PostgreSQL notifications while `listening()`)."""
+        self._on_change.append(callback)
+
+    def _announce_change(self) -> None:
+        for callback in self._on_change:
+            callback()
+
+    # --- shared with the other replicas ------------------------------------------------------
+
+    async def claim_token(self, key: str, expires_at: datetime) -> bool:
+        """True on a token's first use across every replica sharing the database, False on a replay.
+        Raises StoreUnavailable when the database cannot say."""
+        if not self._healthy or self._closing or self._problems.get("schema"):
+            raise StoreUnavailable("the database is not available")
+        try:
+            async with self._engine.begin() as connection:
+                first = await shared.claim_token(connection, key, as_utc(expires_at))
+        except Exception as error:
+            if is_unavailable(error):
+                self._set_health(False, error)
+            raise StoreUnavailable(_describe(error)) from error
+        self._set_health(True)
+        return first
+
+    def listening(self) -> bool:
+        """Whether suppression changes on other replicas are heard at once (PostgreSQL notifications)."""
+        return self._feed is not None and self._feed.listening
+
+    def problems(self) -> dict[str, str]:
+        """What makes this replica unfit to serve, by topic (`schema`, `audit_secret`); empty when none."""
+        return dict(self._problems)
 
     # --- state -------------------------------------------------------------------------------
 
@@ -327,9 +386,11 @@ class Store:
         are set aside one by one (to the spool's rejects) so they cannot block the others."""
         try:
             async with self._write_lock, self._engine.begin() as connection:
-                await write_calls(connection, batch)
+                written = await write_calls(connection, batch)
             self._set_health(True)
             self._settle(batch)
+            if written.suppressions:  # feedback that came before these cards was linked
+                self._announce_change()
             return True
         except Exception as error:  # noqa: BLE001
             if is_unavailable(error):
@@ -352,6 +413,7 @@ class Store:
         """Probes the database (often while degraded, seldom when fine) and replays the spool."""
         while True:
             await asyncio.sleep(self._retry_seconds)
+            await self._prune_tokens()
             degraded = not self._healthy or len(self._spool) > 0
             if not degraded and time.monotonic() - self._last_success < PROBE_SECONDS:
                 continue
@@ -361,14 +423,33 @@ class Store:
             except Exception as error:  # noqa: BLE001 - keep maintaining
                 log.error("store: maintenance failed (%s)", _describe(error))
 
+    async def _prune_tokens(self) -> None:
+        if not self._healthy or time.monotonic() - self._last_prune < PRUNE_SECONDS:
+            return
+        self._last_prune = time.monotonic()
+        try:
+            async with self._engine.begin() as connection:
+                await shared.prune_tokens(connection, datetime.now(UTC))
+        except Exception as error:  # noqa: BLE001 - tried again at the next round
+            log.warning("store: pruning expired token ids failed (%s)", _describe(error))
+
     async def _connect(self) -> bool:
-        """Migrates on first contact, pings after; records the outcome as the store's health."""
+        """Migrates on first contact (then checks the audit secret's fingerprint), pings after; records
+        the outcome as the store's health."""
         try:
             if self._migrated:
                 await ping(self._engine)
             else:
                 await migrate(self._engine, self._schemas)
+                self._problems.pop("schema", None)
+                await self._check_secret()
                 self._migrated = True
+        except SchemaTooNew as error:
+            if self._problems.get("schema") != str(error):
+                log.error("store: %s; this replica is not ready (run the newer version)", error)
+            self._problems["schema"] = str(error)
+            self._set_health(False, error)
+            return False
         except Exception as error:  # noqa: BLE001
             if not is_unavailable(error):
                 log.error("store: migration or ping failed (%s)", _describe(error))
@@ -376,6 +457,22 @@ class Store:
             return False
         self._set_health(True)
         return True
+
+    async def _check_secret(self) -> None:
+        """Records the audit secret's fingerprint if no replica did yet; a different one on record means
+        this replica hashes patients differently: its suppressions would never meet the others'."""
+        if self._secret_fingerprint is None:
+            return
+        async with self._engine.begin() as connection:
+            recorded = await shared.agreed_fact(connection, shared.AUDIT_SECRET_FACT, self._secret_fingerprint)
+        if recorded != self._secret_fingerprint:
+            self._problems["audit_secret"] = (
+                "BZRA_AUDIT_SECRET differs from the secret this database was first used with: "
+                "set the same value on every replica"
+            )
+            log.error("store: %s; this replica is not ready", self._problems["audit_secret"])
+        else:
+            self._problems.pop("audit_secret", None)
 
     async def _replay(self) -> None:
         """Writes spooled records to the database, oldest file first; stops at the first outage."""
