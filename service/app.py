@@ -11,12 +11,14 @@ from datetime import date
 from pathlib import Path
 
 from fastapi import FastAPI
+
+from service import metrics
 from fastapi.middleware.cors import CORSMiddleware
 
 from service.api import admin, cds, ops, taper
 from service.api.errors import install_error_handlers
 from service.api.limits import BodySizeLimit
-from service.audit import audit_secret
+from service.audit_secret import audit_secret
 from service.demo.routes import demo_router, planner_router
 from service.fhir.cache import ResponseCache
 from service.fhir.client import make_http_client
@@ -25,9 +27,13 @@ from service.pipeline import Pipeline
 from service.rules.holder import RuleHolder
 from service.security.fhir_servers import FhirServerPolicy
 from service.security.jwt_auth import JwtVerifier
+from service.security.replay import replay_protection
+from service.serving import REQUESTS_SHARE_OF_SHUTDOWN
 from service.suggestions import Suggestions
 from service.settings import Settings, database_url
 from service.store import Store
+from service.store.hashing import secret_fingerprint
+from service.store.spool_dirs import claim_spool_dir
 
 log = logging.getLogger(__name__)
 
@@ -50,21 +56,33 @@ DEMO_BANNER = (
 
 
 def store_readiness(app: FastAPI) -> dict[str, object]:
-    """The database is reported, not required: while it is down, audit records wait in the spool."""
+    """The database is reported, not required: while it is down, audit records wait in the spool. A
+    schema this code does not know, or an audit secret that differs from the other replicas', makes
+    the replica not ready (`problems` says which, naming what to fix)."""
     store = getattr(app.state, "store", None)
     if store is None:
         return {"ok": False, "state": "not started"}
+    problems = store.problems()
+    cache_seconds = app.state.settings.suppression_cache_seconds
     return {
-        "ok": True,
+        "ok": not problems,
         "state": "up" if store.healthy() else "down (records are spooled)",
         "pending": store.pending(),
-        "rejected": store.rejected(),  # refused for their content: in spool/rejected.jsonl, to look at
+        "rejected": store.rejected(),  # refused for their content: in rejected.jsonl of the spool, to look at
+        "suppressionUpdates": "at once (PostgreSQL notifications)" if store.listening() else f"within {cache_seconds:g} s",
+        **({"problems": problems} if problems else {}),
     }
+
+
+def replay_readiness(app: FastAPI) -> dict[str, object]:
+    verifier = getattr(app.state, "verifier", None)
+    return verifier.replays.readiness() if verifier is not None else {"ok": False, "state": "not started"}
 
 
 def create_app(settings: Settings | None = None, today: Callable[[], date] = date.today) -> FastAPI:
     settings = settings or Settings()
     knowledge = load_configured_knowledge(settings)
+    secret = audit_secret(settings)  # outside development mode: BZRA_AUDIT_SECRET, or a start-up error
 
     rules = RuleHolder(settings.rules_dir, knowledge, settings.rules_overrides_file)
 
@@ -83,9 +101,18 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         stop = asyncio.Event()
         watcher = asyncio.create_task(rules.watch(stop)) if settings.rules_reload else None
         http = make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout, aiohttp_pool=True)
-        app.state.verifier = JwtVerifier(settings.trusted_issuers, http, settings.jwt_leeway_seconds)
-        store = await Store.open(database_url(settings), Path(settings.data_dir) / "spool", journal=settings.audit_journal)
+        spool = claim_spool_dir(Path(settings.data_dir) / "spool")  # this process's own, locked
+        store = await Store.open(
+            database_url(settings),
+            spool.path,
+            journal=settings.audit_journal,
+            secret_fingerprint=secret_fingerprint(secret),
+            listen=True,
+        )
         app.state.store = store
+        replays = replay_protection(settings, store)
+        app.state.verifier = JwtVerifier(settings.trusted_issuers, http, settings.jwt_leeway_seconds, replays=replays)
+        replay_watcher = asyncio.create_task(replays.watch(stop))
         app.state.pipeline = Pipeline(
             settings=settings,
             http=http,
@@ -95,17 +122,21 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
             suggestions=Suggestions(knowledge, settings),
             fhir_policy=FhirServerPolicy(settings.fhir_server_allowlist, settings.fhir_allow_private, settings.insecure_dev),
             store=store,
-            audit_secret=audit_secret(settings),
+            audit_secret=secret,
             today=today,
         )
+        store.on_suppressions_changed(app.state.pipeline.forget_suppressions)  # here or on any replica
         try:
             yield
         finally:
             stop.set()
-            if watcher is not None:
-                await asyncio.gather(watcher, return_exceptions=True)
-            await store.close()  # drains the audit queue: nothing is lost on a clean shutdown
+            await asyncio.gather(replay_watcher, *([watcher] if watcher else []), return_exceptions=True)
+            # drains the audit queue (what the time left does not allow goes to the spool: nothing is lost)
+            await store.close(timeout=settings.shutdown_timeout_seconds * (1 - REQUESTS_SHARE_OF_SHUTDOWN))
+            spool.release()
+            await replays.close()
             await http.aclose()
+            metrics.process_ended()
 
     app = FastAPI(
         title="bzra-cds",
@@ -119,6 +150,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         "settings": lambda: {"ok": True, "insecureDev": settings.insecure_dev},
         "rules": rules.readiness,
         "database": lambda: store_readiness(app),
+        "replayProtection": lambda: replay_readiness(app),
     }
     app.add_middleware(
         CORSMiddleware,

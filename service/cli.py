@@ -39,19 +39,24 @@ def _serve(args: argparse.Namespace) -> int:
 
     from service.app import create_app
     from service.logs import configure_logging
+    from service.serving import run_workers, server_options
 
     from service.knowledge.configured import ConfigurationError
 
+    if args.workers < 1:
+        _exit_usage(f"--workers must be 1 or more, not {args.workers}")
     settings = _settings_or_exit(insecure_dev=True if args.insecure_dev else None, demo=True if args.demo else None)
     configure_logging(settings.log_level, settings.log_format)
     try:
-        app = create_app(settings)
+        app = create_app(settings)  # also checks the configuration before any worker starts
     except ConfigurationError as error:
         _exit_usage(str(error))
-    uvicorn.run(
-        app, host=args.host, port=args.port, log_config=None, access_log=False, workers=1,
-        limit_concurrency=settings.max_concurrent_requests,
-    )
+    if args.workers > 1:
+        os.environ.update({"BZRA_INSECURE_DEV": "1"} if settings.insecure_dev else {})  # workers read the environment
+        os.environ.update({"BZRA_DEMO": "1"} if settings.demo else {})
+        run_workers(settings, args.host, args.port, args.workers)
+        return 0
+    uvicorn.run(app, host=args.host, port=args.port, workers=1, **server_options(settings))  # type: ignore[arg-type]
     return 0
 
 
@@ -165,11 +170,17 @@ def _with_store(settings: Settings, work):
     from service.store import Store
 
     async def run():
-        store = await Store.open(database_url(settings), Path(settings.data_dir) / "spool")
+        from service.store.spool_dirs import claim_spool_dir
+
+        spool = claim_spool_dir(Path(settings.data_dir) / "spool")  # never the running service's own
         try:
-            return await work(store)
+            store = await Store.open(database_url(settings), spool.path)
+            try:
+                return await work(store)
+            finally:
+                await store.close()
         finally:
-            await store.close()
+            spool.release()
 
     try:
         return asyncio.run(run())
@@ -221,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default=os.environ.get("BZRA_HOST", "127.0.0.1"), help="address to listen on")
     serve.add_argument("--port", type=int, default=int(os.environ.get("BZRA_PORT", "8080")), help="port")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("BZRA_WORKERS", "1")),
+        help="worker processes sharing the port (default 1; same as BZRA_WORKERS)",
+    )
     serve.add_argument(
         "--insecure-dev",
         action="store_true",

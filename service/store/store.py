@@ -330,15 +330,16 @@ class Store:
         """Records the database refused for their content, set aside in the spool's rejects file."""
         return self._spool.rejected
 
-    async def close(self) -> None:
-        """Writes out everything queued (to the database, or the spool), then stops. Idempotent."""
+    async def close(self, timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
+        """Writes out everything queued (to the database; what `timeout` leaves, to the spool), then
+        stops. Idempotent."""
         if self._closed:
             return
         self._closing = True
         writer = self._tasks[0] if self._tasks else None
         if writer is not None and not writer.done():
             try:
-                await asyncio.wait_for(self._queue.join(), CLOSE_TIMEOUT_SECONDS)
+                await asyncio.wait_for(self._queue.join(), timeout)
             except TimeoutError:
                 log.warning("store: database too slow at shutdown; the rest goes to the spool")
         for task in [*self._tasks, *self._lookups]:

@@ -1,0 +1,87 @@
+"""Running the HTTP server: one process, or several workers (`bzra-cds serve --workers N`).
+
+Workers are separate processes started by uvicorn; each builds the app from the environment
+(`app_from_environment`), with the JSON logs and the concurrency limit of a single process. What they
+must share goes through the database (used token ids, suppressions, the audit secret's fingerprint)
+or the file system: metrics use prometheus_client's multiprocess mode (each worker writes its values
+to files in one directory per run, `/metrics` adds them up), and each worker has a spool directory of
+its own (`service.store.spool_dirs`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from service.settings import Settings, database_url
+
+log = logging.getLogger(__name__)
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# Of BZRA_SHUTDOWN_TIMEOUT_SECONDS, the share given to open requests (the app's lifespan takes the rest).
+REQUESTS_SHARE_OF_SHUTDOWN = 2 / 3
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process, from the `BZRA_*` environment the parent checked and set."""
+    from service.app import create_app
+    from service.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)
+
+
+def server_options(settings: Settings) -> dict[str, object]:
+    """What every process of the server is started with (per worker: the concurrency limit too)."""
+    return {
+        "log_config": None,
+        "access_log": False,
+        "limit_concurrency": settings.max_concurrent_requests,
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds * REQUESTS_SHARE_OF_SHUTDOWN,
+    }
+
+
+def run_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Serves with `workers` processes sharing the port, their metrics added up."""
+    import uvicorn
+
+    if database_url(settings).startswith("sqlite"):
+        log.warning(
+            "%d workers on SQLite: audits and replay protection are shared through the file, but a suppression "
+            "reaches the other workers only after BZRA_SUPPRESSION_CACHE_SECONDS; use PostgreSQL to have it at once",
+            workers,
+        )
+    with metrics_directory():
+        uvicorn.run(
+            "service.serving:app_from_environment", factory=True, host=host, port=port, workers=workers,
+            **server_options(settings),  # type: ignore[arg-type]
+        )
+
+
+@contextmanager
+def metrics_directory() -> Iterator[Path]:
+    """The directory of this run's metric files: the one `PROMETHEUS_MULTIPROC_DIR` names, emptied (values
+    of an earlier run would be added to this one's), or a new one removed at the end."""
+    chosen = os.environ.get(METRICS_DIR_ENV)
+    if chosen:
+        directory = Path(chosen)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+        yield directory
+        return
+    directory = Path(tempfile.mkdtemp(prefix="bzra-cds-metrics-"))
+    os.environ[METRICS_DIR_ENV] = str(directory)  # read by prometheus_client when a worker imports it
+    try:
+        yield directory
+    finally:
+        os.environ.pop(METRICS_DIR_ENV, None)
+        shutil.rmtree(directory, ignore_errors=True)
