@@ -19,7 +19,7 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.service_process import free_port
+from tests.service_process import free_port, wait_alive
 
 ISSUER = "https://ehr.hospital.example"
 PUBLIC_BASE = "https://cds.hospital.example"  # the load balancer's URL: the `aud` every replica checks
@@ -80,7 +80,7 @@ def replicas(envs: list[dict[str, str]], logs: Path, *args: str, timeout: float 
                 process = subprocess.Popen(command, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
             started.append(Replica(f"http://127.0.0.1:{port}", process, log))
         for replica in started:
-            _wait_alive(replica, timeout)
+            wait_alive(replica.base, replica.process, timeout, lambda: replica.log.read_text(errors="replace")[-3000:])
         yield started
     finally:
         for replica in started:
@@ -90,21 +90,6 @@ def replicas(envs: list[dict[str, str]], logs: Path, *args: str, timeout: float 
                 replica.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 replica.process.kill()
-
-
-def _wait_alive(replica: Replica, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if replica.process.poll() is not None:
-            raise RuntimeError(f"replica exited early:\n{replica.log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(f"{replica.base}/healthz", timeout=0.5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"replica did not start in time:\n{replica.log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.1)
 
 
 def wait_ready(replica: Replica, timeout: float = 30.0) -> dict:

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
@@ -17,6 +17,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_alive(base: str, process: subprocess.Popen, timeout: float, output: Callable[[], str]) -> None:
+    """Waits until the service answers /healthz; raises with its `output()` if it exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"service exited early: {output()}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"service did not start in time: {output() if process.poll() is not None else ''}")
+        time.sleep(0.1)
 
 
 @contextmanager
@@ -31,19 +47,8 @@ def running_service(*args: str, env: dict[str, str] | None = None, timeout: floa
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
     try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"service exited early: {process.stderr.read()}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError("service did not start in time")
-            time.sleep(0.1)
+        wait_alive(base, process, timeout, lambda: process.stderr.read())
         yield base, process
     finally:
         process.terminate()
