@@ -21,6 +21,7 @@ from sqlalchemy import text
 from service.audit_secret import generated_secret
 from service.store import Store, models
 from service.store.db import create_engine
+from service.store.shared import prune_tokens
 from service.store.spool_dirs import claim_spool_dir
 from service.store.writes import _insert
 from tests.store_support import (
@@ -37,7 +38,6 @@ from tests.store_support import (
 )
 
 SUPPRESSING = {"tapering-supervised"}
-FUTURE = datetime.now(UTC) + timedelta(minutes=5)
 
 
 @pytest.fixture(params=backends())
@@ -116,11 +116,20 @@ async def test_feedback_sent_again_is_linked_once_its_card_is_known(store_url: s
 async def test_a_token_is_claimed_once_across_stores_sharing_a_database(store_url: str, tmp_path: Path) -> None:
     one = await Store.open(store_url, tmp_path / "one")
     other = await Store.open(store_url, tmp_path / "other")
-    assert await one.claim_token("k" * 64, FUTURE) is True
-    assert await other.claim_token("k" * 64, FUTURE) is False
-    assert await one.claim_token("k" * 64, FUTURE) is False
+    future = datetime.now(UTC) + timedelta(minutes=5)
+    assert await one.claim_token("k" * 64, future) is True
+    assert await other.claim_token("k" * 64, future) is False
+    assert await one.claim_token("k" * 64, future) is False
     assert await one.claim_token("e" * 64, datetime.now(UTC) - timedelta(seconds=1)) is True
-    assert await other.claim_token("e" * 64, FUTURE) is True  # an expired row is taken over
+    assert await other.claim_token("e" * 64, future) is True  # an expired row is taken over
+    assert await one.claim_token("x" * 64, datetime.now(UTC) - timedelta(seconds=1)) is True
+    engine, _ = create_engine(store_url)
+    try:
+        async with engine.begin() as connection:
+            assert await prune_tokens(connection, datetime.now(UTC)) == 1  # only the expired one
+    finally:
+        await engine.dispose()
+    assert {row["key"] for row in await rows(store_url, "token_uses")} == {"k" * 64, "e" * 64}
     await one.close()
     await other.close()
 
@@ -217,6 +226,7 @@ async def test_notifications_stay_inside_their_schema(tmp_path: Path) -> None:
 DEAD_PROCESS = """
 import sys
 from pathlib import Path
+from service.store.shared import prune_tokens
 from service.store.spool_dirs import claim_spool_dir
 claimed = claim_spool_dir(Path(sys.argv[1]))
 (claimed.path / "spool.jsonl").write_text('{"v": 1, "kind": "call"}\\n')

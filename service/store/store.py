@@ -8,6 +8,10 @@ is not a refusal of the record's content, see `db.refuses_content`), records go 
 (a maintenance task probes it every few seconds, and every open replays what a previous run left).
 Nothing is lost on a clean shutdown: `close` writes out the queue, to the database or to the spool.
 
+Replicas sharing the database share through it what must agree everywhere (see `shared`, `notify`):
+used token ids (`claim_token`), the audit secret's fingerprint (`problems`), and suppression changes,
+heard at once on PostgreSQL (`on_suppressions_changed`). A schema newer than this code is not touched.
+
 Everything runs on one event loop; `record_call` must be called from it (asyncio.Queue is not
 thread-safe).
 """
