@@ -230,13 +230,13 @@ def test_openapi_documents_the_hook_request_body(client: TestClient) -> None:
 def test_the_language_can_be_chosen_per_request(client: TestClient) -> None:
     request = b.hook_request(prefetch=b.full_prefetch())
     dutch = client.post(f"{SIGN}?language=nl", json=request).json()
-    assert any(card["summary"].startswith("Hoge dosis") for card in dutch["cards"])
+    assert any(card["summary"].startswith("Dit voorschrift zou de dagdosis verhogen van 5 naar 25 mg") for card in dutch["cards"])
     request = b.hook_request(prefetch=b.full_prefetch())
     request["extension"] = {"bzra-cds.language": "fr"}
     french = client.post(SIGN, json=request).json()
-    assert any(card["summary"].startswith("Dose élevée") for card in french["cards"])
+    assert any(card["summary"].startswith("Cette prescription ferait passer la dose journalière de 5 à 25 mg") for card in french["cards"])
     english = client.post(SIGN, json=b.hook_request(prefetch=b.full_prefetch())).json()
-    assert any(card["summary"].startswith("High dose") for card in english["cards"])
+    assert any(card["summary"].startswith("This order would raise the daily dose from 5 to 25 mg") for card in english["cards"])
 
 
 def test_with_the_database_down_the_hook_answers_and_readyz_says_so(tmp_path) -> None:

@@ -19,19 +19,20 @@ def test_text_output_lists_cards_and_every_rule_with_its_values() -> None:
     result = run(str(EXAMPLE), "--today", "2026-11-23")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Cards (1):" in out and "[warning] High dose: 25 mg/day" in out
+    assert "Cards (1):" in out and "[warning] This order would raise the daily dose from 5 to 25 mg diazepam-equivalent" in out
     assert "suggestion: Prescribe 28 tablets (14 days), without repeats" in out
-    assert "fired         long-term-use (v1): when is true" in out
+    assert "fired         long-term-use (v2): when is true" in out
     assert "history.bzra_continuous_days = 83" in out
-    assert "not fired     opioid-and-bzra (v1): when is false" in out
+    assert "not fired     opioid-and-bzra (v2): when is false" in out
 
 
 def test_json_output_in_dutch() -> None:
     result = run(str(EXAMPLE), "--today", "2026-11-23", "--format", "json", "--language", "nl")
     data = json.loads(result.stdout)
-    assert data["cards"][0]["summary"].startswith("Hoge dosis")
+    assert data["cards"][0]["summary"].startswith("Dit voorschrift zou de dagdosis verhogen van 5 naar 25 mg")
     statuses = {rule["id"]: rule["status"] for rule in data["rules"]}
-    assert statuses["high-dose"] == "fired" and statuses["opioid-and-bzra"] == "not fired"
+    assert statuses["high-dose-from-order"] == "fired" and statuses["high-dose"] == "not fired"
+    assert statuses["opioid-and-bzra"] == "not fired"
 
 
 def test_a_broken_rule_set_is_refused_with_exit_2(tmp_path: Path) -> None:

@@ -41,9 +41,9 @@ PROMISES: dict[str, tuple[set[str], str | None]] = {
     "ingrid-vos": ({"high-dose", "long-term-use", "order-too-long"}, "warning"),
     "jan-de-groot": ({"opioid-and-bzra"}, "critical"),
     "maria-claes": ({"older-adult", "long-term-use", "order-too-long"}, "warning"),
-    "ahmed-el-amrani": ({"duplicate-bzra"}, "warning"),
+    "ahmed-el-amrani": ({"duplicate-bzra", "projected-use"}, "warning"),
     "peter-wouters": ({"substance-use-disorder"}, "warning"),
-    "hilde-maes": ({"long-term-use"}, "warning"),
+    "hilde-maes": ({"ongoing-taper"}, "info"),
     "lucas-dubois": (set(), None),
     "els-jacobs": ({"sedative-co-prescription"}, "warning"),
     "tom-hermans": ({"order-too-long"}, "info"),
@@ -249,12 +249,13 @@ def test_the_stories_work_in_dutch_and_french_too(demo_client: TestClient, langu
         assert b.rule_ids(body) == PROMISES[patient.id][0], (patient.id, language)
 
 
-def test_the_opioid_story_is_critical_and_offers_a_taper(demo_client: TestClient) -> None:
+def test_the_opioid_story_is_critical_and_advises_reconsidering_the_start(demo_client: TestClient) -> None:
     patient = catalog.PATIENTS_BY_ID["jan-de-groot"]
     bundle = demo_client.get(f"/demo/patients/{patient.id}").json()
     [card] = demo_client.post(SIGN, json=hook_request_for(patient, bundle, TODAY)).json()["cards"]
-    assert card["indicator"] == "critical" and "Opioid" in card["summary"]
-    assert any(action["type"] == "create" for s in card["suggestions"] for action in s["actions"])
+    assert card["indicator"] == "critical" and "reconsider starting diazepam" in card["summary"]
+    [suggestion] = card["suggestions"]  # no taper for a drug he has never taken
+    assert [a["type"] for a in suggestion["actions"]] == ["delete"] and suggestion["actions"][0]["resourceId"] == "MedicationRequest/draft-1"
 
 
 def test_every_formulary_product_is_identified_by_the_knowledge_base(demo_client: TestClient) -> None:

@@ -399,6 +399,52 @@ def test_as_needed_schedule_capped_by_maximum() -> None:
     assert "capped" in result.derivation
 
 
+def test_as_needed_uses_the_maximum_per_period_even_above_the_schedule() -> None:
+    # "1 tablet once a day when needed, at most 2 tablets a day": an EHR's default frequency on a PRN
+    # order. The prescriber allows 2 a day, so the daily dose is 2 × 1 mg = 2 mg, and says so.
+    d = dosage(
+        {
+            "asNeededBoolean": True,
+            "doseAndRate": [{"doseQuantity": tablets(1)}],
+            "timing": per(1, 1, "d"),
+            "maxDosePerPeriod": {
+                "numerator": tablets(2),
+                "denominator": {"value": 1, "unit": "d", "system": UCUM, "code": "d"},
+            },
+        }
+    )
+    result = daily_dose([d], 1.0)
+    assert_mg(result, 2.0)
+    assert result.units_per_day == pytest.approx(2.0)
+    assert result.as_needed and result.min_mg_per_day == 0.0
+    assert "maximum per period (maxDosePerPeriod) 2 tablet per 1 d" in result.derivation
+
+
+def test_as_needed_without_a_schedule_names_the_maximum_per_period() -> None:
+    d = dosage(
+        {
+            "asNeededCodeableConcept": {"text": "anxiety"},
+            "doseAndRate": [{"doseQuantity": mg(1)}],
+            "maxDosePerPeriod": {"numerator": mg(3), "denominator": {"value": 1, "unit": "d", "system": UCUM, "code": "d"}},
+        }
+    )
+    result = daily_dose([d], None)
+    assert_mg(result, 3.0)
+    assert "maximum per period (maxDosePerPeriod) 3 mg per 1 d" in result.derivation
+
+
+def test_a_scheduled_order_is_only_capped_by_its_maximum_per_period() -> None:
+    # Not as needed: 1 mg twice a day with a maximum of 4 mg a day is 2 mg a day, not 4.
+    d = dosage(
+        {
+            "doseAndRate": [{"doseQuantity": mg(1)}],
+            "timing": per(2, 1, "d"),
+            "maxDosePerPeriod": {"numerator": mg(4), "denominator": {"value": 1, "unit": "d", "system": UCUM, "code": "d"}},
+        }
+    )
+    assert_mg(daily_dose([d], None), 2.0)
+
+
 def test_as_needed_without_anything_is_unknown() -> None:
     d = dosage({"asNeededBoolean": True, "doseAndRate": [{"doseQuantity": mg(1)}]})
     result = daily_dose([d], None)

@@ -287,3 +287,41 @@ def test_yamlsource_maps_pydantic_errors_to_lines_in_lists() -> None:
 
 def test_problem_formats_without_line() -> None:
     assert str(Problem("f.yaml", None, None, "oops")) == "f.yaml: oops"
+
+
+# ---- thresholds and exemptions -----------------------------------------------------------------
+
+
+def test_thresholds_and_exemptions_are_sourced_data() -> None:
+    kn = load_knowledge()
+    dependence = kn.use_thresholds.dependence
+    assert (dependence.more_than_days, dependence.min_days_per_week) == (28, 4)
+    assert (kn.use_thresholds.course_limits.insomnia_days, kn.use_thresholds.course_limits.other_days) == (14, 28)
+    assert {"seizure_disorder", "alcohol_withdrawal", "end_of_life"} <= set(kn.exemptions)
+    for exemption in kn.exemptions.values():
+        assert exemption.sources and all(source in kn.sources for source in exemption.sources)
+        assert all(group in kn.condition_groups for group in exemption.condition_groups)
+    assert "ASAM_2025" in dependence.sources and "POTTIE_2018" in dependence.sources
+
+
+def test_an_exemption_naming_an_unknown_condition_group_is_refused(tmp_path: Path) -> None:
+    error = load_error(
+        tmp_path,
+        "exemptions:\n  rbd:\n    display: {en: REM sleep behaviour disorder}\n    condition_groups: [rem_sleep_behaviour]\n    sources: [ASAM_2025]\n",
+    )
+    assert "broken.yaml:4:24:" in str(error) and "unknown condition group 'rem_sleep_behaviour'" in str(error)
+
+
+def test_a_deployment_can_change_a_threshold(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "local.yaml",
+        """
+        use_thresholds:
+          dependence: {more_than_days: 21, min_days_per_week: 4, sources: [ASAM_2025]}
+          ongoing_taper: {window_days: 90, min_reductions: 1, sources: [ASAM_2025]}
+          course_limits: {insomnia_days: 7, other_days: 28, sources: [NHG_M23]}
+        """,
+    )
+    kn = load_knowledge(extra=[tmp_path])
+    assert kn.use_thresholds.dependence.more_than_days == 21 and kn.use_thresholds.course_limits.insomnia_days == 7

@@ -96,10 +96,14 @@ def test_template_syntax_error(tmp_path: Path) -> None:
     assert any("template syntax error" in p for p in problems)
 
 
-def test_small_pack_needs_its_parameter(tmp_path: Path) -> None:
+def test_small_pack_days_is_optional_but_must_be_whole_days(tmp_path: Path) -> None:
     text = minimal_rule().replace("    override_reasons:", "    suggestions: [small_pack]\n    override_reasons:")
-    [problem] = problems_for(tmp_path, text)
-    assert "suggestion small_pack needs parameter 'small_pack_days'" in problem
+    (tmp_path / "without").mkdir()
+    (tmp_path / "bad").mkdir()
+    assert problems_for(tmp_path / "without", text) == []  # sized to the days left within the course's limit
+    bad = text.replace("    parameters:\n", "    parameters:\n      small_pack_days: {value: two weeks, description: d, source: s}\n")
+    [problem] = problems_for(tmp_path / "bad", bad)
+    assert "suggestion small_pack needs 'small_pack_days' as whole days above 0" in problem
 
 
 def test_overrides_naming_unknown_rules_or_parameters(tmp_path: Path) -> None:
@@ -123,7 +127,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_lint_command_exit_codes(tmp_path: Path) -> None:
     good = run_cli("rules", "lint")
-    assert good.returncode == 0 and "8 rules, no problems" in good.stdout
+    assert good.returncode == 0 and "11 rules, no problems" in good.stdout
     bad_dir = rules_dir(tmp_path, extra={"rule.yaml": minimal_rule(when='"history.nope > 1"')})
     bad = run_cli("rules", "lint", str(bad_dir))
     assert bad.returncode == 1

@@ -38,7 +38,7 @@ def test_rules_reload_without_restart_and_a_broken_set_keeps_the_last_good_one(t
     shutil.copytree(SHIPPED, directory)
     with running_service("--insecure-dev", env={"BZRA_RULES_DIR": str(directory)}) as (base, process):
         first = rules_check(base)
-        assert first["ok"] and first["rules"] == 8 and "problems" not in first
+        assert first["ok"] and first["rules"] == 11 and "problems" not in first
 
         def older_adult_fires() -> bool:
             body = httpx.post(f"{base}/cds-services/bzra-order-sign", json=older_patient_request(), timeout=10).json()
@@ -57,7 +57,7 @@ def test_rules_reload_without_restart_and_a_broken_set_keeps_the_last_good_one(t
         assert any("high-dose.yaml:4:1: YAML syntax error" in p for p in broken)
         check = rules_check(base)
         assert check["ok"] and check["serving"] == "last good rule set"
-        assert check["fingerprint"] == good["fingerprint"] and check["rules"] == 8
+        assert check["fingerprint"] == good["fingerprint"] and check["rules"] == 11
         assert httpx.get(f"{base}/readyz").status_code == 200
     _, stderr = process.communicate(timeout=10)
     assert "rule set rejected" in stderr

@@ -26,7 +26,10 @@ def test_the_default_rule_set_loads_without_problems() -> None:
     assert {r.id for r in RULE_SET.rules} == {
         "long-term-use",
         "order-too-long",
+        "projected-use",
+        "ongoing-taper",
         "high-dose",
+        "high-dose-from-order",
         "opioid-and-bzra",
         "sedative-co-prescription",
         "duplicate-bzra",

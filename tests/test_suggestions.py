@@ -97,8 +97,14 @@ def test_referral_creates_a_valid_service_request_with_deployment_settings() -> 
     alprazolam = b.draft_order("alp", rxnorm="308048", display="alprazolam 0.5 MG Oral Tablet")
     alprazolam["dosageInstruction"] = [{"text": "1 tablet three times a day", "timing": {"code": {"coding": [{"code": "TID"}]}}, "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}]}]
     alprazolam["dispenseRequest"] = {"quantity": {"value": 21, "unit": "tablet"}, "numberOfRepeatsAllowed": 0}
+    in_use = b.medication_statement(
+        "alp-in-use",
+        medicationCodeableConcept=alprazolam["medicationCodeableConcept"],
+        effectivePeriod={"start": "2026-03-01"},
+        dosage=alprazolam["dosageInstruction"],
+    )  # already on a high dose: referral (a new high-dose start is questioned instead)
     body = call(
-        b.hook_request(drafts=[alprazolam], prefetch=young_patient_prefetch()),
+        b.hook_request(drafts=[alprazolam], prefetch=young_patient_prefetch(in_use)),
         referral_performer="Organization/addiction-clinic-1",
         help_links=[{"label": "Regional helpline", "url": "https://helpline.example.org"}],
     )

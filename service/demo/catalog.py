@@ -209,9 +209,9 @@ PATIENTS: tuple[DemoPatient, ...] = (
         ),
         Draft("diazepam-5", _n("1 tablet a day", "1 tablet per dag", "1 comprimé par jour"), 14, 0, "other"),
         _n(
-            "Override with “The patient is tapering under supervision”: the rule then stays silent for her.",
-            "Negeer met “De patiënt bouwt af onder begeleiding”: de regel zwijgt daarna voor haar.",
-            "Passez outre avec « Le patient diminue progressivement sous supervision » : la règle se tait ensuite pour elle.",
+            "The service reads her written plan: an encouraging card with her current and next step, never “start a taper”.",
+            "De service leest haar afbouwschema: een bemoedigende kaart met haar huidige en volgende stap, nooit “start met afbouwen”.",
+            "Le service lit son schéma écrit : une carte encourageante avec son palier actuel et le suivant, jamais « commencer une diminution ».",
         ),
     ),
     DemoPatient(

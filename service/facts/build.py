@@ -1,37 +1,31 @@
 """Build the `Facts` of one hook call from a `PatientRecord`: pure, no HTTP, no YAML.
 
-Reads every resource the same way (identify → daily dose → diazepam-equivalent → dates of use),
-then summarises: the draft order, BZRA episodes and continuous use, current BZRAs and their total
-dose, co-medication classes and recorded conditions, and what could not be checked.
+The history is summarised in `history.py` (episodes, what is in use and at what dose, dependence, a
+taper under way); here it meets the draft orders: the total dose with the draft, co-medication,
+recorded conditions and exemptions, the length of the course, and what could not be checked.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
+from service.facts.course import course
 from service.facts.dates import age_on
-from service.facts.episodes import Interval, continuous_days, days_in_window, merge
-from service.facts.exposure import Exposure, dispense_exposure, request_exposure, statement_exposure
+from service.facts.exemptions import applying_exemptions
+from service.facts.history import UNKNOWN_BZRA, HistoryOptions, HistoryUse, history_uses, in_use, running_episode, summarise_history
 from service.facts.identify import classify_condition
-from service.facts.medication import (
-    DosedMedication,
-    diazepam_equivalent,
-    dose_identified,
-    dose_resource,
-    identify_resource,
-)
-from service.facts.model import DrugUse, EpisodeFacts, Facts, HistoryFacts, OrderFacts, PatientFacts
+from service.facts.medication import dose_resource
+from service.facts.model import Facts, HistoryFacts, OrderFacts, PatientFacts
+from service.facts.ongoing_taper import steps_go_down
+from service.facts.steps import dosage_steps
 from service.facts.supply import order_supply
 from service.facts.units import to_float
 from service.fhir.record import PatientRecord
-from service.fhir.references import resolve_medication
 from service.knowledge.models import Knowledge
 
-CLASS_EPISODE = "bzra"
-UNKNOWN_BZRA = "unidentified BZRA"
 INACTIVE_CLINICAL = {"inactive", "remission", "resolved"}
 NOT_TRUE_VERIFICATION = {"refuted", "entered-in-error"}
 
@@ -43,12 +37,6 @@ class FactOptions:
     gap_days: int = 14
     year_days: int = 365
     recent_days: int = 90
-
-
-@dataclass(frozen=True)
-class _Use:
-    exposure: Exposure
-    dosed: DosedMedication
 
 
 def _code(concept: Any) -> str | None:
@@ -116,79 +104,7 @@ def order_facts(order: Any, record: PatientRecord, knowledge: Knowledge, options
         reasons=reasons,
         for_insomnia="insomnia" in reasons,
         for_anxiety="anxiety" in reasons,
-    )
-
-
-def _exposure(resource: Any, dosed: DosedMedication, today: date) -> Exposure | None:
-    kind = resource.get_resource_type()
-    if kind == "MedicationStatement":
-        return statement_exposure(resource, today)
-    if kind == "MedicationRequest":
-        return request_exposure(resource, dosed.dose.units_per_day, today)
-    return dispense_exposure(resource, dosed.dose.units_per_day, today)
-
-
-def _history_uses(record: PatientRecord, knowledge: Knowledge, options: FactOptions) -> list[_Use]:
-    uses = []
-    for resource in (*record.medication_statements, *record.medication_requests, *record.medication_dispenses):
-        medication = resolve_medication(resource, record.medications)
-        identity = identify_resource(resource, medication, knowledge)
-        if not identity.recognised:
-            continue
-        dosed = dose_identified(resource, medication, identity, knowledge, options.equivalence_table)
-        exposure = _exposure(resource, dosed, options.today)
-        if exposure is not None:
-            uses.append(_Use(exposure, dosed))
-    return uses
-
-
-def _current_drug_use(drug: str, uses: list[_Use], knowledge: Knowledge, table: str) -> DrugUse:
-    """The dose in use now: from the most recent current source whose dose is known."""
-    ordered = sorted(uses, key=lambda u: u.exposure.interval.start if u.exposure.interval else date.min, reverse=True)
-    known = next((u for u in ordered if u.dosed.dose.known), None)
-    sources = [u.exposure.reference for u in ordered]
-    if known is None:
-        return DrugUse(drug=drug, mg_per_day=None, de_mg_per_day=None, sources=sources, derivation="daily dose unknown in every current source")
-    de, how = diazepam_equivalent(drug if drug != UNKNOWN_BZRA else None, known.dosed.dose.mg_per_day, knowledge, table)
-    return DrugUse(
-        drug=drug,
-        mg_per_day=known.dosed.dose.mg_per_day,
-        de_mg_per_day=de,
-        sources=sources,
-        derivation=f"{known.exposure.reference}: {known.dosed.dose.derivation}; {how}",
-    )
-
-
-def _history(uses: list[_Use], knowledge: Knowledge, options: FactOptions) -> HistoryFacts:
-    by_drug: dict[str, list[_Use]] = defaultdict(list)
-    for use in uses:
-        if use.dosed.identity.is_bzra:
-            by_drug[use.dosed.identity.bzra or UNKNOWN_BZRA].append(use)
-    today, gap = options.today, options.gap_days
-    episodes = {
-        drug: merge([u.exposure.interval for u in drug_uses if u.exposure.interval], gap) for drug, drug_uses in by_drug.items()
-    }
-    class_episodes = merge([i for eps in episodes.values() for i in eps], gap)
-    year = Interval(today - timedelta(days=options.year_days), today - timedelta(days=1))
-    recent = Interval(today - timedelta(days=options.recent_days), today)
-    current = [
-        _current_drug_use(drug, [u for u in drug_uses if u.exposure.current], knowledge, options.equivalence_table)
-        for drug, drug_uses in sorted(by_drug.items())
-        if any(u.exposure.current for u in drug_uses)
-    ]
-    listed = [
-        EpisodeFacts(drug=drug, start=e.start, end=e.end, days=e.days)
-        for drug, eps in sorted(episodes.items())
-        for e in eps
-    ] + [EpisodeFacts(drug=CLASS_EPISODE, start=e.start, end=e.end, days=e.days) for e in class_episodes]
-    return HistoryFacts(
-        bzra_continuous_days=continuous_days(class_episodes, today, gap),
-        bzra_days_last_12_months=days_in_window(class_episodes, year),
-        distinct_bzra_last_90_days=sum(1 for eps in episodes.values() if days_in_window(eps, recent) > 0),
-        continuous_days_by_drug={drug: continuous_days(eps, today, gap) for drug, eps in sorted(episodes.items())},
-        current_bzras=current,
-        episodes=listed,
-        exposures=[f"{u.exposure.reference} ({u.dosed.name}): {u.exposure.derivation}" for u in uses],
+        is_taper_plan=steps_go_down(dosage_steps(order.dosageInstruction or [], dosed.identity.strength_mg if dosed.identity.strength_per == "unit" else None)),
     )
 
 
@@ -212,11 +128,11 @@ def _total_de(history: HistoryFacts, drafts: list[OrderFacts]) -> tuple[float | 
 
 
 def _comedication(
-    uses: list[_Use], drafts: list[OrderFacts], knowledge: Knowledge
+    uses: list[HistoryUse], drafts: list[OrderFacts], knowledge: Knowledge, options: FactOptions
 ) -> tuple[dict[str, bool], dict[str, list[str]]]:
     sources: dict[str, list[str]] = {class_id: [] for class_id in knowledge.comedication_classes}
     for use in uses:
-        if use.exposure.current:
+        if in_use(use, options.today, options.gap_days):
             for class_id in use.dosed.identity.comedication_classes:
                 sources.setdefault(class_id, []).append(use.exposure.reference)
     for order in drafts:
@@ -225,13 +141,29 @@ def _comedication(
     return {class_id: bool(refs) for class_id, refs in sources.items()}, {k: v for k, v in sources.items() if v}
 
 
-def _conditions(record: PatientRecord, knowledge: Knowledge) -> dict[str, bool]:
-    present = {group_id: False for group_id in knowledge.condition_groups}
+def _condition_evidence(record: PatientRecord, knowledge: Knowledge) -> dict[str, list[str]]:
+    """Condition group -> the active Conditions that put the patient in it."""
+    evidence: dict[str, list[str]] = defaultdict(list)
     for condition in record.conditions:
         if condition_is_active(condition):
             for group in classify_condition(condition.code, knowledge).groups:
-                present[group] = True
-    return present
+                evidence[group].append(f"Condition/{condition.id or '?'}")
+    return evidence
+
+
+def _exemption_evidence(
+    record: PatientRecord, conditions: dict[str, list[str]], drafts: list[OrderFacts], uses: list[HistoryUse], knowledge: Knowledge, options: FactOptions
+) -> dict[str, list[str]]:
+    """Condition group -> what shows it: a Condition, or the reason of a draft or of a BZRA order in use."""
+    evidence = {group: list(refs) for group, refs in conditions.items()}
+    for order in drafts:
+        for group in order.reasons:
+            evidence.setdefault(group, []).append(f"reason of {order.reference} (draft)")
+    for use in uses:
+        if use.kind == "MedicationRequest" and use.dosed.identity.is_bzra and in_use(use, options.today, options.gap_days):
+            for group in _reason_groups(use.resource, record, knowledge):
+                evidence.setdefault(group, []).append(f"reason of {use.exposure.reference}")
+    return evidence
 
 
 def _not_checked(record: PatientRecord) -> list[str]:
@@ -253,19 +185,38 @@ def _unknown(record: PatientRecord, patient: PatientFacts, drafts: list[OrderFac
     return notes
 
 
+def _drug_names(drugs: set[str], knowledge: Knowledge) -> dict[str, dict[str, str]]:
+    """Names per language of the BZRAs a card may name (ids as the English fallback)."""
+    names = {}
+    for drug_id in sorted(drugs):
+        drug = knowledge.drug(drug_id)
+        if drug is not None:
+            names[drug_id] = {language: getattr(drug.display, language) or drug.display.en for language in ("en", "nl", "fr")}
+    return names
+
+
+def _patient(record: PatientRecord, today: date) -> PatientFacts:
+    birth = record.patient.birthDate if record.patient is not None else None
+    age = age_on(birth, today)
+    return PatientFacts(age=age, age_known=age is not None, gender=record.patient.gender if record.patient else None)
+
+
 def build_facts(record: PatientRecord, hook: str, knowledge: Knowledge, options: FactOptions) -> Facts:
     drafts = [order_facts(o, record, knowledge, options) for o in record.draft_orders]
     focus_ids = {f"MedicationRequest/{o.id or '?'}" for o in record.focus_orders}
     focus = [d for d in drafts if d.reference in focus_ids] or drafts
     draft = next((d for d in focus if d.is_bzra), focus[0] if focus else None)
-    uses = _history_uses(record, knowledge, options)
-    history = _history(uses, knowledge, options)
+    history_options = HistoryOptions(options.today, options.equivalence_table, options.gap_days, options.year_days, options.recent_days)
+    uses = history_uses(record, knowledge, history_options)
+    history = summarise_history(uses, knowledge, history_options)
     total, total_known, total_how = _total_de(history, drafts)
-    comedication, comedication_sources = _comedication(uses, drafts, knowledge)
-    birth = record.patient.birthDate if record.patient is not None else None
-    age = age_on(birth, options.today)
-    patient = PatientFacts(age=age, age_known=age is not None, gender=record.patient.gender if record.patient else None)
+    comedication, comedication_sources = _comedication(uses, drafts, knowledge, options)
+    condition_evidence = _condition_evidence(record, knowledge)
+    exemption_evidence = _exemption_evidence(record, condition_evidence, drafts, uses, knowledge, options)
+    exemptions, exemption_how = applying_exemptions(exemption_evidence, knowledge)
+    patient = _patient(record, options.today)
     current = sorted({u.drug for u in history.current_bzras} | {d.drug or UNKNOWN_BZRA for d in drafts if d.is_bzra})
+    limits = knowledge.use_thresholds.course_limits
     return Facts(
         today=options.today,
         hook=hook,
@@ -274,17 +225,24 @@ def build_facts(record: PatientRecord, hook: str, knowledge: Knowledge, options:
         patient=patient,
         draft=draft,
         has_draft_bzra=any(d.is_bzra for d in focus),
+        draft_starts_bzra=draft is not None and draft.is_bzra and (draft.drug or UNKNOWN_BZRA) not in {u.drug for u in history.current_bzras},
+        tapering=history.ongoing_taper or (draft is not None and draft.is_taper_plan),
         drafts=drafts,
         draft_classes=sorted({c for d in drafts for c in d.classes}),
         history=history,
         current_bzras=current,
+        drug_names=_drug_names(set(current) | ({history.taper.drug} if history.taper else set()), knowledge),
         distinct_bzra_count=len(current),
         total_bzra_de_mg_per_day=total,
         total_de_known=total_known,
         total_de_derivation=total_how,
         comedication=comedication,
         comedication_sources=comedication_sources,
-        conditions=_conditions(record, knowledge),
+        conditions={group_id: bool(condition_evidence.get(group_id)) for group_id in knowledge.condition_groups},
+        exemptions=exemptions,
+        exempt=bool(exemptions),
+        exemption_derivation=exemption_how,
+        course=course(draft, history.bzra_continuous_days, running_episode(history), options.today, limits),
         not_checked=_not_checked(record),
         unknown=_unknown(record, patient, drafts, history),
     )

@@ -274,6 +274,7 @@ def _evaluate(dosage: Dosage, strength: float | None, mg_per_ml: float | None) -
     rate = administrations_per_day(dosage.timing)
     prn = _as_needed(dosage)
     cap = _cap_per_day(dosage.maxDosePerPeriod)
+    cap_label = "maximum per period (maxDosePerPeriod)"
     admin_cap = None
     if dosage.maxDosePerAdministration is not None:
         candidate = _quantity_amount(dosage.maxDosePerAdministration)
@@ -293,54 +294,19 @@ def _evaluate(dosage: Dosage, strength: float | None, mg_per_ml: float | None) -
             if prn is None and parsed.as_needed:
                 prn, used = True, True
             if cap is None and parsed.cap is not None:
-                cap, used = parsed.cap, True
+                cap, cap_label, used = parsed.cap, "maximum in the dosage text", True
             if used:
                 prefix = f"from text '{text}': "
         else:
             text_reason = parsed
     as_needed = bool(prn)
-
-    if isinstance(amount, Amount) and isinstance(rate, Rate):
-        per_day = amount.span.times(Span(rate.low, rate.high))
-        mg, units, why = _convert(per_day, amount.unit, strength, mg_per_ml)
-        body = f"{_amount_text(amount, strength, mg_per_ml)} × {rate.text}"
-        for limit, label in ((admin_cap, "per administration"), (cap, "per period")):
-            if limit is None:
-                continue
-            limit_span = limit.span.scale(rate.high) if label == "per administration" else limit.span
-            lim_mg, lim_units, _ = _convert(limit_span, limit.unit, strength, mg_per_ml)
-            capped = False
-            if mg is not None and lim_mg is not None and lim_mg.high < mg.high:
-                mg, capped = mg.capped(lim_mg.high), True
-            if units is not None and lim_units is not None and lim_units.high < units.high:
-                units, capped = units.capped(lim_units.high), True
-            if capped:
-                body += f", capped at maximum {label} {limit.shown}"
-        if as_needed:
-            mg = mg.from_zero() if mg is not None else None
-            units = units.from_zero() if units is not None else None
-            body = f"as needed, at most {body}"
-        return _Part(
-            mg,
-            units,
-            as_needed,
-            f"{prefix}{body} = {_result_text(mg, units, amount.unit, why, as_needed)}",
-            why,
-        )
-
     rate_absent = isinstance(rate, NoRate) and rate.kind == "absent"
+
     if cap is not None and (as_needed or rate_absent) and not isinstance(amount, str):
-        mg, units, why = _convert(cap.span, cap.unit, strength, mg_per_ml)
-        mg = mg.from_zero() if mg is not None else None
-        units = units.from_zero() if units is not None else None
-        lead = "as needed" if as_needed else "no schedule given"
-        strength_text = (
-            f" × {fmt(strength)} mg/{cap.unit.label}" if cap.unit.kind == "count" and strength else ""
-        )
-        body = f"{lead}: at most {cap.shown}{strength_text}"
-        return _Part(
-            mg, units, as_needed, f"{prefix}{body} = {_result_text(mg, units, cap.unit, why, True)}", why
-        )
+        # As needed, the maximum per period is what may be taken a day: it is the daily dose.
+        return _maximum_part(amount, rate, cap, cap_label, as_needed, strength, mg_per_ml, prefix)
+    if isinstance(amount, Amount) and isinstance(rate, Rate):
+        return _scheduled_part(amount, rate, (admin_cap, cap), as_needed, strength, mg_per_ml, prefix)
 
     if isinstance(amount, str):
         reason = amount
@@ -354,6 +320,65 @@ def _evaluate(dosage: Dosage, strength: float | None, mg_per_ml: float | None) -
     if text_reason and (amount is None or rate_absent):
         reason = f"{reason}; {text_reason}"
     return _Part(None, None, as_needed, f"{prefix}unknown: {reason}", reason)
+
+
+def _maximum_part(
+    amount: Amount | None,
+    rate: Rate | NoRate,
+    cap: Amount,
+    cap_label: str,
+    as_needed: bool,
+    strength: float | None,
+    mg_per_ml: float | None,
+    prefix: str,
+) -> _Part:
+    """As needed (or without a schedule): the maximum per period, per day, from zero."""
+    mg, units, why = _convert(cap.span, cap.unit, strength, mg_per_ml)
+    mg = mg.from_zero() if mg is not None else None
+    units = units.from_zero() if units is not None else None
+    strength_text = f" × {fmt(strength)} mg/{cap.unit.label}" if cap.unit.kind == "count" and strength else ""
+    lead = "as needed" if as_needed else "no schedule given"
+    if isinstance(amount, Amount) and isinstance(rate, Rate):
+        sched_mg, sched_units, _ = _convert(amount.span.times(Span(rate.low, rate.high)), amount.unit, strength, mg_per_ml)
+        lead += f", {amount.shown} × {rate.text}"
+        if (sched_mg is not None and mg is not None and sched_mg.high > mg.high) or (
+            sched_units is not None and units is not None and sched_units.high > units.high
+        ):
+            lead += ", capped"
+    body = f"{lead}: at most the {cap_label} {cap.shown}{strength_text}"
+    return _Part(mg, units, as_needed, f"{prefix}{body} = {_result_text(mg, units, cap.unit, why, True)}", why)
+
+
+def _scheduled_part(
+    amount: Amount,
+    rate: Rate,
+    limits: tuple[Amount | None, Amount | None],
+    as_needed: bool,
+    strength: float | None,
+    mg_per_ml: float | None,
+    prefix: str,
+) -> _Part:
+    """Dose × administrations a day, capped by a maximum per administration or per period."""
+    per_day = amount.span.times(Span(rate.low, rate.high))
+    mg, units, why = _convert(per_day, amount.unit, strength, mg_per_ml)
+    body = f"{_amount_text(amount, strength, mg_per_ml)} × {rate.text}"
+    for limit, label in zip(limits, ("per administration", "per period")):
+        if limit is None:
+            continue
+        limit_span = limit.span.scale(rate.high) if label == "per administration" else limit.span
+        lim_mg, lim_units, _ = _convert(limit_span, limit.unit, strength, mg_per_ml)
+        capped = False
+        if mg is not None and lim_mg is not None and lim_mg.high < mg.high:
+            mg, capped = mg.capped(lim_mg.high), True
+        if units is not None and lim_units is not None and lim_units.high < units.high:
+            units, capped = units.capped(lim_units.high), True
+        if capped:
+            body += f", capped at maximum {label} {limit.shown}"
+    if as_needed:
+        mg = mg.from_zero() if mg is not None else None
+        units = units.from_zero() if units is not None else None
+        body = f"as needed, at most {body}"
+    return _Part(mg, units, as_needed, f"{prefix}{body} = {_result_text(mg, units, amount.unit, why, as_needed)}", why)
 
 
 # --------------------------------------------------------------------------- combination

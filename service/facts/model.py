@@ -42,6 +42,7 @@ class OrderFacts(FactModel):
     reasons: list[str]  # condition groups named by reasonCode / reasonReference
     for_insomnia: bool
     for_anxiety: bool
+    is_taper_plan: bool  # sequential dosage steps going down: the order is itself a taper plan
 
 
 class EpisodeFacts(FactModel):
@@ -61,14 +62,48 @@ class DrugUse(FactModel):
     derivation: str
 
 
+class TaperSeen(FactModel):
+    """A taper already under way, as the history shows it (a written plan, or doses going down)."""
+
+    drug: str
+    evidence: str  # "written plan" or "doses going down"
+    doses_mg: list[float]  # the daily doses seen, oldest first (a written plan: its steps)
+    current_mg: float | None  # the dose now: the plan's step for today, else the latest dose seen
+    next_mg: float | None  # the plan's next step, when a plan is written
+    next_start: date | None
+    sources: list[str]
+    derivation: str
+
+
 class HistoryFacts(FactModel):
     bzra_continuous_days: int  # continuous BZRA use (any BZRA) up to the order date
     bzra_days_last_12_months: int
     distinct_bzra_last_90_days: int
     continuous_days_by_drug: dict[str, int]
     current_bzras: list[DrugUse]
+    total_de_mg_per_day: float | None  # the BZRAs in use per the history, without the draft
+    total_de_known: bool
+    total_de_derivation: str
+    dependence_likely: bool  # regular use long enough for physical dependence (history only)
+    use_days_per_week: float | None  # days a week with a BZRA in the running episode
+    dependence_derivation: str
+    ongoing_taper: bool
+    taper: TaperSeen | None
     episodes: list[EpisodeFacts]
     exposures: list[str]  # one line per resource: how its dates were read
+
+
+class CourseFacts(FactModel):
+    """How long the course becomes with this order, against the guideline limit for its reason."""
+
+    limit_days: int
+    limit_reason: str  # "insomnia" or "other"
+    days_so_far: int
+    supply_left_days: int  # days after today that the supply in hand still covers
+    order_days: float | None
+    projected_days: float | None
+    days_left_within_limit: int
+    derivation: str
 
 
 class PatientFacts(FactModel):
@@ -85,10 +120,13 @@ class Facts(FactModel):
     patient: PatientFacts
     draft: OrderFacts | None  # the order the advice is about: the first BZRA among the focus orders
     has_draft_bzra: bool
+    draft_starts_bzra: bool  # the draft orders a BZRA the patient does not take now, per the history
+    tapering: bool  # a taper is under way (history.ongoing_taper) or the draft is a taper plan
     drafts: list[OrderFacts]
     draft_classes: list[str]  # co-medication classes among all draft orders
     history: HistoryFacts
     current_bzras: list[str]  # distinct BZRAs in use now: history plus draft orders
+    drug_names: dict[str, dict[str, str]]  # BZRA id -> its name per language (en, nl, fr), for card texts
     distinct_bzra_count: int
     total_bzra_de_mg_per_day: float | None  # all current BZRAs + the draft (the draft replaces the same drug)
     total_de_known: bool
@@ -96,5 +134,9 @@ class Facts(FactModel):
     comedication: dict[str, bool]  # class id -> in current use or being ordered (other than BZRA)
     comedication_sources: dict[str, list[str]]  # class id -> resources that show it
     conditions: dict[str, bool]  # condition group id -> recorded (active)
+    exemptions: list[str]  # exemption ids (seizure disorder, alcohol withdrawal, end of life) that apply
+    exempt: bool
+    exemption_derivation: str
+    course: CourseFacts
     not_checked: list[str]  # data that was not available, in plain words
     unknown: list[str]  # figures that could not be derived from the data that was read

@@ -27,6 +27,7 @@ _SECTIONS = (
     "drugs",
     "comedication_classes",
     "condition_groups",
+    "exemptions",
 )
 
 
@@ -112,7 +113,7 @@ class _Merged:
         for kind, uris in model.code_systems.items():
             known = self.code_systems.setdefault(kind, [])
             known.extend(u for u in uris if u not in known)
-        for name in ("default_equivalence_table", "bzra_atc_classes", "form_modifiers"):
+        for name in ("default_equivalence_table", "bzra_atc_classes", "form_modifiers", "use_thresholds"):
             value = getattr(model, name)
             if value is not None:
                 self.settings[name] = _Entry(value, _Origin(source, (name,)))
@@ -131,6 +132,7 @@ class _Merged:
         problems += self._check_drugs()
         problems += self._check_members()
         problems += self._check_conditions()
+        problems += self._check_exemptions()
         problems += self._check_product_codes()
         return problems
 
@@ -230,6 +232,19 @@ class _Merged:
             if e.value.parent is not None and e.value.parent not in groups
         ]
 
+    def _check_exemptions(self) -> list[Problem]:
+        groups = self.sections["condition_groups"]
+        problems = [
+            e.origin.problem(f"unknown condition group '{group}'", "condition_groups", i)
+            for e in self.sections["exemptions"].values()
+            for i, group in enumerate(e.value.condition_groups)
+            if group not in groups
+        ]
+        if "use_thresholds" not in self.settings:
+            where = str(self.raw[0].path) if self.raw else "knowledge"
+            problems.append(Problem(where, None, None, "no use_thresholds are set (dependence, ongoing taper, course limits)"))
+        return problems
+
     def _check_product_codes(self) -> list[Problem]:
         problems = []
         for entry in self.product_code_items.values():
@@ -253,6 +268,7 @@ class _Merged:
         default = self.settings.get("default_equivalence_table")
         atc_classes = self.settings.get("bzra_atc_classes")
         modifiers = self.settings.get("form_modifiers")
+        thresholds = self.settings["use_thresholds"]  # required: see _check_exemptions
         return Knowledge(
             sources=values("sources"),
             code_systems={k: tuple(v) for k, v in self.code_systems.items()},
@@ -265,6 +281,8 @@ class _Merged:
             comedication_classes=values("comedication_classes"),
             condition_groups=values("condition_groups"),
             product_codes=product_codes,
+            use_thresholds=thresholds.value,
+            exemptions=values("exemptions"),
             files=files,
         )
 

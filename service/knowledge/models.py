@@ -250,6 +250,48 @@ class ProductCodeSystem(Strict):
     codes: dict[NonEmpty, MappedProduct] = {}
 
 
+class DependenceThreshold(Strict):
+    """When physical dependence is likely: use on most days of the week for longer than a number of days."""
+
+    more_than_days: Annotated[int, Field(gt=0)]
+    min_days_per_week: Annotated[float, Field(gt=0, le=7)]
+    sources: list[SourceId] = Field(min_length=1)
+    note: str | None = None
+
+
+class TaperRecognition(Strict):
+    """How a taper already under way is read from recent orders and dispenses of one BZRA."""
+
+    window_days: Annotated[int, Field(gt=0)]
+    min_reductions: Annotated[int, Field(ge=1)]
+    sources: list[SourceId] = Field(min_length=1)
+    note: str | None = None
+
+
+class CourseLimits(Strict):
+    """The longest advised course, by the reason for the order."""
+
+    insomnia_days: Annotated[int, Field(gt=0)]
+    other_days: Annotated[int, Field(gt=0)]
+    sources: list[SourceId] = Field(min_length=1)
+    note: str | None = None
+
+
+class UseThresholds(Strict):
+    dependence: DependenceThreshold
+    ongoing_taper: TaperRecognition
+    course_limits: CourseLimits
+
+
+class Exemption(Strict):
+    """A reason for long-term or high-dose use that deprescribing advice does not apply to."""
+
+    display: Names
+    condition_groups: list[Id] = Field(min_length=1)
+    sources: list[SourceId] = Field(min_length=1)
+    note: str | None = None
+
+
 class KnowledgeFile(Strict):
     """The shape of every knowledge file; all sections are optional and merged by id across files."""
 
@@ -266,6 +308,8 @@ class KnowledgeFile(Strict):
     comedication_classes: dict[Id, ComedicationClass] = {}
     condition_groups: dict[Id, ConditionGroup] = {}
     product_codes: dict[NonEmpty, ProductCodeSystem] = {}
+    use_thresholds: UseThresholds | None = None
+    exemptions: dict[Id, Exemption] = {}
 
 
 def normalize_icd10(code: str) -> str:
@@ -293,6 +337,8 @@ class Knowledge:
         comedication_classes: dict[str, ComedicationClass],
         condition_groups: dict[str, ConditionGroup],
         product_codes: dict[str, ProductCodeSystem],
+        use_thresholds: UseThresholds,
+        exemptions: dict[str, Exemption],
         files: tuple[str, ...] = (),
     ) -> None:
         self.sources: Mapping[str, Source] = MappingProxyType(dict(sources))
@@ -306,6 +352,8 @@ class Knowledge:
         self.comedication_classes: Mapping[str, ComedicationClass] = MappingProxyType(dict(comedication_classes))
         self.condition_groups: Mapping[str, ConditionGroup] = MappingProxyType(dict(condition_groups))
         self.product_codes: Mapping[str, ProductCodeSystem] = MappingProxyType(dict(product_codes))
+        self.use_thresholds = use_thresholds
+        self.exemptions: Mapping[str, Exemption] = MappingProxyType(dict(exemptions))
         self.files = files
 
     # ---- drugs and equivalence -------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 Rules that share `card.group` become one card: the most severe rule leads (indicator, summary,
 source), the others add a section to the detail, and suggestions and override reasons are joined.
+No suggestion appears twice in one answer: the most severe card that carries it offers it.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from service.facts.model import Facts
 from service.rules.context import evaluation_context
 from service.rules.loader import LoadedRule
 from service.rules.models import SEVERITY, OverrideReasonFile
-from service.rules.texts import fit_summary, render
+from service.rules.texts import LANGUAGE_KEY, fit_summary, render
 
-CONFLICTING_SUGGESTIONS = {"small_pack", "taper_plan"}  # both change the same draft order
+CONFLICTING_SUGGESTIONS = {"small_pack", "taper_plan", "reconsider_start"}  # each changes or removes the draft order
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def no_suggestions(kind: str, rule: LoadedRule, facts: Facts, language: str) -> 
 
 
 def _render(text: Any, context: dict[str, Any], language: str) -> str | None:
-    return render(text.for_language(language), context) if text is not None else None
+    return render(text.for_language(language), {**context, LANGUAGE_KEY: language}) if text is not None else None
 
 
 def _group_key(rule: LoadedRule) -> str:
@@ -51,16 +52,15 @@ def selection_behavior(kinds: list[str]) -> str:
 
 
 def _detail(group: list[LoadedRule], contexts: dict[str, dict[str, Any]], language: str) -> str | None:
-    """One rule: its detail. Several: a section per rule, headed by its summary."""
+    """The lead rule's detail (the card's summary is its heading), then a section per other rule,
+    headed by that rule's summary."""
     lead = group[0]
-    if len(group) == 1:
-        return _render(lead.rule.card.detail, contexts[lead.id], language)
-    sections = []
-    for rule in group:
+    sections = [_render(lead.rule.card.detail, contexts[lead.id], language) or ""]
+    for rule in group[1:]:
         body = _render(rule.rule.card.detail, contexts[rule.id], language) or ""
         heading = _render(rule.rule.card.summary, contexts[rule.id], language)
         sections.append(f"**{heading}**\n\n{body}".strip())
-    return "\n\n".join(sections)
+    return "\n\n".join(section for section in sections if section) or None
 
 
 def _add_link(links: list[Link], link: Link) -> None:
@@ -88,7 +88,9 @@ def _card(
     reasons: OverrideReasonFile,
     language: str,
     suggest: SuggestionFactory,
+    offered: set[str],
 ) -> Card:
+    """One card for a group of rules; `offered`: suggestion kinds earlier cards carry (none twice)."""
     lead = group[0]
     contexts = {r.id: evaluation_context(data, r.params) for r in group}
     summary = _render(lead.rule.card.summary, contexts[lead.id], language) or lead.rule.title
@@ -98,10 +100,11 @@ def _card(
     suggestions: list[Suggestion] = []
     for rule in group:
         for kind in rule.rule.suggestions:
-            built = None if kind in kinds else suggest(kind, rule, facts, language)
+            built = None if kind in offered else suggest(kind, rule, facts, language)
             if built is None:
                 continue
             kinds.append(kind)
+            offered.add(kind)
             suggestions.append(built.suggestion)
             if built.detail:
                 detail = f"{detail}\n\n{built.detail}" if detail else built.detail
@@ -139,7 +142,8 @@ def merge_cards(
     groups: dict[str, list[LoadedRule]] = {}
     for rule in sorted(fired, key=lambda r: (-SEVERITY[r.rule.card.indicator], -r.rule.card.priority)):
         groups.setdefault(_group_key(rule), []).append(rule)
-    cards = [_card(group, facts, data, reasons, language, suggest) for group in groups.values()]
+    offered: set[str] = set()  # a suggestion is offered once per answer, on the most severe card that carries it
+    cards = [_card(group, facts, data, reasons, language, suggest, offered) for group in groups.values()]
     cards.sort(key=lambda c: -SEVERITY[c.indicator])
     card_rules = {card.uuid: [r["id"] for r in card.extension["bzra-cds.rules"]] for card in cards}
     return cards, card_rules

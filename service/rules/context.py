@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from service.facts.model import DrugUse, EpisodeFacts, Facts, HistoryFacts, OrderFacts, PatientFacts
+from service.facts.model import CourseFacts, DrugUse, EpisodeFacts, Facts, HistoryFacts, OrderFacts, PatientFacts, TaperSeen
 from service.knowledge.models import Knowledge
 
 NO_ORDER = OrderFacts(
@@ -36,6 +36,7 @@ NO_ORDER = OrderFacts(
     reasons=[],
     for_insomnia=False,
     for_anxiety=False,
+    is_taper_plan=False,
 )
 
 
@@ -116,6 +117,8 @@ def sample_facts(knowledge: Knowledge) -> Facts:
         patient=PatientFacts(age=70, age_known=True, gender="female"),
         draft=order,
         has_draft_bzra=True,
+        draft_starts_bzra=True,
+        tapering=True,
         drafts=[order],
         draft_classes=[],
         history=HistoryFacts(
@@ -124,10 +127,28 @@ def sample_facts(knowledge: Knowledge) -> Facts:
             distinct_bzra_last_90_days=1,
             continuous_days_by_drug={"lorazepam": 60},
             current_bzras=[use],
+            total_de_mg_per_day=20.0,
+            total_de_known=True,
+            total_de_derivation="sample",
+            dependence_likely=True,
+            use_days_per_week=7.0,
+            dependence_derivation="sample",
+            ongoing_taper=True,
+            taper=TaperSeen(
+                drug="lorazepam",
+                evidence="written plan",
+                doses_mg=[3.0, 2.0],
+                current_mg=2.0,
+                next_mg=1.0,
+                next_start=date(2026, 12, 7),
+                sources=["MedicationRequest/sample"],
+                derivation="sample",
+            ),
             episodes=[EpisodeFacts(drug="lorazepam", start=date(2026, 9, 24), end=date(2026, 11, 22), days=60)],
             exposures=["sample"],
         ),
         current_bzras=["lorazepam"],
+        drug_names={"lorazepam": {"en": "lorazepam", "nl": "lorazepam", "fr": "lorazépam"}},
         distinct_bzra_count=1,
         total_bzra_de_mg_per_day=20.0,
         total_de_known=True,
@@ -135,6 +156,19 @@ def sample_facts(knowledge: Knowledge) -> Facts:
         comedication={class_id: True for class_id in knowledge.comedication_classes},
         comedication_sources={class_id: ["MedicationRequest/sample"] for class_id in knowledge.comedication_classes},
         conditions={group_id: True for group_id in knowledge.condition_groups},
+        exemptions=list(knowledge.exemptions),
+        exempt=True,
+        exemption_derivation="sample",
+        course=CourseFacts(
+            limit_days=14,
+            limit_reason="insomnia",
+            days_so_far=10,
+            supply_left_days=0,
+            order_days=14.0,
+            projected_days=24.0,
+            days_left_within_limit=4,
+            derivation="sample",
+        ),
         not_checked=["sample"],
         unknown=["sample"],
     )

@@ -17,15 +17,16 @@ from service.rules.context import ReadTree, evaluation_context, facts_data, read
 from service.rules.expressions import Condition, ExpressionError
 from service.rules.models import LANGUAGES, OverrideReasonFile, Overrides, Rule, RuleFile
 from service.rules.names import check_path, fact_roots
-from service.rules.texts import TemplateProblem, check_template, render
+from service.rules.texts import LANGUAGE_KEY, TemplateProblem, check_template, render
 from service.yamlsource import Problem, YamlSource, load_model, read_model, read_yaml, validate
 
 REASONS_FILE = "override-reasons.yaml"
 TEST_SUFFIX = ".test.yaml"
-SUGGESTION_PARAMS: dict[str, tuple[str, ...]] = {
-    "small_pack": ("small_pack_days",),
+SUGGESTION_PARAMS: dict[str, tuple[str, ...]] = {  # optional whole-day parameters a suggestion reads
+    "small_pack": ("small_pack_days",),  # without it: the days left within the course's guideline limit
     "taper_plan": (),
     "referral": (),
+    "reconsider_start": (),
 }
 
 
@@ -123,10 +124,11 @@ def check_rule(
             if message:
                 problems.append(source.problem((*at, "when"), f"rule {rule.id}: {message}"))
     for kind in rule.suggestions:
-        for needed in SUGGESTION_PARAMS[kind]:
-            if needed not in params:
+        for name in SUGGESTION_PARAMS[kind]:
+            value = rule.parameters[name].value if name in rule.parameters else None
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
                 problems.append(
-                    source.problem((*at, "suggestions"), f"rule {rule.id}: suggestion {kind} needs parameter '{needed}'")
+                    source.problem((*at, "parameters", name), f"rule {rule.id}: suggestion {kind} needs '{name}' as whole days above 0")
                 )
     if reasons is not None:
         for index, code in enumerate(rule.override_reasons):
@@ -136,12 +138,13 @@ def check_rule(
                 )
     sample = evaluation_context(facts_data(sample_facts(knowledge)), {name: p.value for name, p in rule.parameters.items()})
     for where, text in _template_texts(rule):
+        context = {**sample, LANGUAGE_KEY: where[-1]}
         try:
-            unknown = check_template(text) - set(sample)
+            unknown = check_template(text) - set(context)
             if unknown:
                 problems.append(source.problem((*at, *where), f"rule {rule.id}: unknown name(s) in text: {', '.join(sorted(unknown))}"))
             else:
-                render(text, sample)
+                render(text, context)
         except TemplateProblem as error:
             problems.append(source.problem((*at, *where), f"rule {rule.id}: {error}"))
     return condition, problems

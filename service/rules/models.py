@@ -16,7 +16,7 @@ ParamName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Language = Literal["en", "nl", "fr"]
 Indicator = Literal["info", "warning", "critical"]
 Hook = Literal["order-select", "order-sign", "medication-prescribe"]
-SuggestionKind = Literal["small_pack", "taper_plan", "referral"]
+SuggestionKind = Literal["small_pack", "taper_plan", "referral", "reconsider_start"]
 
 LANGUAGES: tuple[Language, ...] = ("en", "nl", "fr")
 SEVERITY: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
@@ -115,26 +115,60 @@ class Overrides(Strict):
 # ---- rule tests ---------------------------------------------------------------------------------
 
 
+class CodeEntry(Strict):
+    """A code as an EHR sends it, e.g. an ICD-10-CM reason code."""
+
+    system: Literal["snomed", "icd10_who", "icd10_cm"]
+    code: str = Field(min_length=1)
+
+
+class PlanStep(Strict):
+    """One step of a written taper plan: a dose a day from `start` to `end` (a Dosage with boundsPeriod)."""
+
+    mg: float = Field(ge=0)
+    start: date
+    end: date
+
+
 class MedicationEntry(Strict):
     """A medication in a test patient, in the words an EHR would send (identified like real data)."""
 
     drug: str = Field(min_length=1, description='As an EHR names it, e.g. "lorazepam 1 mg tablet".')
     dose: str | None = Field(None, description='Dosage text, e.g. "1 tablet twice a day".')
-    start: date | None = None
+    start: date | None = Field(None, description="Start of use; the date written (an order) or handed over (a dispense).")
     end: date | None = None
     status: str | None = None
+    quantity: float | None = Field(None, description="Tablets (or capsules) ordered or dispensed.")
+    repeats: int = 0
+    as_needed: bool = Field(False, description="asNeededBoolean: true.")
+    max_per_day: float | None = Field(None, description="maxDosePerPeriod: at most this many tablets (or capsules) a day.")
+    reason: str | None = Field(None, description="A condition group id (insomnia, anxiety, epilepsy, ...), sent as reasonCode.")
+    reason_code: CodeEntry | None = Field(None, description="A reasonCode with this exact code.")
+    reason_reference: str | None = Field(
+        None, description="A condition group id, recorded as a Condition and named by reasonReference."
+    )
+    steps: list[PlanStep] = Field(default=[], description="A written plan: one sequential dosage step each (orders only).")
+
+
+class HistoryEntry(MedicationEntry):
+    record: Literal["statement", "order", "dispense"] = Field(
+        "statement", description="MedicationStatement (default), a past MedicationRequest, or a MedicationDispense."
+    )
+    days_supply: float | None = Field(None, description="daysSupply (dispense) or expectedSupplyDuration (order).")
 
 
 class OrderEntry(MedicationEntry):
-    quantity: float | None = None
-    repeats: int = 0
-    reason: str | None = Field(None, description="A condition group id, e.g. insomnia or anxiety.")
+    """A draft order."""
 
 
 class Expectation(Strict):
     fires: list[RuleId] = []
     not_fires: list[RuleId] = []
     cards: list[Indicator] | None = Field(None, description="The indicators of the merged cards, most severe first.")
+    suggests: list[SuggestionKind] = Field(default=[], description="Suggestions the answer offers (on any card).")
+    not_suggests: list[SuggestionKind] = Field(default=[], description="Suggestions the answer must not offer.")
+    says: list[str] = Field(default=[], description="Phrases that must appear in a card (summary or detail, in English).")
+    facts: dict[str, Any] = Field(default={}, description='Facts and their values, e.g. "history.dependence_likely": false.')
 
 
 class RuleTestCase(Strict):
@@ -142,7 +176,7 @@ class RuleTestCase(Strict):
     hook: Hook = "order-sign"
     today: date = date(2026, 11, 23)
     age: int | None = None
-    history: list[MedicationEntry] = []
+    history: list[HistoryEntry] = []
     conditions: list[str] = Field(default=[], description="Condition group ids recorded for the patient.")
     orders: list[OrderEntry] = Field(min_length=1)
     fhir: list[dict[str, Any]] = Field(default=[], description="Extra history resources as FHIR R4 JSON.")
@@ -150,8 +184,9 @@ class RuleTestCase(Strict):
 
     @model_validator(mode="after")
     def _expects_something(self) -> RuleTestCase:
-        if not (self.expect.fires or self.expect.not_fires or self.expect.cards is not None):
-            raise ValueError("expect must name rules that fire, rules that do not, or the cards")
+        expect = self.expect
+        if not (expect.fires or expect.not_fires or expect.cards is not None or expect.suggests or expect.not_suggests or expect.says or expect.facts):
+            raise ValueError("expect must name rules, cards, suggestions, phrases or facts")
         return self
 
 

@@ -34,6 +34,7 @@ def map_keys(knowledge: Knowledge) -> dict[str, set[str] | None]:
         "comedication_sources": set(knowledge.comedication_classes),
         "conditions": set(knowledge.condition_groups),
         "continuous_days_by_drug": None,
+        "drug_names": None,
     }
 
 

@@ -1,5 +1,8 @@
 """Run the test cases that live beside the rules (`*.test.yaml`): each a small patient and an order,
-with the rules expected to fire and not to fire. Used by `bzra-cds rules test` and by CI.
+with the rules expected to fire and not to fire, the suggestions expected (or not), phrases the cards
+must say and facts they must hold. Used by `bzra-cds rules test` and by CI.
+
+Cases run through the real pipeline and the real suggestion builders, in English.
 """
 
 from __future__ import annotations
@@ -7,17 +10,21 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from cds_hooks import HookRequest
+from cds_hooks import Card, HookRequest
 from service.catalog import SERVICES_BY_HOOK
+from service.facts.model import Facts
 from service.fhir.cache import ResponseCache
 from service.knowledge.models import Knowledge
 from service.pipeline import Pipeline
+from service.rules.cards import BuiltSuggestion, SuggestionFactory
 from service.rules.engine import evaluate
-from service.rules.loader import RuleSet, load_rule_set, rule_test_files
+from service.rules.loader import LoadedRule, RuleSet, load_rule_set, rule_test_files
 from service.rules.models import RuleTestCase, RuleTestFile
 from service.rules.shorthand import ShorthandError, request_for_case
 from service.settings import Settings
+from service.suggestions import Suggestions
 from service.yamlsource import Problem, read_model
 
 
@@ -34,21 +41,83 @@ class CaseResult:
         return not self.failures
 
 
-def _check(case: RuleTestCase, fired: list[str], indicators: list[str], rule_set: RuleSet) -> list[str]:
+def _fact(data: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path; a number picks from a list (`history.current_bzras.0.drug`)."""
+    value: Any = data
+    for part in path.split("."):
+        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            raise KeyError(path)
+    return value
+
+
+def _same(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, (int, float)) and not isinstance(expected, bool) and isinstance(actual, (int, float)):
+        return abs(float(expected) - float(actual)) < 1e-6
+    return bool(expected == actual)
+
+
+def _check_facts(case: RuleTestCase, facts: Facts) -> list[str]:
+    data = facts.model_dump(mode="json")
+    failures = []
+    for path, expected in case.expect.facts.items():
+        try:
+            actual = _fact(data, path)
+        except KeyError:
+            failures.append(f"no fact '{path}'")
+            continue
+        if not _same(expected, actual):
+            failures.append(f"expected {path} = {expected!r}, got {actual!r}")
+    return failures
+
+
+def _check(case: RuleTestCase, outcome: Outcome, rule_set: RuleSet) -> list[str]:
     failures = []
     known = {r.id for r in rule_set.rules}
-    for rule_id in case.expect.fires + case.expect.not_fires:
+    expect = case.expect
+    for rule_id in expect.fires + expect.not_fires:
         if rule_id not in known:
             failures.append(f"no rule '{rule_id}' in this rule set")
-    for rule_id in case.expect.fires:
-        if rule_id in known and rule_id not in fired:
+    for rule_id in expect.fires:
+        if rule_id in known and rule_id not in outcome.fired:
             failures.append(f"expected {rule_id} to fire; it did not")
-    for rule_id in case.expect.not_fires:
-        if rule_id in fired:
+    for rule_id in expect.not_fires:
+        if rule_id in outcome.fired:
             failures.append(f"expected {rule_id} not to fire; it did")
-    if case.expect.cards is not None and indicators != case.expect.cards:
-        failures.append(f"expected cards {case.expect.cards}, got {indicators}")
+    indicators = [c.indicator for c in outcome.cards]
+    if expect.cards is not None and indicators != expect.cards:
+        failures.append(f"expected cards {expect.cards}, got {indicators}")
+    for kind in expect.suggests:
+        if kind not in outcome.suggested:
+            failures.append(f"expected a {kind} suggestion; offered: {', '.join(outcome.suggested) or 'none'}")
+    for kind in expect.not_suggests:
+        if kind in outcome.suggested:
+            failures.append(f"expected no {kind} suggestion; it was offered")
+    text = "\n".join(f"{c.summary}\n{c.detail or ''}" for c in outcome.cards)
+    failures += [f"expected a card to say '{phrase}'" for phrase in expect.says if phrase not in text]
     return failures
+
+
+@dataclass(frozen=True)
+class Outcome:
+    fired: list[str]
+    cards: list[Card]
+    suggested: list[str]  # kinds of the suggestions the answer offers
+
+
+def _recording(suggest: SuggestionFactory, offered: list[str]) -> SuggestionFactory:
+    """The real suggestion factory, noting the kind of each suggestion it builds."""
+
+    def build(kind: str, rule: LoadedRule, facts: Facts, language: str) -> BuiltSuggestion | None:
+        built = suggest(kind, rule, facts, language)
+        if built is not None:
+            offered.append(kind)
+        return built
+
+    return build
 
 
 async def run_case(case: RuleTestCase, rule_set: RuleSet, knowledge: Knowledge, settings: Settings) -> tuple[list[str], list[str]]:
@@ -61,10 +130,12 @@ async def run_case(case: RuleTestCase, rule_set: RuleSet, knowledge: Knowledge, 
     service = SERVICES_BY_HOOK[case.hook]
     record = await pipeline.collect(service, request)
     facts = pipeline.facts(record, case.hook)
-    evaluation = evaluate(rule_set, facts, case.hook, settings.language)
+    offered: list[str] = []
+    suggest = _recording(Suggestions(knowledge, settings).for_call(record, None), offered)
+    evaluation = evaluate(rule_set, facts, case.hook, "en", suggest)
     problems = [f"{o.rule.id} not evaluated: {o.reason}" for o in evaluation.not_evaluated()]
-    indicators = [c.indicator for c in evaluation.cards]
-    return evaluation.fired, problems + _check(case, evaluation.fired, indicators, rule_set)
+    outcome = Outcome(evaluation.fired, evaluation.cards, offered)
+    return evaluation.fired, problems + _check(case, outcome, rule_set) + _check_facts(case, facts)
 
 
 def run_rule_tests(

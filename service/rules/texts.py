@@ -6,36 +6,75 @@ is an error at lint time rather than an empty gap in front of a prescriber.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, pass_context
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from service.rules.models import LANGUAGES
 
 SUMMARY_LIMIT = 139
+LANGUAGE_KEY = "language"  # the card's language, in every template's context
+DECIMAL_COMMA = {"nl", "fr"}
 
 
-def _number(value: Any, digits: int = 1) -> str:
-    """12.0 → "12", 12.345 → "12.3": numbers as a clinician writes them."""
+def format_number(value: Any, digits: int = 1, language: str = "en") -> str:
+    """12.0 → "12", 12.345 → "12.3" (nl, fr: "12,3"): numbers as a clinician writes them."""
     if value is None:
         return "unknown"
     if isinstance(value, (int, float)):
         rounded = round(float(value), digits)
-        return f"{rounded:g}" if rounded != int(rounded) else str(int(rounded))
+        text = f"{rounded:g}" if rounded != int(rounded) else str(int(rounded))
+        return text.replace(".", ",") if language in DECIMAL_COMMA else text
     return str(value)
+
+
+@pass_context
+def _number(context: Context, value: Any, digits: int = 1) -> str:
+    return format_number(value, digits, context.get(LANGUAGE_KEY) or "en")
 
 
 def _weeks(days: Any) -> str:
     if not isinstance(days, (int, float)):
         return "unknown"
-    return _number(days / 7, 0)
+    return format_number(days / 7, 0)
+
+
+MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "nl": ("jan.", "feb.", "mrt.", "apr.", "mei", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."),
+    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
+}
+
+
+@pass_context
+def _date(context: Context, value: Any) -> str:
+    """2026-12-07 → "7 Dec 2026", "7 dec. 2026", "7 déc. 2026"."""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(day, date):
+        return "unknown"
+    months = MONTHS.get(context.get(LANGUAGE_KEY) or "en", MONTHS["en"])
+    return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+@pass_context
+def _drug(context: Context, drug_id: Any, otherwise: Any = None) -> str:
+    """A BZRA id in the card's language (`diazepam` → fr `diazépam`), from the facts' `drug_names`;
+    `otherwise` (e.g. the order's own text) when the ingredient is not known."""
+    if not drug_id:
+        return str(otherwise or "")
+    names = (context.get("drug_names") or {}).get(drug_id) or {}
+    return str(names.get(context.get(LANGUAGE_KEY) or "en") or names.get("en") or drug_id)
 
 
 ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
 ENVIRONMENT.filters["num"] = _number
 ENVIRONMENT.filters["weeks"] = _weeks
+ENVIRONMENT.filters["date"] = _date
+ENVIRONMENT.filters["drug"] = _drug
 
 
 class TemplateProblem(ValueError):

@@ -1,8 +1,16 @@
-"""Suggestions the prescriber can accept in one click: small pack, taper plan, referral.
+"""Suggestions the prescriber can accept in one click: small pack, taper plan, referral, not starting.
 
 `Suggestions.for_call` gives the rules engine, for one hook call, a function that builds the
-suggestion of a kind from the facts and the draft order, or None when it cannot be built (for
-example when the dose is unknown): a card then simply offers fewer actions.
+suggestion of a kind from the facts and the draft order, or None when it cannot be built or does not
+fit (for example when the dose is unknown): a card then simply offers fewer actions.
+
+Which suggestion fits the patient is decided here, once, whatever rule asks for it:
+
+* a taper plan only where physical dependence is likely per the history (`history.dependence_likely`),
+  no taper is under way already and no exemption applies: a new or short course is never tapered;
+* not starting (`reconsider_start`) only when the draft would start a BZRA the patient does not take;
+* a small pack for the rule's `small_pack_days`, or, without that parameter, for the days left within
+  the guideline limit of the course (`course.days_left_within_limit`).
 """
 
 from __future__ import annotations
@@ -13,9 +21,23 @@ from service.knowledge.models import Knowledge
 from service.rules.cards import BuiltSuggestion, SuggestionFactory
 from service.rules.loader import LoadedRule
 from service.settings import Settings
+from service.suggestions.reconsider import reconsider_suggestion
 from service.suggestions.referral import referral_suggestion
 from service.suggestions.small_pack import small_pack_suggestion
 from service.suggestions.taper import taper_suggestion
+
+
+def taper_fits(facts: Facts) -> bool:
+    """A taper plan fits physical dependence (Pottie 2018; ASAM 2025), not a new or short course."""
+    history = facts.history
+    return history.dependence_likely and bool(history.current_bzras) and not history.ongoing_taper and not facts.exempt
+
+
+def small_pack_days(rule: LoadedRule, facts: Facts) -> int:
+    """The rule's `small_pack_days`, else the days the course may still last within its guideline limit."""
+    if "small_pack_days" in rule.params:
+        return int(rule.params["small_pack_days"])
+    return facts.course.days_left_within_limit
 
 
 class Suggestions:
@@ -34,12 +56,16 @@ class Suggestions:
                 order_json = record.draft_json.get(draft.reference) if draft is not None else None
                 if order_json is None or draft is None or not draft.is_bzra:
                     return None
-                days = int(rule.params["small_pack_days"])
+                days = small_pack_days(rule, facts)
                 return small_pack_suggestion(order_json, draft, days, self.knowledge, self.settings.market, language)
             if kind == "referral":
                 return referral_suggestion(record.patient_id, rule.rule.title, facts.today, self.settings, language)
             if kind == "taper_plan":
+                if not taper_fits(facts):
+                    return None
                 return taper_suggestion(facts, record, self.knowledge, self.settings, base, language)
+            if kind == "reconsider_start":
+                return reconsider_suggestion(facts, self.knowledge, language)
             return None
 
         return build
