@@ -5,24 +5,36 @@ PYTHON ?= python3
 VENV ?= .venv
 HOST ?= 127.0.0.1
 PORT ?= 8080
+# Runtime dependencies pinned as tested; the image installs with the same file (`make constraints` re-pins).
+CONSTRAINTS ?= constraints.txt
 
-.PHONY: run test install install-test clean
+.PHONY: run test install install-test constraints clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 
 install: $(VENV)/bin/python
-	$(VENV)/bin/pip install --quiet -e .
+	$(VENV)/bin/pip install --quiet --constraint $(CONSTRAINTS) -e .
 
 install-test: $(VENV)/bin/python
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet --constraint $(CONSTRAINTS) -e '.[test]'
 
 run: install
 	$(VENV)/bin/bzra-cds serve --host $(HOST) --port $(PORT) --demo
 
 test: install-test
 	$(VENV)/bin/pytest -q
+
+# Re-pin: a fresh install of this checkout (newest versions its pyproject allows), frozen. Then run
+# `make install-test test` so the suite runs on exactly the new pins before they are committed.
+constraints:
+	rm -rf .constraints-venv
+	$(PYTHON) -m venv .constraints-venv
+	.constraints-venv/bin/pip install --quiet .
+	{ echo "# Runtime dependencies of bzra-cds as tested (make constraints); the image installs with these."; \
+	  .constraints-venv/bin/pip freeze --exclude bzra-cds; } > $(CONSTRAINTS)
+	rm -rf .constraints-venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

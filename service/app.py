@@ -28,12 +28,12 @@ from service.rules.holder import RuleHolder
 from service.security.fhir_servers import FhirServerPolicy
 from service.security.jwt_auth import JwtVerifier
 from service.security.replay import replay_protection
-from service.serving import REQUESTS_SHARE_OF_SHUTDOWN
 from service.suggestions import Suggestions
 from service.settings import Settings, database_url
 from service.store import Store
 from service.store.hashing import secret_fingerprint
 from service.store.spool_dirs import claim_spool_dir
+from service.version import VERSION
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
             database_url(settings),
             spool.path,
             journal=settings.audit_journal,
+            migrate_schema=settings.migrate_on_start,
             secret_fingerprint=secret_fingerprint(secret),
             listen=True,
         )
@@ -131,8 +132,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         finally:
             stop.set()
             await asyncio.gather(replay_watcher, *([watcher] if watcher else []), return_exceptions=True)
-            # drains the audit queue (what the time left does not allow goes to the spool: nothing is lost)
-            await store.close(timeout=settings.shutdown_timeout_seconds * (1 - REQUESTS_SHARE_OF_SHUTDOWN))
+            await store.close()  # drains the audit queue: nothing is lost on a clean shutdown
             spool.release()
             await replays.close()
             await http.aclose()
@@ -141,7 +141,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
     app = FastAPI(
         title="bzra-cds",
         summary="CDS Hooks service for safer benzodiazepine and Z-drug prescribing",
-        version="0.1.0",
+        version=VERSION,
         lifespan=lifespan,
     )
     app.state.settings = settings

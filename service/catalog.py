@@ -9,6 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cds_hooks import ServiceDescriptor
+from service.version import VERSION
+
+# The intended use in the words an EHR administrator reads when adding the service (README: "Intended use").
+INTENDED_USE = (
+    f" Decision support for prescribers (bzra-cds {VERSION}): it informs and never replaces the prescriber's "
+    "judgement, and it never blocks a prescription."
+)
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,7 @@ def discovery_services() -> list[ServiceDescriptor]:
             hook=spec.hook,
             id=spec.id,
             title=spec.title,
-            description=spec.description,
+            description=spec.description + INTENDED_USE,
             prefetch=prefetch,
             usageRequirements="Send the draft medication orders; prefetch or FHIR access to the patient's "
             "medication history (MedicationStatement, MedicationRequest, MedicationDispense), Condition and Patient.",

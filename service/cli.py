@@ -11,9 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-from pydantic import ValidationError
-
-from service.settings import Settings
+from service.settings import InvalidSettings, Settings, load_settings, path_problems
 from service.taper.cli import add_taper_command
 
 
@@ -22,41 +20,83 @@ def _exit_usage(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def _settings_or_exit(**overrides: object) -> Settings:
+def _exit_bad_settings(lines: list[str]) -> NoReturn:
+    for line in lines:
+        print(f"bzra-cds: invalid setting {line}", file=sys.stderr)
+    sys.exit(2)
+
+
+def _settings_or_exit(*, serving: bool = False, store: bool = False, **overrides: object) -> Settings:
+    """The settings, or exit 2 with one line per bad setting; `store`/`serving` also check the paths
+    those commands will use."""
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as error:
-        problems = "; ".join(
-            f"BZRA_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
-        )
-        _exit_usage(f"invalid settings: {problems}")
-    except FileNotFoundError as error:
-        _exit_usage(str(error))
+        settings = load_settings(**overrides)
+    except InvalidSettings as error:
+        _exit_bad_settings(error.lines)
+    problems = path_problems(settings, serving=serving) if serving or store else []
+    if problems:
+        _exit_bad_settings(problems)
+    return settings
+
+
+def _address(args: argparse.Namespace) -> tuple[str, int]:
+    """--host/--port, else BZRA_HOST/BZRA_PORT, else 127.0.0.1:8080."""
+    host = args.host or os.environ.get("BZRA_HOST") or "127.0.0.1"
+    port_text = str(args.port) if args.port is not None else os.environ.get("BZRA_PORT", "8080")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        _exit_bad_settings([f"BZRA_PORT: not a port number: '{port_text}'"])
+    return host, int(port_text)
+
+
+def _workers(args: argparse.Namespace) -> int:
+    """--workers, else BZRA_WORKERS, else 1."""
+    text = str(args.workers) if args.workers is not None else os.environ.get("BZRA_WORKERS", "1")
+    if not text.isdigit() or int(text) < 1:
+        _exit_bad_settings([f"BZRA_WORKERS: not a number of worker processes (1 or more): '{text}'"])
+    return int(text)
 
 
 def _serve(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit(
+        serving=True, insecure_dev=True if args.insecure_dev else None, demo=True if args.demo else None
+    )
+    host, port = _address(args)
+    workers = _workers(args)
+
     import uvicorn
 
     from service.app import create_app
+    from service.knowledge.configured import ConfigurationError
     from service.logs import configure_logging
     from service.serving import run_workers, server_options
 
-    from service.knowledge.configured import ConfigurationError
-
-    if args.workers < 1:
-        _exit_usage(f"--workers must be 1 or more, not {args.workers}")
-    settings = _settings_or_exit(insecure_dev=True if args.insecure_dev else None, demo=True if args.demo else None)
     configure_logging(settings.log_level, settings.log_format)
     try:
         app = create_app(settings)  # also checks the configuration before any worker starts
     except ConfigurationError as error:
         _exit_usage(str(error))
-    if args.workers > 1:
+    if workers > 1:
         os.environ.update({"BZRA_INSECURE_DEV": "1"} if settings.insecure_dev else {})  # workers read the environment
         os.environ.update({"BZRA_DEMO": "1"} if settings.demo else {})
-        run_workers(settings, args.host, args.port, args.workers)
+        run_workers(settings, host, port, workers)
         return 0
-    uvicorn.run(app, host=args.host, port=args.port, workers=1, **server_options(settings))  # type: ignore[arg-type]
+    uvicorn.run(app, host=host, port=port, workers=1, **server_options(settings))  # type: ignore[arg-type]
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from service.migrate import MigrationFailed, migrate_database
+    from service.settings import database_url
+
+    settings = _settings_or_exit(store=True)
+    try:
+        revision = asyncio.run(migrate_database(database_url(settings)))
+    except MigrationFailed as error:
+        print(f"bzra-cds: {error}", file=sys.stderr)
+        return 1
+    print(f"database schema at revision {revision}")
     return 0
 
 
@@ -174,7 +214,7 @@ def _with_store(settings: Settings, work):
 
         spool = claim_spool_dir(Path(settings.data_dir) / "spool")  # never the running service's own
         try:
-            store = await Store.open(database_url(settings), spool.path)
+            store = await Store.open(database_url(settings), spool.path, migrate_schema=settings.migrate_on_start)
             try:
                 return await work(store)
             finally:
@@ -199,7 +239,7 @@ def _report(args: argparse.Namespace) -> int:
             since = date.fromisoformat(args.since)
         except ValueError:
             _exit_usage(f"--since must be a date like 2026-11-01, not '{args.since}'")
-    rows = _with_store(_settings_or_exit(), lambda store: store.report(since_datetime(since)))
+    rows = _with_store(_settings_or_exit(store=True), lambda store: store.report(since_datetime(since)))
     render = {"text": report_text, "csv": report_csv, "json": report_json}[args.format]
     print(render(rows), end="")
     return 0
@@ -208,7 +248,7 @@ def _report(args: argparse.Namespace) -> int:
 def _suppressions(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
-    settings = _settings_or_exit()
+    settings = _settings_or_exit(store=True)
     if args.action == "lift":
         if args.id is None:
             _exit_usage("suppressions lift needs the id of a suppression")
@@ -230,13 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the HTTP service")
-    serve.add_argument("--host", default=os.environ.get("BZRA_HOST", "127.0.0.1"), help="address to listen on")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("BZRA_PORT", "8080")), help="port")
+    serve.add_argument("--host", help="address to listen on (default: BZRA_HOST, else 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: BZRA_PORT, else 8080)")
     serve.add_argument(
         "--workers",
         type=int,
-        default=int(os.environ.get("BZRA_WORKERS", "1")),
-        help="worker processes sharing the port (default 1; same as BZRA_WORKERS)",
+        help="worker processes sharing the port (default: BZRA_WORKERS, else 1)",
     )
     serve.add_argument(
         "--insecure-dev",
@@ -249,6 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also serve the demo page at / with synthetic patients; implies --insecure-dev (same as BZRA_DEMO=1)",
     )
     serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser(
+        "migrate", help="bring the database schema up to date and exit (before starting replicas with BZRA_MIGRATE_ON_START=false)"
+    )
+    migrate.set_defaults(handler=_migrate)
 
     facts = commands.add_parser(
         "facts", help="print the facts computed for a hook request (JSON file), with each figure's derivation"

@@ -25,8 +25,6 @@ from service.settings import Settings, database_url
 log = logging.getLogger(__name__)
 
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
-# Of BZRA_SHUTDOWN_TIMEOUT_SECONDS, the share given to open requests (the app's lifespan takes the rest).
-REQUESTS_SHARE_OF_SHUTDOWN = 2 / 3
 
 
 def app_from_environment() -> FastAPI:
@@ -45,7 +43,7 @@ def server_options(settings: Settings) -> dict[str, object]:
         "log_config": None,
         "access_log": False,
         "limit_concurrency": settings.max_concurrent_requests,
-        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds * REQUESTS_SHARE_OF_SHUTDOWN,
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
     }
 
 

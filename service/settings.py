@@ -2,7 +2,7 @@
 
 Precedence (highest first): explicit arguments (the CLI), environment variables, the settings file
 named by `BZRA_SETTINGS_FILE`, the defaults below. Every default lets the service run embedded,
-with nothing to set up.
+with nothing to set up. `load_settings` turns every bad value into one line naming its variable.
 """
 
 from __future__ import annotations
@@ -11,13 +11,36 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from service.settings_sources import (
+    EnvironmentSource,
+    InvalidSettings,
+    SettingProblem,
+    problem_lines,
+    settings_file_source,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The value the example configuration shows: public, so it keys nothing.
-AUDIT_SECRET_PLACEHOLDER = "change-me-to-a-long-random-value"
-AUDIT_SECRET_MIN_LENGTH = 16
+PACKAGED_RULES = Path(__file__).resolve().parent / "shipped_rules"  # written by setup.py's build step
+# Published in earlier versions of this project's compose file: a secret everyone knows is no secret.
+PUBLIC_PLACEHOLDER_SECRETS = frozenset({"change-me-to-a-long-random-value"})
+AUDIT_SECRET_MIN_LENGTH = 16  # shorter is guessable: the hashes could be recomputed from patient ids
+DATABASE_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+
+
+def default_rules_dir() -> Path:
+    """The rules shipped inside the installed package; in an editable install, the checkout's `rules/`."""
+    return PACKAGED_RULES if PACKAGED_RULES.is_dir() else PROJECT_ROOT / "rules"
+
+
+def default_data_dir() -> Path:
+    """`var/` of the checkout when running from one, else `var/` of the working directory (never
+    inside site-packages)."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "var"
+    return Path.cwd() / "var"
 
 
 class Coding(BaseModel):
@@ -97,7 +120,10 @@ class Settings(BaseSettings):
     exposure_gap_days: int = Field(
         14, ge=0, description="Days without supply that still count as continuous use when merging the history."
     )
-    rules_dir: Path = Field(PROJECT_ROOT / "rules", description="Directory of the clinical rules (YAML).")
+    rules_dir: Path = Field(
+        default_factory=default_rules_dir,
+        description="Directory of the clinical rules (YAML); default: the rules shipped in the package.",
+    )
     rules_overrides_file: Path | None = Field(
         None, description="YAML file that enables/disables rules and overrides their parameters for this deployment."
     )
@@ -128,10 +154,19 @@ class Settings(BaseSettings):
     help_links: list[HelpLink] = Field(
         [], description="Local help for patients and prescribers (helpline, peer support), as a JSON list of {label, url}."
     )
-    data_dir: Path = Field(PROJECT_ROOT / "var", description="Where the embedded database, the spool and the generated audit secret live.")
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Where the embedded database, the spool and the generated audit secret live.",
+    )
     database_url: str | None = Field(
         None,
         description="Audit and feedback database (sqlite+aiosqlite:///path or postgresql+asyncpg://…); default: SQLite in data_dir.",
+    )
+    migrate_on_start: bool = Field(
+        True, description="Bring the database schema up to date at start; false when `bzra-cds migrate` runs first (a Kubernetes init container)."
+    )
+    shutdown_timeout_seconds: float = Field(
+        20.0, gt=0, description="On SIGTERM, how long open requests may finish before the server closes them (keep it below the pod's grace period)."
     )
     audit_journal: bool = Field(
         True, description="Write each audit record to a local journal (fsynced every few ms) before the answer goes out, so a crash loses no record of an answered call.",
@@ -148,9 +183,6 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, description="Redis for BZRA_REPLAY_STORE=redis, e.g. redis://redis:6379/0.")
     redis_key_prefix: str = Field(
         "bzra-cds:", min_length=1, description="Start of every Redis key the service writes (to share a Redis with others).",
-    )
-    shutdown_timeout_seconds: float = Field(
-        20.0, gt=0, description="Longest clean shutdown: two thirds for open requests, the rest to write out the audit queue (the rest is spooled). Keep it below the pod's grace period (Kubernetes: 30 s).",
     )
     suppression_days: int = Field(
         90, ge=0, description="Days a rule stays silent for a patient after an override with a suppressing reason (CDC opioid CDS: snooze 3 months)."
@@ -182,17 +214,52 @@ class Settings(BaseSettings):
             raise ValueError("BZRA_REPLAY_STORE=redis needs BZRA_REDIS_URL")
         return self
 
+    @field_validator(
+        "public_base_url", "market", "referral_performer", "database_url", "audit_secret", "admin_token",
+        "smart_client_id", "rules_overrides_file", "knowledge_dir", mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        """`BZRA_ADMIN_TOKEN=` (as compose writes an unset `${VAR:-}`) means unset, not an empty value."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("audit_secret")
     @classmethod
-    def _usable_audit_secret(cls, value: str | None) -> str | None:
-        """An empty, short or published secret would let anyone recompute patient hashes."""
+    def _not_a_public_placeholder(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() in PUBLIC_PLACEHOLDER_SECRETS:
+            raise ValueError("is the public placeholder from an example file; set a long random value (openssl rand -hex 32)")
+        if value is not None and len(value.strip()) < AUDIT_SECRET_MIN_LENGTH:
+            raise ValueError(f"must be at least {AUDIT_SECRET_MIN_LENGTH} characters (openssl rand -hex 32)")
+        return value
+
+    @field_validator("fhir_server_allowlist")
+    @classmethod
+    def _allowlist_urls(cls, value: list[str]) -> list[str]:
+        from service.security.fhir_servers import ServerPrefix
+
+        for index, url in enumerate(value):
+            try:
+                ServerPrefix.parse(url)
+            except ValueError:
+                raise ValueError(f"entry {index} is not an http(s) URL with a host") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         if value is None:
-            return None
-        if value.strip() == AUDIT_SECRET_PLACEHOLDER:
-            raise ValueError("the example placeholder is public: set a long random value (e.g. `openssl rand -hex 32`)")
-        if len(value.strip()) < AUDIT_SECRET_MIN_LENGTH:
-            raise ValueError(f"must be at least {AUDIT_SECRET_MIN_LENGTH} characters (e.g. `openssl rand -hex 32`)")
-        return value.strip()
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("not a database URL; expected sqlite+aiosqlite:///path or postgresql+asyncpg://user:password@host/db") from None
+        driver = DATABASE_DRIVERS.get(url.get_backend_name())
+        if driver is None or url.get_driver_name() != driver:
+            raise ValueError("supported: sqlite+aiosqlite:///path or postgresql+asyncpg://user:password@host/db") from None
+        return value
 
     @field_validator("log_format")
     @classmethod
@@ -231,13 +298,44 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources: list[PydanticBaseSettingsSource] = [init_settings, EnvironmentSource(settings_cls)]
         settings_file = os.environ.get("BZRA_SETTINGS_FILE")
         if settings_file:
-            if not Path(settings_file).is_file():
-                raise FileNotFoundError(f"BZRA_SETTINGS_FILE: no such file: {settings_file}")
-            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=settings_file))
+            sources.append(settings_file_source(settings_cls, settings_file))
         return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings, or `InvalidSettings` with one line per bad setting (never a traceback)."""
+    try:
+        return Settings(**{name: value for name, value in overrides.items() if value is not None})
+    except ValidationError as error:
+        raise InvalidSettings(problem_lines(error)) from None
+    except SettingProblem as error:
+        raise InvalidSettings([str(error)]) from None
+
+
+def path_problems(settings: Settings, *, serving: bool) -> list[str]:
+    """What the file system says about the path settings, checked at start rather than failing later."""
+    problems = []
+    try:
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+        if not os.access(settings.data_dir, os.W_OK):
+            problems.append(f"BZRA_DATA_DIR: not writable: {settings.data_dir}")
+    except OSError as error:
+        problems.append(f"BZRA_DATA_DIR: cannot create {settings.data_dir}: {error.strerror}")
+    if not serving:
+        return problems
+    if not Path(settings.rules_dir).is_dir():
+        problems.append(f"BZRA_RULES_DIR: no such directory: {settings.rules_dir}")
+    if settings.rules_overrides_file and not Path(settings.rules_overrides_file).is_file():
+        problems.append(f"BZRA_RULES_OVERRIDES_FILE: no such file: {settings.rules_overrides_file}")
+    if settings.knowledge_dir and not Path(settings.knowledge_dir).is_dir():
+        problems.append(f"BZRA_KNOWLEDGE_DIR: no such directory: {settings.knowledge_dir}")
+    for index, issuer in enumerate(settings.trusted_issuers):
+        if issuer.jwks_file and not Path(issuer.jwks_file).is_file():
+            problems.append(f"BZRA_TRUSTED_ISSUERS: [{index}].jwks_file: no such file: {issuer.jwks_file}")
+    return problems
 
 
 def database_url(settings: Settings) -> str:
@@ -252,7 +350,7 @@ def describe_settings() -> list[dict[str, Any]]:
             {
                 "name": name,
                 "env": f"BZRA_{name.upper()}",
-                "default": field.default,
+                "default": field.get_default(call_default_factory=True),
                 "description": field.description or "",
             }
         )

@@ -7,8 +7,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -36,15 +37,23 @@ def wait_alive(base: str, process: subprocess.Popen, timeout: float, output: Cal
 
 
 @contextmanager
-def running_service(*args: str, env: dict[str, str] | None = None, timeout: float = 30.0) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_service(
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 30.0,
+    program: Sequence[str] = (sys.executable, "-m", "service.cli"),
+    cwd: Path | None = None,
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`program serve` (default: this checkout's `bzra-cds`) on a free port; `env` adds to the environment."""
     port = free_port()
-    command = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    command = [*program, "serve", "--host", "127.0.0.1", "--port", str(port), *args]
     process = subprocess.Popen(
         command,
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        cwd=cwd,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -8,12 +8,14 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from service import metrics as service_metrics
 
+from service.version import VERSION
+
 router = APIRouter()
 
 
 @router.get("/healthz")
 async def healthz() -> dict[str, str]:
-    return {"status": "alive"}
+    return {"status": "alive", "version": VERSION}
 
 
 @router.get("/readyz")

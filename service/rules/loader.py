@@ -60,14 +60,25 @@ class RuleSet:
         return next((r for r in self.rules if r.id == rule_id), None)
 
 
-def rule_files(directory: Path) -> list[Path]:
+def _visible(directory: Path, pattern: str) -> list[Path]:
+    """Files under the directory matching the pattern, leaving out hidden files and folders.
+
+    A Kubernetes ConfigMap volume keeps the real files in a hidden timestamped folder
+    (`..2026_12_06_10_00_00.123/`, reached through the `..data` symlink) beside one visible symlink per
+    key: walking into the hidden folder would read every rule twice.
+    """
     return sorted(
-        p for p in directory.rglob("*.yaml") if p.name != REASONS_FILE and not p.name.endswith(TEST_SUFFIX)
+        path for path in directory.rglob(pattern)
+        if not any(part.startswith(".") for part in path.relative_to(directory).parts)
     )
 
 
+def rule_files(directory: Path) -> list[Path]:
+    return [p for p in _visible(directory, "*.yaml") if p.name != REASONS_FILE and not p.name.endswith(TEST_SUFFIX)]
+
+
 def rule_test_files(directory: Path) -> list[Path]:
-    return sorted(directory.rglob(f"*{TEST_SUFFIX}"))
+    return _visible(directory, f"*{TEST_SUFFIX}")
 
 
 def _fingerprint(paths: list[Path]) -> str:

@@ -90,7 +90,11 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-class SchemaTooNew(Exception):
+class SchemaMismatch(Exception):
+    """The database's schema is not the one this code works with; the message says what to do."""
+
+
+class SchemaTooNew(SchemaMismatch):
     """The database was migrated by a newer version of the service: this code does not know its schema."""
 
     def __init__(self, revisions: list[str]):
@@ -98,19 +102,46 @@ class SchemaTooNew(Exception):
         self.revisions = revisions
 
 
+class SchemaBehind(SchemaMismatch):
+    """The schema is older than this code and BZRA_MIGRATE_ON_START is false."""
+
+    def __init__(self, revisions: list[str]):
+        current = ", ".join(revisions) or "none"
+        super().__init__(f"database schema revision {current} is older than this version's {head_revision()}: run `bzra-cds migrate`")
+
+
 def head_revision() -> str:
     """The newest schema revision this code knows."""
     return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
 
 
-def _upgrade(connection: Connection) -> None:
-    config = alembic_config(connection)
-    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
-    current = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_heads()
+def _current_revisions(connection: Connection) -> list[str]:
+    """The database's revisions; raises SchemaTooNew for one this code does not know (upgrading would
+    fail on it, and writing into a schema it does not know could damage it)."""
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    current = list(MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_heads())
     unknown = sorted(revision for revision in current if revision not in known)
-    if unknown:  # upgrading would fail on it, and writing to it could corrupt it: refuse, not ready
+    if unknown:
         raise SchemaTooNew(unknown)
-    command.upgrade(config, "head")
+    return current
+
+
+def _upgrade(connection: Connection) -> None:
+    _current_revisions(connection)
+    command.upgrade(alembic_config(connection), "head")
+
+
+def _require_current(connection: Connection) -> None:
+    current = _current_revisions(connection)
+    if current != [head_revision()]:
+        raise SchemaBehind(current)
+
+
+async def check_schema(engine: AsyncEngine) -> None:
+    """Raises SchemaMismatch unless the schema is at this code's newest revision (for replicas that do
+    not migrate at start: `bzra-cds migrate` does)."""
+    async with engine.connect() as connection:
+        await connection.run_sync(_require_current)
 
 
 async def migrate(engine: AsyncEngine, schemas: list[str]) -> None:

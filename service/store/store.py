@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cds_hooks.models import Feedback
 from service.store import queries
 from service.store import shared
-from service.store.db import SchemaTooNew, create_engine, is_unavailable, migrate, ping
+from service.store.db import SchemaMismatch, check_schema, create_engine, is_unavailable, migrate, ping
 from service.store.journal import Journal, created_ns
 from service.store.lines import json_line
 from service.store.notify import ChangeFeed
@@ -93,7 +93,8 @@ class Store:
         self._write_lock = asyncio.Lock()  # one write transaction at a time (SQLite needs it)
         self._replay_lock = asyncio.Lock()  # one replay at a time: two would read the same files
         self._healthy = False
-        self._migrated = False
+        self._migrated = False  # the schema was migrated (or found current) and the secret compared
+        self._migrate_schema = True  # False: `bzra-cds migrate` does it; the store only checks the revision
         self._closing = False
         self._closed = False
         self._in_flight = 0
@@ -115,11 +116,13 @@ class Store:
         queue_size: int = 10000,
         lookup_timeout: float = 0.2,
         retry_seconds: float = 2.0,
+        migrate_schema: bool = True,
         journal: bool = False,
         secret_fingerprint: str | None = None,
         listen: bool = False,
     ) -> Store:
-        """Migrates the database, replays the spool and starts the writer.
+        """Migrates the database (unless `migrate_schema` is false: `bzra-cds migrate` did it), replays
+        the spool and starts the writer.
 
         With `journal` (the service; not a command-line tool beside it), every audit is journaled on the
         hook path, and the journal files a crashed run left are replayed first. `secret_fingerprint` is
@@ -144,6 +147,7 @@ class Store:
             retry_seconds=retry_seconds,
         )
         store._secret_fingerprint = secret_fingerprint
+        store._migrate_schema = migrate_schema
         if await store._connect() and len(store._spool):
             await store._replay()
         if log_book is not None:
@@ -439,19 +443,19 @@ class Store:
             log.warning("store: pruning expired token ids failed (%s)", _describe(error))
 
     async def _connect(self) -> bool:
-        """Migrates on first contact (then checks the audit secret's fingerprint), pings after; records
-        the outcome as the store's health."""
+        """Migrates on first contact (or, with `migrate_schema` false, checks that the schema is current),
+        then compares the audit secret's fingerprint; pings after. Records the outcome as the store's health."""
         try:
             if self._migrated:
                 await ping(self._engine)
             else:
-                await migrate(self._engine, self._schemas)
+                await (migrate(self._engine, self._schemas) if self._migrate_schema else check_schema(self._engine))
                 self._problems.pop("schema", None)
                 await self._check_secret()
                 self._migrated = True
-        except SchemaTooNew as error:
+        except SchemaMismatch as error:
             if self._problems.get("schema") != str(error):
-                log.error("store: %s; this replica is not ready (run the newer version)", error)
+                log.error("store: %s; this replica is not ready", error)
             self._problems["schema"] = str(error)
             self._set_health(False, error)
             return False
