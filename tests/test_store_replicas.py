@@ -162,6 +162,19 @@ async def test_a_schema_newer_than_the_code_is_refused_and_reported(store_url: s
     await back.close()
 
 
+@pytest.mark.anyio
+async def test_without_migrating_at_start_an_older_schema_is_a_problem_naming_the_command(store_url: str, tmp_path: Path) -> None:
+    await (await Store.open(store_url, tmp_path / "spool")).close()
+    await execute(store_url, "UPDATE bzra_alembic_version SET version_num = '0001'")
+    waiting = await Store.open(store_url, tmp_path / "spool", migrate_schema=False)
+    assert "bzra-cds migrate" in waiting.problems()["schema"] and not waiting.healthy()
+    await waiting.close()
+    await execute(store_url, "UPDATE bzra_alembic_version SET version_num = '0002'")
+    current = await Store.open(store_url, tmp_path / "spool", migrate_schema=False)
+    assert current.problems() == {} and current.healthy()
+    await current.close()
+
+
 @pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"needs PostgreSQL ({PG_ENV})")
 @pytest.mark.anyio
 async def test_a_change_on_one_replica_is_heard_by_another_at_once(tmp_path: Path) -> None:
