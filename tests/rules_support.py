@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 SHIPPED = Path(__file__).resolve().parent.parent / "rules"
+
+
+@lru_cache(maxsize=1)
+def shipped_rule_count() -> int:
+    """How many rules the checkout's `rules/` holds, read by the real loader (so no test pins a count)."""
+    from service.knowledge.loader import load_knowledge
+    from service.rules.loader import load_rule_set
+
+    rule_set, problems = load_rule_set(SHIPPED, load_knowledge())
+    assert rule_set is not None and not problems, problems
+    return len(rule_set.rules)
 
 MINIMAL_RULE = """\
 rules:

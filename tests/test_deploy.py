@@ -22,6 +22,7 @@ from service.rules.loader import REASONS_FILE, TEST_SUFFIX, load_rule_set
 from service.settings import Settings, load_settings
 from service.store.store import CLOSE_TIMEOUT_SECONDS
 from tests.configmap_support import mount_configmap
+from tests.rules_support import shipped_rule_count
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
@@ -195,7 +196,7 @@ def test_the_rules_configmap_rolls_the_pods_and_loads_as_a_volume(tmp_path: Path
     volume = tmp_path / "rules"
     mount_configmap(volume, config_map["data"])
     rule_set, problems = load_rule_set(volume, load_knowledge())
-    assert problems == [] and rule_set is not None and len(rule_set.rules) == 8
+    assert problems == [] and rule_set is not None and len(rule_set.rules) == shipped_rule_count()
 
 
 @needs_kubectl

@@ -19,12 +19,12 @@ import httpx
 import pytest
 
 from tests import builders as b
+from tests.rules_support import shipped_rule_count
 from tests.service_process import running_service
 
 INSTALLED_VENV = "BZRA_TEST_INSTALLED_VENV"
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "cds_hooks", "service", "rules")
-SHIPPED_RULE_COUNT = 8
 
 
 def _copy_sources(target: Path) -> None:
@@ -72,7 +72,7 @@ def test_an_installed_package_answers_a_hook_call_with_the_shipped_rules(
 
     with running_service("--insecure-dev", program=[str(installed_venv / "bin" / "bzra-cds")], cwd=elsewhere) as (base, _):
         rules = httpx.get(f"{base}/readyz", timeout=10).json()["checks"]["rules"]
-        assert rules["ok"] and rules["rules"] == SHIPPED_RULE_COUNT, rules
+        assert rules["ok"] and rules["rules"] == shipped_rule_count(), rules
         assert Path(rules["directory"]) == site / "service" / "shipped_rules"
 
         prefetch = b.full_prefetch()

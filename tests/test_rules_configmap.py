@@ -14,10 +14,9 @@ from service.rules.loader import load_rule_set
 from service.rules.testing import run_rule_tests
 from service.settings import Settings
 from tests.configmap_support import mount_configmap, update_configmap
-from tests.rules_support import SHIPPED
+from tests.rules_support import SHIPPED, shipped_rule_count
 
 KNOWLEDGE = load_knowledge()
-SHIPPED_RULE_COUNT = 8
 
 
 def shipped_files() -> dict[str, str]:
@@ -33,7 +32,7 @@ def test_a_configmap_volume_loads_each_rule_once(tmp_path: Path) -> None:
     rule_set, problems = load_rule_set(volume, KNOWLEDGE)
 
     assert problems == []
-    assert rule_set is not None and len(rule_set.rules) == SHIPPED_RULE_COUNT
+    assert rule_set is not None and len(rule_set.rules) == shipped_rule_count()
     assert all(Path(f).parent == volume for f in rule_set.files)  # read through the visible symlinks
 
 
@@ -77,6 +76,6 @@ async def test_hot_reload_follows_the_kubelet_swapping_data(tmp_path: Path) -> N
     current = holder.current
     assert current is not first, "the swap of ..data was not picked up"
     assert holder.problems == []
-    assert len(current.rules) == SHIPPED_RULE_COUNT
+    assert len(current.rules) == shipped_rule_count()
     assert current.rule("older-adult").params["older_adult_age"] == 70
     assert current.fingerprint != first.fingerprint
