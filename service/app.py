@@ -70,6 +70,7 @@ def store_readiness(app: FastAPI) -> dict[str, object]:
         "pending": store.pending(),
         "rejected": store.rejected(),  # refused for their content: in rejected.jsonl of the spool, to look at
         "suppressionUpdates": "at once (PostgreSQL notifications)" if store.listening() else f"within {cache_seconds:g} s",
+        **({"waitingFor": store.waiting_for()} if store.waiting_for() else {}),
         **({"problems": problems} if problems else {}),
     }
 

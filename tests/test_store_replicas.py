@@ -163,11 +163,12 @@ async def test_a_schema_newer_than_the_code_is_refused_and_reported(store_url: s
 
 
 @pytest.mark.anyio
-async def test_without_migrating_at_start_an_older_schema_is_a_problem_naming_the_command(store_url: str, tmp_path: Path) -> None:
+async def test_without_migrating_at_start_an_older_schema_is_waited_for_naming_the_command(store_url: str, tmp_path: Path) -> None:
     await (await Store.open(store_url, tmp_path / "spool")).close()
     await execute(store_url, "UPDATE bzra_alembic_version SET version_num = '0001'")
     waiting = await Store.open(store_url, tmp_path / "spool", migrate_schema=False)
-    assert "bzra-cds migrate" in waiting.problems()["schema"] and not waiting.healthy()
+    assert waiting.problems() == {}  # waited for like an outage (records are spooled), not a reason to stop serving
+    assert "bzra-cds migrate" in (waiting.waiting_for() or "") and not waiting.healthy()
     await waiting.close()
     await execute(store_url, "UPDATE bzra_alembic_version SET version_num = '0002'")
     current = await Store.open(store_url, tmp_path / "spool", migrate_schema=False)

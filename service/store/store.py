@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cds_hooks.models import Feedback
 from service.store import queries
 from service.store import shared
-from service.store.db import SchemaMismatch, check_schema, create_engine, is_unavailable, migrate, ping
+from service.store.db import SchemaMismatch, SchemaTooNew, check_schema, create_engine, is_unavailable, migrate, ping
 from service.store.journal import Journal, created_ns
 from service.store.lines import json_line
 from service.store.notify import ChangeFeed
@@ -103,6 +103,7 @@ class Store:
         self._tasks: list[asyncio.Task[None]] = []
         self._secret_fingerprint: str | None = None
         self._problems: dict[str, str] = {}  # what makes this replica unfit to serve: schema, secret
+        self._waiting_for: str | None = None  # why records wait in the spool though the database answers
         self._on_change: list[Callable[[], None]] = []
         self._feed: ChangeFeed | None = None
         self._last_prune = 0.0
@@ -451,12 +452,11 @@ class Store:
             else:
                 await (migrate(self._engine, self._schemas) if self._migrate_schema else check_schema(self._engine))
                 self._problems.pop("schema", None)
+                self._waiting_for = None
                 await self._check_secret()
                 self._migrated = True
         except SchemaMismatch as error:
-            if self._problems.get("schema") != str(error):
-                log.error("store: %s; this replica is not ready", error)
-            self._problems["schema"] = str(error)
+            self._schema_mismatch(error)
             self._set_health(False, error)
             return False
         except Exception as error:  # noqa: BLE001
@@ -466,6 +466,22 @@ class Store:
             return False
         self._set_health(True)
         return True
+
+    def _schema_mismatch(self, error: SchemaMismatch) -> None:
+        """A newer schema makes this replica unfit (it is the wrong version); an older one, left to
+        `bzra-cds migrate`, is waited for like a database outage: records wait in the spool."""
+        if isinstance(error, SchemaTooNew):
+            if self._problems.get("schema") != str(error):
+                log.error("store: %s; this replica is not ready", error)
+            self._problems["schema"] = str(error)
+        else:
+            if self._waiting_for != str(error):
+                log.warning("store: %s; records wait in the spool until then", error)
+            self._waiting_for = str(error)
+
+    def waiting_for(self) -> str | None:
+        """Why records wait in the spool although the database answers (a migration not run yet), if so."""
+        return self._waiting_for
 
     async def _check_secret(self) -> None:
         """Records the audit secret's fingerprint if no replica did yet; a different one on record means
