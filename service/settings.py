@@ -136,9 +136,14 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         None, description="The URL EHRs and browsers use to reach this service, for links in cards (default: taken from each request)."
     )
-    taper_pace: str = Field("standard", description="Default pace of suggested taper plans: standard or slow.")
-    market: str | None = Field(
-        None, description="Country whose marketed tablet strengths taper plans use (e.g. NL, BE, US); default: any."
+    taper_pace: str = Field("standard", description="Default pace of taper plans: standard or slow.")
+    taper_protocol: str = Field(
+        "deprescribing_org",
+        description="Default taper protocol (service/knowledge/data/taper/protocols.yaml): deprescribing_org, cks_ashton, "
+        "nhg_lumc, riziv_inami or asam_2025.",
+    )
+    market: str = Field(
+        "BE", description="Country whose products taper plans use (a file in service/knowledge/data/markets/: BE, NL, US)."
     )
     referral_code: Coding = Field(
         Coding(system="http://snomed.info/sct", code="3457005", display="Patient referral"),
@@ -281,6 +286,14 @@ class Settings(BaseSettings):
         if value not in ("standard", "slow"):
             raise ValueError("taper_pace must be standard or slow")
         return value
+
+    @field_validator("market")
+    @classmethod
+    def _market_code(cls, value: str) -> str:
+        code = value.strip().upper()
+        if len(code) != 2 or not code.isalpha():
+            raise ValueError("market must be a two-letter country code such as BE or NL")
+        return code
 
     @field_validator("log_level")
     @classmethod

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
 from datetime import date
 
 import pytest
@@ -28,7 +27,6 @@ from service.suggestions import taper as taper_suggestions
 from service.suggestions.referral import referral_suggestion
 from service.suggestions.small_pack import small_pack_suggestion
 from service.taper.plan import TaperPlan, TaperRequest, make_plan
-from service.taper.render import plan_markdown
 from tests import builders as b
 from tests.facts_support import TODAY
 
@@ -131,56 +129,6 @@ def lorazepam_long_term_request() -> dict:
     return b.hook_request(drafts=[draft], prefetch=young_patient_prefetch(statement))
 
 
-def test_taper_plan_replaces_the_draft_with_a_valid_stepped_medication_request() -> None:
-    app = create_app(Settings(insecure_dev=True, rules_reload=False), today=lambda: TODAY)
-    with TestClient(app) as client:
-        body = client.post(SIGN, json=lorazepam_long_term_request()).json()
-        card = next(c for c in body["cards"] if any(s["label"].startswith("Start a gradual taper") for s in c.get("suggestions", [])))
-        [taper] = [s for s in card["suggestions"] if s["label"].startswith("Start a gradual taper")]
-        assert taper["label"].startswith("Start a gradual taper: lorazepam from 3 mg a day")
-        delete, create = taper["actions"]
-        assert delete == {"type": "delete", "description": "Remove the draft order", "resourceId": "MedicationRequest/lz-renew"}
-        plan = MedicationRequest.model_validate(create["resource"])
-        doses = [d.doseAndRate[0].doseQuantity.value for d in plan.dosageInstruction if d.doseAndRate]
-        assert doses == sorted(doses, reverse=True) and len(set(doses)) == len(doses)  # never up
-        for step in plan.dosageInstruction:
-            assert step.sequence is not None and step.timing.repeat.boundsPeriod.start is not None
-        assert plan.subject.reference == f"Patient/{b.PATIENT_ID}"
-        assert "| Step | From | To |" in card["detail"]
-        [handout] = [link for link in card["links"] if "handout" in link["url"]]
-        assert handout["type"] == "absolute" and handout["url"].startswith("http://testserver/taper/handout?drug=lorazepam&dose=3")
-        page = client.get(handout["url"].removeprefix("http://testserver"))
-        assert page.status_code == 200 and "<table" in page.text and "lorazepam" in page.text.lower()
-        assert card["selectionBehavior"] == "at-most-one"  # small pack and taper change the same order
-        [planner] = [link for link in card["links"] if link["type"] == "smart"]
-        assert planner["url"] == "http://testserver/planner"
-        context = json.loads(planner["appContext"])
-        assert context["drug"] == "lorazepam" and context["dose"] == 3.0 and context["patient"] == b.PATIENT_ID
-
-
-def test_taper_endpoint_and_its_errors() -> None:
-    with TestClient(create_app(Settings(insecure_dev=True, rules_reload=False), today=lambda: TODAY)) as client:
-        ok = client.post("/taper", json={"drug": "Temesta", "dose": "2,5 mg/day", "pace": "slow", "language": "nl"})
-        assert ok.status_code == 200, ok.text
-        data = ok.json()
-        assert data["plan"]["drug"] == "lorazepam" and data["plan"]["pace"] == "slow"
-        MedicationRequest.model_validate(data["medicationRequest"])
-        assert "Stap" in data["markdown"] or "stap" in data["markdown"].lower()
-        for body, field in [
-            ({"drug": "lorazepan", "dose": "3 mg"}, "drug"),
-            ({"drug": "lorazepam", "dose": "three"}, "dose"),
-            ({"drug": "lorazepam", "dose": "0 mg"}, "dose"),
-            ({"drug": "lorazepam", "dose": "3 mg", "pace": "fast"}, "pace"),
-            ({"drug": "lorazepam", "dose": "3 mg", "switch_to": "oxazepam"}, "switch_to"),
-            ({"dose": "3 mg"}, "drug"),
-        ]:
-            response = client.post("/taper", json=body)
-            assert response.status_code == 422, body
-            assert response.json()["fields"][0]["field"] == field
-        bad_page = client.get("/taper/handout", params={"drug": "nothing", "dose": "3"})
-        assert bad_page.status_code == 422 and "could not be made" in bad_page.text
-
-
 # ---- what each suggestion may share with the request and between calls --------------------------
 
 
@@ -263,9 +211,9 @@ def plans_made(monkeypatch: pytest.MonkeyPatch) -> list[TaperRequest]:
     """The requests `make_plan` is really called with, from an empty plan cache."""
     made: list[TaperRequest] = []
 
-    def counting_make_plan(request: TaperRequest, knowledge: Knowledge, table: str) -> TaperPlan:
+    def counting_make_plan(request: TaperRequest, knowledge: Knowledge) -> TaperPlan:
         made.append(request)
-        return make_plan(request, knowledge, table)
+        return make_plan(request, knowledge)
 
     monkeypatch.setattr(taper_suggestions, "make_plan", counting_make_plan)
     monkeypatch.setattr(taper_suggestions, "_PLANS", MemoPerObject(512))
@@ -288,15 +236,14 @@ def test_the_taper_plan_is_made_once_and_each_call_gets_its_own_resource(plans_m
     second = create_action()
     assert second == pristine and second is not first
     assert len(made) == 1
-    [(cached, markdown)] = taper_suggestions._PLANS(knowledge).values()
-    fresh = make_plan(made[0], knowledge, config.equivalence_table)
-    assert cached == fresh and markdown == plan_markdown(fresh, "en")
+    [cached] = taper_suggestions._PLANS(knowledge).values()
+    assert cached == make_plan(made[0], knowledge)
 
 
 def test_a_request_without_a_taper_plan_is_remembered_too(plans_made: list[TaperRequest]) -> None:
     made = plans_made
     knowledge = load_configured_knowledge(Settings(insecure_dev=True))
     too_small = TaperRequest(drug="lorazepam", daily_dose_mg=0.01, start=TODAY)
-    assert taper_suggestions._plan(too_small, knowledge, "ashton", "en") is None
-    assert taper_suggestions._plan(too_small, knowledge, "ashton", "en") is None
+    assert taper_suggestions._plan(too_small, knowledge) is None
+    assert taper_suggestions._plan(too_small, knowledge) is None
     assert len(made) == 1

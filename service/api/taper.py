@@ -1,96 +1,85 @@
-"""Taper plans over HTTP: `POST /taper` for the plan (JSON, Markdown, FHIR) and
-`GET /taper/handout` for the printable patient handout the cards link to."""
+"""Taper plans over HTTP: `POST /taper` for the plan (JSON, Markdown, FHIR) and `GET /taper/handout`
+for the printable patient handout the cards and the planner link to.
+
+Both read the same input model (`PlanInput`: a JSON body, or query parameters for the handout, where
+`hold` may repeat) and fill in the same defaults from the settings (`PlanDefaults`): protocol, pace,
+market, language and equivalence table. A plan that cannot be made is a 422 naming the field, in the
+request's language.
+"""
 
 from __future__ import annotations
 
-import html
-from datetime import date
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import ValidationError
 
 from service.api.body import openapi_body, parse_body
 from service.api.errors import ApiError
-from service.rules.models import LANGUAGES
-from service.taper.plan import TaperError, TaperPlan, TaperRequest, make_plan, parse_dose, resolve_drug
-from service.taper.render import plan_handout_html, plan_json, plan_markdown, plan_medication_request
+from service.taper.errors import TaperError
+from service.taper.handout import handout_error_html
+from service.taper.inputs import PlanDefaults, PlanInput, to_request
+from service.taper.plan import TaperPlan, make_plan
+from service.taper.protocol import load_protocols
+from service.taper.render import plan_handout_html, plan_json, plan_markdown, plan_medication_requests
+from service.taper.wording import LANGUAGES
 
 router = APIRouter()
 
 
-class TaperQuery(BaseModel):
-    """What the prescriber and patient choose; the dose as written ("3 mg/day") or in mg."""
-
-    drug: str = Field(min_length=1)
-    dose: str | float
-    pace: str = "standard"
-    switch_to: str | None = None
-    start: date | None = None
-    holds: list[int] = []
-    language: str = "en"
-    patient: str | None = Field(None, description="Patient id, for the MedicationRequest's subject.")
-
-    @field_validator("language")
-    @classmethod
-    def _language(cls, value: str) -> str:
-        if value not in LANGUAGES:
-            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
-        return value
+def _language(plan_input: PlanInput, request: Request) -> str:
+    language = plan_input.language or request.app.state.settings.language
+    return language if language in LANGUAGES else "en"
 
 
-def _plan(query: TaperQuery, request: Request) -> TaperPlan:
+def _plan(plan_input: PlanInput, request: Request) -> TaperPlan:
+    """The plan for the input with the deployment's defaults; a `TaperError` becomes a 422 in the language."""
     settings = request.app.state.settings
     knowledge = request.app.state.pipeline.knowledge
+    language = _language(plan_input, request)
     try:
-        if query.pace not in ("standard", "slow"):
-            raise TaperError("pace", f"pace must be 'standard' or 'slow', not '{query.pace}'")
-        if query.switch_to not in (None, "", "diazepam"):
-            raise TaperError("switch_to", f"a taper can switch to diazepam only, not '{query.switch_to}'")
-        dose = query.dose if isinstance(query.dose, float | int) else parse_dose(query.dose)
-        taper_request = TaperRequest(
-            drug=resolve_drug(query.drug, knowledge),
-            daily_dose_mg=float(dose),
-            pace=query.pace,  # type: ignore[arg-type]
-            switch_to_diazepam=query.switch_to == "diazepam",
-            start=query.start or request.app.state.pipeline.today(),
-            holds=tuple(query.holds),
-            markets=(settings.market,) if settings.market else (),
+        taper_request = to_request(
+            plan_input, PlanDefaults.from_settings(settings), knowledge, load_protocols(), request.app.state.pipeline.today()
         )
-        return make_plan(taper_request, knowledge, settings.equivalence_table)
+        return make_plan(taper_request, knowledge)
     except TaperError as error:
-        raise ApiError(422, "invalid_taper", error.message, [{"field": error.field, "problem": error.message}]) from None
+        message = error.text(language)
+        raise ApiError(422, "invalid_taper", message, [{"field": error.field, "problem": message}]) from None
 
 
-@router.post("/taper", openapi_extra=openapi_body(TaperQuery))
+@router.post("/taper", openapi_extra=openapi_body(PlanInput))
 async def taper(request: Request) -> dict[str, object]:
-    query = await parse_body(request, TaperQuery)
-    plan = _plan(query, request)
-    patient = f"Patient/{query.patient}" if query.patient else None
+    plan_input = await parse_body(request, PlanInput)
+    plan = _plan(plan_input, request)
+    language = _language(plan_input, request)
+    patient = f"Patient/{plan_input.patient}" if plan_input.patient else None
+    resources = plan_medication_requests(plan, patient, language)
     return {
-        "plan": plan_json(plan),
-        "markdown": plan_markdown(plan, query.language),
-        "medicationRequest": plan_medication_request(plan, patient),
+        "plan": plan_json(plan, language),
+        "markdown": plan_markdown(plan, language),
+        "medicationRequest": resources[-1],
+        "medicationRequests": resources,
+        "handout": f"taper/handout?{_query(plan_input)}",
     }
 
 
+def _query(plan_input: PlanInput) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(plan_input.query())
+
+
 @router.get("/taper/handout", response_class=HTMLResponse)
-async def handout(
-    request: Request,
-    drug: str,
-    dose: str,
-    pace: str = "standard",
-    switch_to: str | None = None,
-    start: date | None = None,
-    language: str = "en",
-    hold: list[int] | None = None,
-) -> HTMLResponse:
+async def handout(request: Request) -> HTMLResponse:
+    """The patient handout for the plan the query asks for (the same fields as `POST /taper`)."""
+    language = request.query_params.get("language") or request.app.state.settings.language
+    language = language if language in LANGUAGES else "en"
     try:
-        query = TaperQuery(drug=drug, dose=dose, pace=pace, switch_to=switch_to, start=start, language=language, holds=hold or [])
-        plan = _plan(query, request)
-    except (ApiError, ValueError) as error:
-        message = error.message if isinstance(error, ApiError) else str(error)
-        page = f"<!doctype html><html lang='en'><meta charset='utf-8'><title>Taper plan</title><p>The plan could not be made: {html.escape(message)}</p></html>"
-        return HTMLResponse(page, status_code=422)
+        plan_input = PlanInput.from_query(request.query_params.multi_items())
+        plan = _plan(plan_input, request)
+    except ValidationError as error:
+        fields = ", ".join(".".join(str(p) for p in item["loc"]) for item in error.errors())
+        return HTMLResponse(handout_error_html(fields, language), status_code=422)
+    except ApiError as error:
+        return HTMLResponse(handout_error_html(error.message, language), status_code=422)
     contacts = [(link.label, link.url) for link in request.app.state.settings.help_links]
-    return HTMLResponse(plan_handout_html(plan, query.language, contacts))
+    return HTMLResponse(plan_handout_html(plan, language, contacts, made_on=request.app.state.pipeline.today()))

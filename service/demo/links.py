@@ -14,7 +14,7 @@ from typing import Any
 from cds_hooks import Link
 
 PLANNER_PATH = "/planner"
-PLAN_KEYS = ("drug", "dose", "pace", "switch_to", "start", "holds", "patient")
+PLAN_KEYS = ("drug", "dose", "protocol", "pace", "form", "switch_to", "also_taking", "start", "holds", "market", "table", "patient")
 
 LABELS = {
     "en": "Adjust the taper plan with the patient (taper planner)",
@@ -32,6 +32,8 @@ def plan_context(plan_query: dict[str, Any], language: str) -> dict[str, Any]:
             continue
         if key == "holds":
             value = [int(step) for step in value]
+        elif key == "also_taking":
+            value = [{"drug": str(item["drug"]), "dose": item["dose"]} for item in value]
         elif key == "dose":
             value = value if isinstance(value, str) else float(value)
         elif key == "patient":
@@ -49,8 +51,9 @@ def plan_context(plan_query: dict[str, Any], language: str) -> dict[str, Any]:
 def planner_link(base_url: str, plan_query: dict[str, Any], language: str) -> Link:
     """A `smart` link to the planner at `base_url`, carrying the plan in `appContext`.
 
-    `plan_query` takes the keys of `POST /taper`: drug, dose (mg a day or text), pace, switch_to,
-    start (ISO date), holds (step numbers) and patient (an id or `Patient/id`).
+    `plan_query` takes the keys of `POST /taper` (the planner's input model): drug, dose (mg a day or
+    text), protocol, pace, form, switch_to, also_taking, start (ISO date), holds (step numbers), market,
+    table and patient (an id or `Patient/id`).
     """
     context = plan_context(plan_query, language)
     return Link(

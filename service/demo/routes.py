@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from service.api.errors import ApiError
 from service.demo.catalog import FORMULARY, PATIENTS, PATIENTS_BY_ID, load_bundle, patient_resource
 from service.demo.dates import age_on, shift_to
+from service.taper.choices import taper_choices
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SMART_SCOPE = "launch patient/MedicationRequest.write openid fhirUser"
@@ -89,9 +90,12 @@ def planner_router() -> APIRouter:
             "scope": SMART_SCOPE,
             "demo": settings.demo,
             "defaultPace": settings.taper_pace,
+            "defaultProtocol": settings.taper_protocol,
+            "defaultMarket": settings.market,
             "language": settings.language,
             "today": _today(request).isoformat(),
             "drugs": drugs,
+            **taper_choices(knowledge),
         }
 
     @router.get("/planner/static/{name}")

@@ -26,9 +26,34 @@ def load_configured_knowledge(settings: Settings) -> Knowledge:
         knowledge = _load(extra)
     except KnowledgeError as error:
         raise ConfigurationError(f"knowledge files are invalid:\n{error}") from error
+    _check_taper_settings(settings, knowledge)
     if knowledge.table(settings.equivalence_table) is None:
         known = ", ".join(sorted(knowledge.equivalence_tables))
         raise ConfigurationError(
             f"BZRA_EQUIVALENCE_TABLE: unknown table '{settings.equivalence_table}'; known tables: {known}"
         )
     return knowledge
+
+
+def _check_taper_settings(settings: Settings, knowledge: Knowledge) -> None:
+    """The market and taper protocol must exist (one line naming the setting), checked at start-up."""
+    from service.taper.markets import MarketError, load_market
+    from service.taper.protocol import TaperProtocolError, load_protocols
+
+    try:
+        load_market(settings.market, knowledge)
+    except MarketError as error:
+        raise ConfigurationError(f"BZRA_MARKET: {error}") from error
+    try:
+        protocols = load_protocols()
+    except TaperProtocolError as error:
+        raise ConfigurationError(f"taper protocols are invalid:\n{error}") from error
+    if settings.taper_protocol not in protocols.protocols:
+        known = ", ".join(protocols.protocols)
+        raise ConfigurationError(f"BZRA_TAPER_PROTOCOL: unknown protocol '{settings.taper_protocol}'; known protocols: {known}")
+    markets = protocols.protocols[settings.taper_protocol].markets
+    if markets and settings.market not in markets:
+        raise ConfigurationError(
+            f"BZRA_TAPER_PROTOCOL: the protocol '{settings.taper_protocol}' is for {', '.join(markets)} only, "
+            f"and BZRA_MARKET is {settings.market}"
+        )

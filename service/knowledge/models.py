@@ -97,13 +97,16 @@ class ProductCode(Strict):
 
 
 class Strength(Strict):
-    """A usual oral strength.  `scored` is null unless a source says whether the tablet can be split."""
+    """A usual oral strength.  `scored` is null unless a source says whether the tablet can be split.
+
+    Which strengths a country markets is in the market files (`data/markets/<cc>.yaml`), which taper
+    plans read; these strengths describe the molecule.
+    """
 
     mg: Positive
     form: Id
     modified_release: bool = False
     scored: bool | None = None
-    markets: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = []
     source: SourceId
     note: str | None = None
 

@@ -1,13 +1,19 @@
-"""Taper plan: a `create` of a MedicationRequest with one dosage step per period, replacing the draft.
+"""Taper plan suggestion: a taper of the BZRA the patient takes now, after the deployment's protocol.
 
-The plan tapers the BZRA being ordered (or, with several BZRAs in use, their total as diazepam), at
-the deployment's default pace; the card also gets the plan as a table and a link to the patient
-handout, where pace, holds and a switch to diazepam can be changed with the patient.
+The starting dose is what the history says the patient takes now (`facts.history.current_bzras`),
+never the unsigned draft; several BZRAs in use are counted together and switched to diazepam, and
+the label names every switch. No BZRA in current use: no taper. The suggestion acts on the BZRA only:
+a draft of the same BZRA is replaced (delete and create), any other draft is left as it is and the
+taper order is created next to it; each action's description says which. The card gets one or two
+short sentences (start dose, protocol, about how long, the market) and links to the handout and the
+planner; the table itself lives there, one link away.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
+
+import orjson
 
 from cds_hooks import Action, Link, Suggestion
 from service.demo.links import planner_link
@@ -17,24 +23,60 @@ from service.knowledge.models import Knowledge
 from service.memo import MemoPerObject
 from service.rules.cards import BuiltSuggestion
 from service.settings import Settings
-from service.taper.plan import TaperError, TaperPlan, TaperRequest, make_plan
-from service.taper.render import plan_markdown, plan_medication_request
+from service.taper.errors import TaperError
+from service.taper.handout_texts import PACE_NAMES
+from service.taper.inputs import InUse, PlanDefaults, PlanInput, input_for, to_request
+from service.taper.plan import TaperPlan, TaperRequest, make_plan
+from service.taper.protocol import load_protocols
+from service.taper.fhir import group_identifier
+from service.taper.render import plan_medication_requests
+from service.taper.wording import fill, fmt_number, in_country
 
-LABELS = {
-    "suggestion": {
-        "en": "Start a gradual taper: {drug} from {dose} mg a day to zero over about {weeks} weeks",
-        "nl": "Start geleidelijk afbouwen: {drug} van {dose} mg per dag naar nul in ongeveer {weeks} weken",
-        "fr": "Commencer une diminution progressive : {drug} de {dose} mg par jour à zéro en environ {weeks} semaines",
+TEXTS: dict[str, dict[str, str]] = {
+    "label": {
+        "en": "Taper {drug} {dose} mg a day to zero, over about {weeks} weeks",
+        "nl": "{drug} {dose} mg per dag afbouwen tot nul, in ongeveer {weeks} weken",
+        "fr": "Diminution progressive : {drug} {dose} mg par jour jusqu'à l'arrêt, en environ {weeks} semaines",
     },
-    "description": {
-        "en": "Replace this order with a taper schedule ({steps} steps); adjust the pace with the patient.",
-        "nl": "Vervang dit voorschrift door een afbouwschema ({steps} stappen); pas het tempo aan samen met de patiënt.",
-        "fr": "Remplacer cette prescription par un schéma de diminution ({steps} paliers) ; adaptez le rythme avec le patient.",
+    "label_switch": {
+        "en": "Switch to diazepam {target} mg, then taper to zero over about {weeks} weeks",
+        "nl": "Overschakelen op diazepam {target} mg, daarna afbouwen tot nul in ongeveer {weeks} weken",
+        "fr": "Relais par le diazépam {target} mg, puis diminution progressive jusqu'à l'arrêt en environ {weeks} semaines",
     },
-    "combined": {
-        "en": "The BZRAs in use ({drugs}) are counted together as {dose} mg diazepam a day: switching to diazepam comes first, with a period at that dose before the first step.",
-        "nl": "De gebruikte BZRA's ({drugs}) worden samen geteld als {dose} mg diazepam per dag: eerst omzetten naar diazepam, met een periode op die dosis vóór de eerste stap.",
-        "fr": "Les BZRA utilisées ({drugs}) sont comptées ensemble comme {dose} mg de diazépam par jour : d'abord le passage au diazépam, avec une période à cette dose avant le premier palier.",
+    "detail": {
+        "en": "Taper plan from what the patient takes now according to the history: {drugs} a day. It follows {protocol}, at the {pace} pace, takes about {weeks} weeks and uses products marketed {in_market}.",
+        "nl": "Afbouwschema vanaf wat de patiënt volgens de voorgeschiedenis nu neemt: {drugs} per dag. Het volgt {protocol}, tempo {pace}, duurt ongeveer {weeks} weken en gebruikt producten in de handel {in_market}.",
+        "fr": "Schéma de diminution à partir de ce que le patient prend maintenant selon l'historique : {drugs} par jour. Il suit {protocol}, au rythme {pace}, dure environ {weeks} semaines et utilise des produits commercialisés {in_market}.",
+    },
+    "detail_switch": {
+        "en": "Step 1 switches to diazepam {target} mg a day ({phase}).",
+        "nl": "Stap 1 schakelt over op diazepam {target} mg per dag ({phase}).",
+        "fr": "Le palier 1 est un relais par le diazépam {target} mg par jour ({phase}).",
+    },
+    "replace": {
+        "en": "Adds the taper plan for {drug} ({steps} steps) in place of the draft order.",
+        "nl": "Voegt het afbouwschema voor {drug} toe ({steps} stappen), in de plaats van het conceptvoorschrift.",
+        "fr": "Ajoute le schéma de diminution de {drug} ({steps} paliers) à la place du projet de prescription.",
+    },
+    "delete": {
+        "en": "Removes this draft order of {drug}.",
+        "nl": "Verwijdert dit conceptvoorschrift voor {drug}.",
+        "fr": "Supprime ce projet de prescription de {drug}.",
+    },
+    "create": {
+        "en": "Adds a taper order for {drug} ({steps} steps) next to the draft order, which stays as it is.",
+        "nl": "Voegt een afbouwvoorschrift voor {drug} toe ({steps} stappen) naast het conceptvoorschrift, dat ongewijzigd blijft.",
+        "fr": "Ajoute une prescription de diminution de {drug} ({steps} paliers) à côté du projet de prescription, qui reste inchangé.",
+    },
+    "create_alone": {
+        "en": "Adds a taper order for {drug} ({steps} steps).",
+        "nl": "Voegt een afbouwvoorschrift voor {drug} toe ({steps} stappen).",
+        "fr": "Ajoute une prescription de diminution de {drug} ({steps} paliers).",
+    },
+    "create_cross": {
+        "en": "Adds the order of {drug} for the first week(s) of the switch, which then stops.",
+        "nl": "Voegt het voorschrift voor {drug} toe voor de eerste week(en) van de overschakeling, daarna stopt het.",
+        "fr": "Ajoute la prescription de {drug} pour la ou les premières semaines du relais, qui s'arrête ensuite.",
     },
     "handout": {
         "en": "Taper plan and information for the patient (printable)",
@@ -42,126 +84,135 @@ LABELS = {
         "fr": "Schéma de diminution et informations pour le patient (imprimable)",
     },
 }
+PHASES = {
+    "cross_taper": {"en": "gradually, over 2 weeks", "nl": "geleidelijk, over 2 weken", "fr": "progressivement, sur 2 semaines"},
+    "switch_day": {"en": "on day 1, then a stable period", "nl": "op dag 1, daarna een stabiele periode", "fr": "dès le jour 1, puis une période stable"},
+}
+__all__ = ["taper_input", "taper_suggestion"]
 
 
-def _label(key: str, language: str, **values: object) -> str:
-    return (LABELS[key].get(language) or LABELS[key]["en"]).format(**values)
+
+def _text(key: str, language: str, **values: object) -> str:
+    return fill(TEXTS[key], values, language)
 
 
-def taper_target(facts: Facts) -> tuple[str, float] | None:
-    """(drug, mg/day) to taper: the ordered BZRA; with several BZRAs, their total as diazepam."""
-    if facts.distinct_bzra_count >= 2 and facts.total_de_known and facts.total_bzra_de_mg_per_day:
-        return "diazepam", facts.total_bzra_de_mg_per_day
-    draft = facts.draft
-    if draft is not None and draft.is_bzra and draft.drug and draft.mg_per_day:
-        return draft.drug, draft.mg_per_day
-    in_use = [u for u in facts.history.current_bzras if u.mg_per_day]
-    if in_use:
-        top = max(in_use, key=lambda u: u.de_mg_per_day or 0.0)
-        return top.drug, top.mg_per_day or 0.0
-    return None
+def taper_input(facts: Facts, language: str) -> PlanInput | None:
+    """The plan's input from the BZRAs in use now (largest diazepam-equivalent first); None when there are none."""
+    in_use = sorted((u for u in facts.history.current_bzras if u.mg_per_day), key=lambda u: -(u.de_mg_per_day or 0.0))
+    if not in_use:
+        return None
+    first, *others = in_use
+    also = [InUse(drug=use.drug, dose=use.mg_per_day or 0.0) for use in others]
+    return PlanInput(drug=first.drug, dose=first.mg_per_day or 0.0, also_taking=also, start=facts.today, language=language)
 
 
-def _combined_note(facts: Facts, plan: TaperPlan, language: str) -> str:
-    if facts.distinct_bzra_count < 2 or plan.drug != "diazepam":
-        return ""
-    return _label("combined", language, drugs=", ".join(facts.current_bzras), dose=f"{plan.start_dose_mg:.3g}") + "\n\n"
+_PLANS: MemoPerObject[TaperPlan | None] = MemoPerObject(512)  # per knowledge; a plan is a few kB
+_ORDERS: MemoPerObject[bytes] = MemoPerObject(512)  # the plan's requests as JSON, per request and language
 
 
-def handout_url(base: str, plan: TaperPlan, language: str) -> str:
-    query = {
-        "drug": plan.drug,
-        "dose": f"{plan.start_dose_mg:g}",
-        "pace": plan.pace,
-        "start": plan.steps[0].start.isoformat(),
-        "language": language,
-    }
-    if plan.switched and plan.drug != "diazepam":
-        query["switch_to"] = "diazepam"
-    return f"{base}/taper/handout?{urlencode(query)}"
+def _plan(request: TaperRequest, knowledge: Knowledge) -> TaperPlan | None:
+    """`make_plan`, remembered per knowledge object; None when the request has no plan (`TaperError`).
 
-
-_Planned = tuple[TaperPlan, str]  # the plan and its Markdown table
-_PLANS: MemoPerObject[_Planned | None] = MemoPerObject(512)  # per knowledge; a plan is a few kB
-
-
-def _plan(request: TaperRequest, knowledge: Knowledge, table: str, language: str) -> _Planned | None:
-    """`make_plan` and `plan_markdown`, remembered; None when the request has no plan (`TaperError`).
-
-    Both are pure functions of the request, the knowledge, the table and the language (the protocol
-    is read once per process), and calls repeat the same few (drug, dose, day): making them costs
-    more than all the rest of the suggestion. Remembered per knowledge object (`service.memo`), so a
-    reloaded knowledge starts afresh. A cached plan is shared between
-    calls, so it never leaves this module: it is frozen, the table is a string, and the resource that
-    goes into a response is built from the plan anew on every call (it names the patient, and copying
-    a cached one would cost as much as building it).
+    The plan is a pure function of the request and the knowledge (protocols and markets are read once
+    per process), and calls repeat the same few requests. A cached plan is frozen and shared; the
+    resources that go into a response are built from it anew on every call.
     """
 
-    def planned() -> _Planned | None:
+    def planned() -> TaperPlan | None:
         try:
-            plan = make_plan(request, knowledge, table)
+            return make_plan(request, knowledge)
         except TaperError:
-            return None
-        return plan, plan_markdown(plan, language)
+            return None  # e.g. an absurd dose: the card simply offers no taper, and says why elsewhere
 
-    return _PLANS(knowledge).get((request, table, language), planned)
+    return _PLANS(knowledge).get(request, planned)
+
+
+def _names(plan: TaperPlan, uses: list[tuple[str, float]], language: str) -> str:
+    return ", ".join(f"{plan.label(drug).name(language)} {fmt_number(mg, language)} mg" for drug, mg in uses)
+
+
+def _orders(plan: TaperPlan, request: TaperRequest, knowledge: Knowledge, patient: str, language: str) -> list[dict]:
+    """The plan's MedicationRequests for this patient, as new objects on every call.
+
+    Rendering them in a language is the costly part of the suggestion, and it is the same for every
+    patient on the same plan: the JSON is remembered per request and language, read back anew for each
+    call (so no call shares an object with another) and given the patient's subject and group.
+    """
+    cached = _ORDERS(knowledge).get((request, language), lambda: orjson.dumps(plan_medication_requests(plan, None, language)))
+    resources = orjson.loads(cached)
+    group = group_identifier(plan, patient)
+    for resource in resources:
+        resource["subject"] = {"reference": patient}
+        resource["groupIdentifier"] = group
+    return resources
+
+
+def _actions(facts: Facts, plan: TaperPlan, resources: list[dict], language: str) -> list[Action]:
+    """Replace a draft of the same BZRA; otherwise create the taper order next to the draft, untouched."""
+    in_use = {plan.drug, *(drug for drug, _ in plan.also_taking)}
+    draft, steps = facts.draft, len(plan.steps) - 1  # the steps before the stop
+    taper_name = plan.label(plan.taper_drug).name(language)
+    actions = []
+    same = draft is not None and draft.is_bzra and draft.reference and draft.drug in in_use
+    if same:
+        name = plan.label(draft.drug).name(language)
+        actions.append(Action(type="delete", description=_text("delete", language, drug=name), resourceId=draft.reference))
+    for resource in resources[:-1]:
+        other = resource["medicationCodeableConcept"]["text"]
+        actions.append(Action(type="create", description=_text("create_cross", language, drug=other), resource=resource))
+    key = "replace" if same else "create" if draft is not None else "create_alone"
+    name = plan.label(draft.drug).name(language) if same and draft.drug else taper_name
+    actions.append(Action(type="create", description=_text(key, language, drug=name, steps=steps), resource=resources[-1]))
+    return actions
+
+
+def _detail(plan: TaperPlan, weeks: int, language: str) -> str:
+    uses = [(plan.drug, plan.start_dose_mg), *plan.also_taking]
+    detail = _text("detail", language, drugs=_names(plan, uses, language), protocol=plan.protocol_name(language),
+                   pace=PACE_NAMES[plan.pace], weeks=weeks, in_market=in_country(plan.country(language), language))
+    switch = plan.switch_step
+    if switch is not None and plan.switch_phase:
+        detail += " " + _text("detail_switch", language, target=switch.dose_mg, phase=PHASES[plan.switch_phase])
+    return detail
+
+
+def _links(base: str, plan_input: PlanInput, record: PatientRecord, language: str) -> tuple[Link, ...]:
+    if not base:
+        return ()
+    handout = f"{base}/taper/handout?{urlencode(plan_input.query())}"
+    planner = plan_input.model_dump(mode="json", exclude_none=True, exclude={"language", "patient"})
+    planner["patient"] = record.patient_id
+    return (
+        Link(label=_text("handout", language), url=handout, type="absolute"),
+        planner_link(base, planner, language),
+    )
 
 
 def taper_suggestion(
     facts: Facts, record: PatientRecord, knowledge: Knowledge, settings: Settings, base: str, language: str
 ) -> BuiltSuggestion | None:
-    target = taper_target(facts)
-    if target is None:
+    """The taper suggestion for the BZRAs in use now, or None when there are none or no plan can be made."""
+    wanted = taper_input(facts, language)
+    if wanted is None:
         return None
-    drug, dose = target
-    request = TaperRequest(
-        drug=drug,
-        daily_dose_mg=dose,
-        pace=settings.taper_pace,  # type: ignore[arg-type]
-        start=facts.today,
-        markets=(settings.market,) if settings.market else (),
-    )
-    planned = _plan(request, knowledge, settings.equivalence_table, language)
-    if planned is None:
-        return None  # e.g. no marketed strength allows a taper: the card simply offers no plan
-    plan, markdown = planned
-    actions = []
-    draft = facts.draft
-    if draft is not None and draft.is_bzra and draft.reference:
-        actions.append(Action(type="delete", description="Remove the draft order", resourceId=draft.reference))
-    actions.append(
-        Action(
-            type="create",
-            description=_label("description", language, steps=len(plan.steps)),
-            resource=plan_medication_request(plan, f"Patient/{record.patient_id}"),
-        )
-    )
-    name = knowledge.drug(plan.drug).display
-    links: tuple[Link, ...] = ()
-    if base:
-        planner_query = {
-            "drug": plan.drug,
-            "dose": plan.start_dose_mg,
-            "pace": plan.pace,
-            "switch_to": "diazepam" if plan.switched and plan.drug != "diazepam" else None,
-            "start": plan.steps[0].start.isoformat(),
-            "patient": record.patient_id,
-        }
-        links = (
-            Link(label=_label("handout", language), url=handout_url(base, plan, language), type="absolute"),
-            planner_link(base, planner_query, language),
-        )
+    try:
+        request = to_request(wanted, PlanDefaults.from_settings(settings), knowledge, load_protocols(), facts.today)
+    except TaperError:
+        return None
+    plan = _plan(request, knowledge)
+    if plan is None:
+        return None
+    weeks = max(1, round(plan.total_days / 7))
+    switch = plan.switch_step
+    if switch is not None:
+        label = _text("label_switch", language, target=switch.dose_mg, weeks=weeks)
+    else:
+        label = _text("label", language, drug=plan.label(plan.drug).name(language), dose=plan.start_dose_mg, weeks=weeks)
+    links = _links(base, input_for(request, language), record, language)
+    orders = _orders(plan, request, knowledge, f"Patient/{record.patient_id}", language)
     return BuiltSuggestion(
-        Suggestion(
-            label=_label(
-                "suggestion",
-                language,
-                drug=getattr(name, language, None) or name.en,
-                dose=f"{plan.start_dose_mg:.3g}",
-                weeks=round(plan.total_days / 7),
-            ),
-            actions=actions,
-        ),
-        detail=_combined_note(facts, plan, language) + markdown,
+        Suggestion(label=label, actions=_actions(facts, plan, orders, language)),
+        detail=_detail(plan, weeks, language),
         links=links,
     )
+

@@ -1,8 +1,9 @@
 """`bzra-cds taper`: print a taper plan as text, JSON, Markdown, FHIR or a patient handout (HTML).
 
-Every input is checked here rather than by argparse, so every mistake, including an unknown choice,
-ends as one line `bzra-cds: <what is wrong>` on stderr with exit status 2, never a traceback or a
-usage dump.  Run it as `bzra-cds taper ...` or `python -m service.taper.cli ...`.
+The options fill the same input model as `POST /taper` and the planner (`PlanInput`), with the same
+defaults from the settings (protocol, pace, market, language, equivalence table). Every mistake ends
+as one line `bzra-cds: <what is wrong>` on stderr (in the chosen language) with exit status 2, never
+a traceback or a usage dump. Run it as `bzra-cds taper ...` or `python -m service.taper.cli ...`.
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, Literal, cast
+from typing import Any
 
 __all__ = ["add_taper_command", "main", "run_taper"]
 
 FORMATS = ("text", "json", "markdown", "fhir", "html")
-LANGUAGES = ("en", "nl", "fr")
 USAGE_ERROR = 2
-Pace = Literal["standard", "slow"]
 
 
 class _Usage(Exception):
@@ -32,39 +31,27 @@ def add_taper_command(subparsers: Any) -> None:
         "taper",
         help="make a gradual taper plan for a benzodiazepine or Z-drug",
         description=(
-            "Make a dated taper plan that the marketed tablets allow, with the protocol's sources. "
-            "Example: bzra-cds taper --drug lorazepam --dose 3mg/day --pace slow --format html --language nl"
+            "Make a dated taper plan after a published protocol, with one market's products. Example: "
+            "bzra-cds taper --drug lorazepam --dose 3mg/day --market BE --protocol cks_ashton --language nl"
         ),
     )
-    taper.add_argument("--drug", help="the drug: generic name or brand, e.g. lorazepam, Temesta")
-    taper.add_argument("--dose", help="the current daily dose, e.g. 3mg/day, '0,5 mg', '500 µg/day'")
-    taper.add_argument("--pace", metavar="standard|slow", help="standard or slow (default: BZRA_TAPER_PACE, else standard)")
-    taper.add_argument("--switch-to", dest="switch_to", metavar="diazepam", help="switch to diazepam first")
-    taper.add_argument("--start", help="first day of the plan, YYYY-MM-DD (default: today)")
-    taper.add_argument(
-        "--hold", action="append", default=[], metavar="N", help="stay one more interval after step N (repeatable)"
-    )
-    taper.add_argument(
-        "--market",
-        action="append",
-        default=[],
-        metavar="CC",
-        help="use only strengths marketed there, e.g. NL (repeatable; default: BZRA_MARKET, else any)",
-    )
-    taper.add_argument("--format", default="text", metavar="|".join(FORMATS), help="output format (default text)")
-    taper.add_argument("--language", metavar="en|nl|fr", help="language of text, markdown and html (default: BZRA_LANGUAGE)")
-    taper.add_argument("--table", metavar="TABLE", help="diazepam-equivalence table (default: BZRA_EQUIVALENCE_TABLE)")
-    taper.add_argument("--patient", metavar="REFERENCE", help="FHIR subject for --format fhir, e.g. Patient/123")
-    taper.add_argument(
-        "--contact", action="append", default=[], metavar="LABEL=PHONE_OR_URL", help="who to call, for the handout"
-    )
+    add = taper.add_argument
+    add("--drug", help="the drug taken now: generic name or brand, e.g. lorazepam, Temesta")
+    add("--dose", help="the daily dose taken now, e.g. 3mg/day, '0,5 mg', '500 µg/day'")
+    add("--protocol", help="deprescribing_org, cks_ashton, nhg_lumc, riziv_inami or asam_2025 (default: BZRA_TAPER_PROTOCOL)")
+    add("--pace", metavar="standard|slow", help="standard or slow (default: BZRA_TAPER_PACE)")
+    add("--form", metavar="FORM", help="tablets, magistral (BE), strips (NL) or liquid (default: from the protocol)")
+    add("--switch-to", dest="switch_to", metavar="diazepam|none", help="switch to diazepam first, or never (default: the protocol)")
+    add("--also", action="append", default=[], metavar="DRUG:DOSE", help="another BZRA taken now, e.g. zolpidem:10 (repeatable)")
+    add("--start", help="first day of the plan, YYYY-MM-DD (default: today)")
+    add("--hold", action="append", default=[], metavar="N", help="stay one more period after step N (repeatable)")
+    add("--market", metavar="CC", help="the country whose products the plan uses: BE, NL or US (default: BZRA_MARKET)")
+    add("--format", default="text", metavar="|".join(FORMATS), help="output format (default text)")
+    add("--language", metavar="en|nl|fr", help="language of every text (default: BZRA_LANGUAGE)")
+    add("--table", metavar="TABLE", help="diazepam-equivalence table (default: BZRA_EQUIVALENCE_TABLE)")
+    add("--patient", metavar="REFERENCE", help="FHIR subject for --format fhir, e.g. Patient/123")
+    add("--contact", action="append", default=[], metavar="LABEL=PHONE_OR_URL", help="who to call, for the handout")
     taper.set_defaults(handler=run_taper)
-
-
-def _choice(name: str, value: str, choices: Sequence[str]) -> str:
-    if value not in choices:
-        raise _Usage(f"--{name} must be one of {', '.join(choices)}, not '{value}'")
-    return value
 
 
 def _settings() -> Any:
@@ -82,10 +69,7 @@ def _settings() -> Any:
 
 
 def _knowledge(settings: Any) -> Any:
-    from service.knowledge.configured import (
-        ConfigurationError,
-        load_configured_knowledge,
-    )
+    from service.knowledge.configured import ConfigurationError, load_configured_knowledge
 
     try:
         return load_configured_knowledge(settings)
@@ -93,49 +77,23 @@ def _knowledge(settings: Any) -> Any:
         raise _Usage(str(error).splitlines()[0]) from None
 
 
-def _request(args: argparse.Namespace, knowledge: Any, protocol: Any, settings: Any) -> Any:
-    from service.taper.plan import TaperRequest, parse_dose, resolve_drug
+def _input(args: argparse.Namespace) -> Any:
+    from service.taper.inputs import InUse, PlanInput
 
     if not args.drug:
         raise _Usage("missing --drug, e.g. --drug lorazepam")
     if not args.dose:
         raise _Usage("missing --dose, e.g. --dose 3mg/day")
-    drug = resolve_drug(args.drug, knowledge)
-    dose = parse_dose(args.dose)
-    pace = cast(Pace, _choice("pace", args.pace or getattr(settings, "taper_pace", None) or "standard", tuple(protocol.paces)))
-    switch = False
-    if args.switch_to is not None:
-        target = protocol.switch.to
-        wanted = args.switch_to.strip().lower()
-        if wanted not in (target, knowledge.drugs[target].display.en.lower()):
-            raise _Usage(f"--switch-to can only be {target}, not '{args.switch_to}'")
-        switch = True
-    start = date.today()
-    if args.start:
-        try:
-            start = date.fromisoformat(args.start)
-        except ValueError:
-            raise _Usage(f"--start must be a date like 2026-12-01, not '{args.start}'") from None
-    holds = []
-    for hold in args.hold:
-        if not hold.strip().isdigit() or int(hold) < 1:
-            raise _Usage(f"--hold takes a step number (1, 2, ...), not '{hold}'")
-        holds.append(int(hold))
-    markets = []
-    default_market = getattr(settings, "market", None)
-    for market in args.market or ([default_market] if default_market else []):
-        code = market.strip().upper()
-        if len(code) != 2 or not code.isalpha():
-            raise _Usage(f"--market takes a two-letter country code like NL, not '{market}'")
-        markets.append(code)
-    return TaperRequest(
-        drug=drug,
-        daily_dose_mg=dose,
-        pace=pace,
-        switch_to_diazepam=switch,
-        start=start,
-        holds=tuple(holds),
-        markets=tuple(markets),
+    also = []
+    for value in args.also:
+        drug, sep, dose = value.partition(":")
+        if not sep or not drug.strip() or not dose.strip():
+            raise _Usage(f"--also takes DRUG:DOSE, e.g. zolpidem:10, not '{value}'")
+        also.append(InUse(drug=drug.strip(), dose=dose.strip()))
+    return PlanInput(
+        drug=args.drug, dose=args.dose, protocol=args.protocol, pace=args.pace, form=args.form, switch_to=args.switch_to,
+        also_taking=also, start=args.start, holds=list(args.hold), market=args.market, language=args.language,
+        table=args.table, patient=args.patient,
     )
 
 
@@ -153,9 +111,10 @@ def _render(plan: Any, args: argparse.Namespace, language: str, contacts: list[t
     from service.taper import render
 
     if args.format == "json":
-        return json.dumps(render.plan_json(plan), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(render.plan_json(plan, language), indent=2, ensure_ascii=False) + "\n"
     if args.format == "fhir":
-        return json.dumps(render.plan_medication_request(plan, args.patient), indent=2, ensure_ascii=False) + "\n"
+        resources = render.plan_medication_requests(plan, args.patient, language)
+        return json.dumps(resources[0] if len(resources) == 1 else resources, indent=2, ensure_ascii=False) + "\n"
     if args.format == "markdown":
         return render.plan_markdown(plan, language)
     if args.format == "html":
@@ -165,28 +124,29 @@ def _render(plan: Any, args: argparse.Namespace, language: str, contacts: list[t
 
 def run_taper(args: argparse.Namespace) -> int:
     """The `taper` handler: 0 and the plan on stdout, or 2 and one line on stderr."""
-    from service.taper.plan import TaperError, make_plan
-    from service.taper.protocol import TaperProtocolError, load_protocol
+    from service.taper.errors import TaperError
+    from service.taper.inputs import PlanDefaults, language_of, to_request
+    from service.taper.plan import make_plan
+    from service.taper.protocol import TaperProtocolError, load_protocols
 
+    language = args.language if args.language in ("en", "nl", "fr") else "en"
     try:
-        _choice("format", args.format, FORMATS)
-        if args.language is not None:
-            _choice("language", args.language, LANGUAGES)
+        if args.format not in FORMATS:
+            raise _Usage(f"--format must be one of {', '.join(FORMATS)}, not '{args.format}'")
         contacts = _contacts(args.contact)
         settings = _settings()
+        defaults = PlanDefaults.from_settings(settings)
+        plan_input = _input(args)
+        language = language_of(plan_input, defaults)
         knowledge = _knowledge(settings)
         try:
-            protocol = load_protocol()
+            protocols = load_protocols()
         except TaperProtocolError as error:
             raise _Usage(f"the taper protocol file is invalid: {error.problems[0]}") from None
-        table = args.table or settings.equivalence_table
-        if table not in knowledge.equivalence_tables:
-            raise _Usage(f"--table must be one of {', '.join(sorted(knowledge.equivalence_tables))}, not '{table}'")
-        language = args.language or (settings.language if settings.language in LANGUAGES else "en")
-        plan = make_plan(_request(args, knowledge, protocol, settings), knowledge, table, protocol=protocol)
-        output = _render(plan, args, language, contacts)
+        request = to_request(plan_input, defaults, knowledge, protocols, date.today())
+        output = _render(make_plan(request, knowledge, protocols), args, language, contacts)
     except TaperError as error:
-        return _fail(error.message)
+        return _fail(error.text(language))
     except _Usage as error:
         return _fail(str(error))
     sys.stdout.write(output)

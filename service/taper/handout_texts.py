@@ -1,80 +1,20 @@
-"""Every word the taper renderings print, in English, Dutch and French, in one place for translators.
+"""The words of the plan's renderings in English, Dutch and French: labels for prescribers (text,
+Markdown, FHIR) and the patient handout.
 
-Three groups: plan notes (for prescribers, filled from a note's values), labels for the prescriber's
-text and table renderings, and the patient handout.  The handout is written in plain, respectful,
-person-centred words ("long-term use", never "abuse" or "addict"); the patient's pace comes first.
-Numbers are formatted per language (decimal comma in nl and fr), dates with local month names.
+The handout is written in plain, respectful, person-centred words ("long-term use", never "abuse" or
+"addict"); the patient's pace comes first. Dutch is Flemish-friendly and French Belgian (a space before
+: ; ? !). Team glossary: taper = afbouwen / diminution progressive; step = stap / palier.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
-__all__ = [
-    "HANDOUT",
-    "LABELS",
-    "LANGUAGES",
-    "NOTES",
-    "fmt_date",
-    "fmt_number",
-    "language_or_default",
-    "note_text",
-    "tablet_words",
-]
+__all__ = ["FORM_WORDS", "HANDOUT", "LABELS", "PACE_NAMES"]
 
-LANGUAGES = ("en", "nl", "fr")
-
-NOTES: dict[str, dict[str, str]] = {
-    "en": {
-        "already_target": "{drug} is already the long-acting drug used for a switch; the plan tapers it directly.",
-        "switch_requested": "Switched to {target} as requested, so the dose can come down in small steps.",
-        "switch_no_strengths": "{drug} has no marketed oral strengths{where}; the plan switches to {target} so the dose can be reduced.",
-        "switch_no_smaller_dose": "The marketed strengths of {drug}{where} allow no dose below {dose} mg a day; the plan switches to {target}, which allows small steps.",
-        "conversion": "{dose} mg {drug} a day = {de} mg diazepam-equivalent ({table} table: {eq10} mg {drug} ≈ 10 mg diazepam), rounded up to {target_dose} mg {target} a day, a dose the tablets allow. Equivalence tables are approximate: adjust to how the patient feels.",
-        "table_fallback": "The {table} table has no figure for {drug}; the {used} table was used.",
-        "stabilise": "Stay on {target_dose} mg {target} a day for {days} days before the first reduction; review {low} to {high} days after the switch.",
-        "recommend_switch": "{drug} is short-acting: guidelines suggest considering a switch to {target} first, which leaves the body slowly and allows smaller steps (ask for the plan with a switch to {target}).",
-        "epilepsy": "If {drug} is taken for epilepsy, do not switch or taper it without specialist advice.",
-        "start_not_achievable": "{dose} mg a day cannot be made with the marketed tablets; the first step goes to {first} mg.",
-        "pace": "Pace ({pace}): {pct}% of the current dose every {days} days; at {threshold} mg {drug} a day or less, {near_pct}% or the smallest step the tablets allow ({unit} mg).",
-        "large_steps": "Step(s) {steps} take off more than {max}% of the dose because the tablets allow no smaller step; staying longer at a dose is fine.",
-        "holds": "Step(s) {steps} keep the dose for {days} more days, as agreed.",
-        "markets": "Only strengths marketed in {markets} were used.",
-    },
-    "nl": {
-        "already_target": "{drug} is al het langwerkende middel waarop wordt overgestapt; het plan bouwt het direct af.",
-        "switch_requested": "Overgestapt op {target} zoals gevraagd, zodat de dosis in kleine stappen omlaag kan.",
-        "switch_no_strengths": "{drug} heeft geen orale sterkten in de handel{where}; het plan stapt over op {target} zodat de dosis omlaag kan.",
-        "switch_no_smaller_dose": "Met de sterkten van {drug} in de handel{where} kan de dosis niet onder {dose} mg per dag; het plan stapt over op {target}, dat kleine stappen toelaat.",
-        "conversion": "{dose} mg {drug} per dag = {de} mg diazepam-equivalent (tabel {table}: {eq10} mg {drug} ≈ 10 mg diazepam), naar boven afgerond op {target_dose} mg {target} per dag, een dosis die met de tabletten kan. Omrekentabellen zijn bij benadering: stem af op hoe de patiënt zich voelt.",
-        "table_fallback": "De tabel {table} geeft geen waarde voor {drug}; de tabel {used} is gebruikt.",
-        "stabilise": "Blijf {days} dagen op {target_dose} mg {target} per dag voor de eerste verlaging; evalueer {low} tot {high} dagen na de overstap.",
-        "recommend_switch": "{drug} werkt kort: richtlijnen raden aan eerst overstappen op {target} te overwegen; dat verdwijnt langzaam uit het lichaam en laat kleinere stappen toe (vraag het plan met overstap op {target}).",
-        "epilepsy": "Als {drug} voor epilepsie wordt gebruikt: niet overstappen of afbouwen zonder advies van een specialist.",
-        "start_not_achievable": "{dose} mg per dag is niet te maken met de tabletten in de handel; de eerste stap gaat naar {first} mg.",
-        "pace": "Tempo {pace}: {pct}% van de huidige dosis elke {days} dagen; bij {threshold} mg {drug} per dag of minder {near_pct}% of de kleinste stap die de tabletten toelaten ({unit} mg).",
-        "large_steps": "Stap(pen) {steps} verlagen met meer dan {max}% omdat de tabletten geen kleinere stap toelaten; langer op een dosis blijven mag altijd.",
-        "holds": "Stap(pen) {steps} houden de dosis {days} dagen langer gelijk, zoals afgesproken.",
-        "markets": "Alleen sterkten in de handel in {markets} zijn gebruikt.",
-    },
-    "fr": {
-        "already_target": "{drug} est déjà le médicament à longue durée d'action utilisé pour un relais ; le plan le diminue directement.",
-        "switch_requested": "Relais par {target} comme demandé, pour que la dose puisse baisser par petites étapes.",
-        "switch_no_strengths": "{drug} n'a pas de dosage oral commercialisé{where} ; le plan passe au {target} pour pouvoir réduire la dose.",
-        "switch_no_smaller_dose": "Les dosages commercialisés de {drug}{where} ne permettent pas de descendre sous {dose} mg par jour ; le plan passe au {target}, qui permet de petites étapes.",
-        "conversion": "{dose} mg de {drug} par jour = {de} mg d'équivalent diazépam (table {table} : {eq10} mg de {drug} ≈ 10 mg de diazépam), arrondi vers le haut à {target_dose} mg de {target} par jour, une dose possible avec les comprimés. Les tables d'équivalence sont approximatives : ajustez selon le ressenti du patient.",
-        "table_fallback": "La table {table} ne donne pas de valeur pour {drug} ; la table {used} a été utilisée.",
-        "stabilise": "Rester {days} jours à {target_dose} mg de {target} par jour avant la première diminution ; réévaluer {low} à {high} jours après le relais.",
-        "recommend_switch": "{drug} a une action courte : les recommandations proposent d'envisager d'abord un relais par {target}, qui quitte le corps lentement et permet de plus petites étapes (demandez le plan avec relais par {target}).",
-        "epilepsy": "Si {drug} est pris pour une épilepsie, ne pas faire de relais ni diminuer sans avis spécialisé.",
-        "start_not_achievable": "{dose} mg par jour ne peut pas être obtenu avec les comprimés commercialisés ; la première étape passe à {first} mg.",
-        "pace": "Rythme {pace} : {pct} % de la dose actuelle tous les {days} jours ; à {threshold} mg de {drug} par jour ou moins, {near_pct} % ou la plus petite étape permise par les comprimés ({unit} mg).",
-        "large_steps": "L'étape ou les étapes {steps} réduisent de plus de {max} % car les comprimés ne permettent pas une étape plus petite ; rester plus longtemps à une dose est toujours possible.",
-        "holds": "L'étape ou les étapes {steps} gardent la dose {days} jours de plus, comme convenu.",
-        "markets": "Seuls les dosages commercialisés en {markets} ont été utilisés.",
-    },
+PACE_NAMES = {
+    "standard": {"en": "standard", "nl": "standaard", "fr": "standard"},
+    "slow": {"en": "slow", "nl": "traag", "fr": "lent"},
 }
 
 LABELS: dict[str, dict[str, Any]] = {
@@ -82,68 +22,132 @@ LABELS: dict[str, dict[str, Any]] = {
         "title": "Taper plan",
         "colon": ": ",
         "pace": "pace",
+        "protocol": "protocol",
+        "market": "products marketed",
         "step": "Step",
+        "what": "What",
         "from": "From",
         "to": "To",
-        "dose": "Daily dose",
-        "tablets": "Tablets a day",
+        "dose": "Average a day",
+        "taken": "What is taken",
         "per_day": "a day",
-        "stop": "stop",
         "days": "days",
         "first_free_day": "first day without",
-        "switched_to": "switched to",
+        "switched_to": "switch to",
         "notes": "Notes",
         "sources": "Sources",
-        "kinds": {"switch": "switch", "stabilise": "stabilise", "reduce": "reduce", "hold": "hold", "stop": "stop"},
+        "strips": "Tapering strips to order (first and last pouch)",
+        "strip": "Strip {number}: {start} to {end}, {first} mg down to {last} mg",
+        "prescriptions": "Magistral prescriptions, one per step",
+        "kinds": {"cross": "switch, both drugs", "switch": "switch", "stabilise": "same dose", "reduce": "reduce",
+                  "hold": "hold", "stop": "stop"},
+        "on_days": "on {days} days a week",
+        "on_day": "on 1 day a week",
+        "every_day": "every day",
+        "free_days": "{days} drug-free days a week",
+        "free_day": "1 drug-free day a week",
+        "pouches": "pouches from {first} mg down to {last} mg",
+        "stop_step": "Stop {drug} from {date}.",
+        "dosage": "Step {number} ({kind}): {what}, from {start} to {end}; on average {average} mg {drug} a day.",
+        "stop_other": "Stop {drug} from {date} (switch to {target}).",
+        "switch_prefix": "stop {drugs} and take instead: ",
     },
     "nl": {
         "title": "Afbouwschema",
         "colon": ": ",
         "pace": "tempo",
+        "protocol": "protocol",
+        "market": "producten in de handel",
         "step": "Stap",
+        "what": "Wat",
         "from": "Van",
         "to": "Tot en met",
-        "dose": "Dosis per dag",
-        "tablets": "Tabletten per dag",
+        "dose": "Gemiddeld per dag",
+        "taken": "Wat wordt ingenomen",
         "per_day": "per dag",
-        "stop": "stoppen",
         "days": "dagen",
         "first_free_day": "eerste dag zonder",
-        "switched_to": "overgestapt op",
+        "switched_to": "overschakelen op",
         "notes": "Opmerkingen",
         "sources": "Bronnen",
-        "kinds": {"switch": "overstap", "stabilise": "stabiliseren", "reduce": "verlagen", "hold": "pauze", "stop": "stoppen"},
+        "strips": "Te bestellen taperingstrips (eerste en laatste zakje)",
+        "strip": "Strip {number}: {start} tot en met {end}, van {first} mg naar {last} mg",
+        "prescriptions": "Magistrale voorschriften, één per stap",
+        "kinds": {"cross": "overschakelen, beide middelen", "switch": "overschakelen", "stabilise": "zelfde dosis",
+                  "reduce": "verlagen", "hold": "pauze", "stop": "stoppen"},
+        "on_days": "op {days} dagen per week",
+        "on_day": "op 1 dag per week",
+        "every_day": "elke dag",
+        "free_days": "{days} dagen per week zonder middel",
+        "free_day": "1 dag per week zonder middel",
+        "pouches": "zakjes van {first} mg naar {last} mg",
+        "stop_step": "Stop {drug} vanaf {date}.",
+        "dosage": "Stap {number} ({kind}): {what}, van {start} tot en met {end}; gemiddeld {average} mg {drug} per dag.",
+        "stop_other": "Stop {drug} vanaf {date} (overschakeling op {target}).",
+        "switch_prefix": "stop {drugs} en neem in de plaats: ",
     },
     "fr": {
-        "title": "Plan de diminution",
+        "title": "Schéma de diminution",
         "colon": " : ",
         "pace": "rythme",
-        "step": "Étape",
+        "protocol": "protocole",
+        "market": "produits commercialisés",
+        "step": "Palier",
+        "what": "Quoi",
         "from": "Du",
         "to": "Au",
-        "dose": "Dose par jour",
-        "tablets": "Comprimés par jour",
+        "dose": "Moyenne par jour",
+        "taken": "Ce qui est pris",
         "per_day": "par jour",
-        "stop": "arrêt",
         "days": "jours",
         "first_free_day": "premier jour sans",
         "switched_to": "relais par",
         "notes": "Remarques",
         "sources": "Sources",
-        "kinds": {"switch": "relais", "stabilise": "stabiliser", "reduce": "diminuer", "hold": "pause", "stop": "arrêt"},
+        "strips": "Bandes de diminution à commander (premier et dernier sachet)",
+        "strip": "Bande {number} : du {start} au {end}, de {first} mg à {last} mg",
+        "prescriptions": "Prescriptions magistrales, une par palier",
+        "kinds": {"cross": "relais, les deux médicaments", "switch": "relais", "stabilise": "même dose",
+                  "reduce": "diminuer", "hold": "pause", "stop": "arrêt"},
+        "on_days": "{days} jours par semaine",
+        "on_day": "1 jour par semaine",
+        "every_day": "chaque jour",
+        "free_days": "{days} jours par semaine sans médicament",
+        "free_day": "1 jour par semaine sans médicament",
+        "pouches": "sachets de {first} mg à {last} mg",
+        "stop_step": "Arrêt du traitement par {drug} à partir du {date}.",
+        "dosage": "Palier {number} ({kind}) : {what}, du {start} au {end} ; en moyenne {average} mg de {drug} par jour.",
+        "stop_other": "Arrêt du traitement par {drug} à partir du {date} (relais par le {target}).",
+        "switch_prefix": "arrêt du traitement par {drugs} ; à la place : ",
     },
+}
+
+# (singular, plural) of each unit form in plain words, and how parts of a tablet are said.
+FORM_WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "en": {"tablet": ("tablet", "tablets"), "capsule": ("capsule", "capsules"), "oral_film": ("film", "films"),
+           "oral_lyophilisate": ("melt tablet", "melt tablets"), "magistral_capsule": ("capsule", "capsules"),
+           "strip_pouch": ("pouch", "pouches")},
+    "nl": {"tablet": ("tablet", "tabletten"), "capsule": ("capsule", "capsules"), "oral_film": ("film", "films"),
+           "oral_lyophilisate": ("smelttablet", "smelttabletten"), "magistral_capsule": ("capsule", "capsules"),
+           "strip_pouch": ("zakje", "zakjes")},
+    "fr": {"tablet": ("comprimé", "comprimés"), "capsule": ("gélule", "gélules"), "oral_film": ("film", "films"),
+           "oral_lyophilisate": ("lyophilisat oral", "lyophilisats oraux"), "magistral_capsule": ("gélule", "gélules"),
+           "strip_pouch": ("sachet", "sachets")},
 }
 
 HANDOUT: dict[str, dict[str, Any]] = {
     "en": {
         "title": "Your plan to reduce {drug} step by step",
         "intro": "This plan was made together with you. It lowers your dose a little at a time, so your body can get used to each step. Your pace comes first: the plan can always be made slower.",
-        "switch": "First you change to {target}, a similar medicine that leaves the body slowly. This makes the steps smaller and gentler. Stay on the first dose for {days} days before the first step down.",
+        "switch_day": "First you change to {target}, a similar medicine that stays in the body longer. This makes the steps smaller and gentler. Step 1 is this change: stop {drugs} and take {target} instead for {days} days, before the first step down.",
+        "cross_taper": "First you change to {target}, a similar medicine that stays in the body longer, over {weeks} weeks: part of your {drug} is replaced by {target}, then all of it. The table shows each week.",
+        "free_days": "On some steps you take no tablet on a few days of the week. Choose these days with your doctor in advance, and spread them over the week.",
+        "strips": "Your pharmacy sends your tablets in a roll of pouches, one for each day. Take the pouches in order; each holds the same or a slightly smaller dose than the day before.",
+        "magistral": "Your pharmacist makes capsules for you with the right dose for each step. Take one capsule a day.",
         "schedule": "Your schedule",
-        "cols": ["Step", "From", "To", "Each day", "Which tablets", "Done"],
-        "row_switch": "Change to {target}",
-        "row_hold": "Stay at this dose",
+        "cols": ["Step", "From", "To", "What to take", "Done"],
         "row_stop": "Stop: no more {drug}",
+        "row_hold": "Stay at this dose",
         "expect": "What to expect",
         "expect_items": [
             "Some people notice withdrawal symptoms after a step, such as feeling restless or anxious, headaches or aching muscles. They are usually mild and pass within days to a few weeks.",
@@ -152,28 +156,33 @@ HANDOUT: dict[str, dict[str, Any]] = {
         ],
         "hard": "If it gets hard",
         "hard_items": [
-            "You can stay at your current dose longer before the next step. A pause (a hold) is fine and does not mean the plan has failed.",
+            "You can stay at your current dose longer before the next step. A pause is fine and does not mean the plan has failed.",
             "Please do not go back up to a higher dose without talking to your prescriber first.",
             "Tell your prescriber or pharmacist how it is going; the plan can be changed to suit you.",
         ],
         "never": "Please do not stop suddenly",
-        "never_text": "Stopping all at once can cause strong withdrawal symptoms and, rarely, seizures. Follow the steps, and take your tablets at the same times of day as before unless you agreed otherwise.",
+        "never_text": "Stopping all at once can cause strong withdrawal symptoms and, rarely, seizures. Follow the steps, and take your medicine at the same times of day as before unless you agreed otherwise.",
         "contacts": "Who to call",
         "contacts_empty": "Your prescriber or pharmacist. Write their phone number here: ____________",
-        "footer": "Plan made on {date}. Keep this page with your medicines.",
+        "footer": "Plan made on {date} ({protocol}; products marketed {in_market}). Keep this page with your medicines.",
+        "error_title": "Taper plan",
+        "error": "The plan could not be made: {message}",
     },
     "nl": {
         "title": "Uw plan om {drug} stap voor stap af te bouwen",
-        "intro": "Dit plan is samen met u gemaakt. Uw dosis gaat steeds een klein beetje omlaag, zodat uw lichaam aan elke stap kan wennen. Uw tempo staat voorop: het plan kan altijd langzamer.",
-        "switch": "Eerst stapt u over op {target}, een vergelijkbaar middel dat langzaam uit het lichaam verdwijnt. Daardoor worden de stappen kleiner en rustiger. Blijf {days} dagen op de eerste dosis voordat u de eerste stap omlaag zet.",
+        "intro": "Dit plan is samen met u gemaakt. Uw dosis gaat telkens een klein beetje omlaag, zodat uw lichaam aan elke stap kan wennen. Uw tempo staat voorop: het plan kan altijd trager.",
+        "switch_day": "Eerst schakelt u over op {target}, een gelijkaardig middel dat langer in het lichaam blijft. Daardoor worden de stappen kleiner en zachter. Stap 1 is die overschakeling: stop met {drugs} en neem in de plaats {target}, gedurende {days} dagen, vóór de eerste stap omlaag.",
+        "cross_taper": "Eerst schakelt u over op {target}, een gelijkaardig middel dat langer in het lichaam blijft, gespreid over {weeks} weken: eerst wordt een deel van uw {drug} vervangen door {target}, daarna alles. De tabel toont elke week.",
+        "free_days": "In sommige stappen neemt u op enkele dagen van de week geen tablet. Kies die dagen vooraf samen met uw arts en spreid ze over de week.",
+        "strips": "Uw apotheek stuurt uw medicatie op een rol met zakjes, één voor elke dag. Neem de zakjes in volgorde; elk zakje bevat dezelfde of een iets kleinere dosis dan de dag ervoor.",
+        "magistral": "Uw apotheker maakt voor u capsules met de juiste dosis voor elke stap. Neem één capsule per dag.",
         "schedule": "Uw schema",
-        "cols": ["Stap", "Van", "Tot en met", "Per dag", "Welke tabletten", "Gedaan"],
-        "row_switch": "Overstappen op {target}",
-        "row_hold": "Op deze dosis blijven",
+        "cols": ["Stap", "Van", "Tot en met", "Wat neemt u", "Gedaan"],
         "row_stop": "Stoppen: geen {drug} meer",
+        "row_hold": "Op deze dosis blijven",
         "expect": "Wat kunt u verwachten",
         "expect_items": [
-            "Na een stap merken sommige mensen ontwenningsverschijnselen, zoals onrust, angst, hoofdpijn of spierpijn. Die zijn meestal mild en gaan binnen enkele dagen tot weken over.",
+            "Na een stap merken sommige mensen ontwenningsverschijnselen, zoals onrust, angst, hoofdpijn of spierpijn. Die zijn meestal licht en verdwijnen binnen enkele dagen tot enkele weken.",
             "U kunt een tijdje slechter slapen. Dat komt vaak voor en wordt meestal weer beter.",
             "Veel mensen voelen zich na het afbouwen helderder en alerter.",
         ],
@@ -183,119 +192,44 @@ HANDOUT: dict[str, dict[str, Any]] = {
             "Ga niet terug naar een hogere dosis zonder eerst met uw voorschrijver te overleggen.",
             "Vertel uw voorschrijver of apotheker hoe het gaat; het plan kan worden aangepast aan wat voor u werkt.",
         ],
-        "never": "Stop niet plotseling",
-        "never_text": "In één keer stoppen kan hevige ontwenningsverschijnselen geven en, zelden, een epileptische aanval. Volg de stappen en neem uw tabletten op dezelfde momenten van de dag als voorheen, tenzij u iets anders hebt afgesproken.",
+        "never": "Stop niet plots",
+        "never_text": "In één keer stoppen kan hevige ontwenningsverschijnselen geven en, zelden, een epileptische aanval. Volg de stappen en neem uw medicatie op dezelfde momenten van de dag als voorheen, tenzij u iets anders hebt afgesproken.",
         "contacts": "Wie kunt u bellen",
         "contacts_empty": "Uw voorschrijver of apotheker. Schrijf hier het telefoonnummer: ____________",
-        "footer": "Plan gemaakt op {date}. Bewaar dit blad bij uw medicijnen.",
+        "footer": "Plan gemaakt op {date} ({protocol}; producten in de handel {in_market}). Bewaar dit blad bij uw geneesmiddelen.",
+        "error_title": "Afbouwschema",
+        "error": "Het schema kon niet worden gemaakt: {message}",
     },
     "fr": {
         "title": "Votre plan de diminution pas à pas : {drug}",
-        "intro": "Ce plan a été établi avec vous. Votre dose baisse un peu à la fois, pour que votre corps puisse s'habituer à chaque étape. Votre rythme passe en premier : le plan peut toujours être ralenti.",
-        "switch": "D'abord, vous passez au {target}, un médicament semblable qui quitte le corps lentement. Les étapes sont ainsi plus petites et plus douces. Restez {days} jours à la première dose avant la première diminution.",
+        "intro": "Ce plan a été établi avec vous. Votre dose baisse un peu à la fois, pour que votre corps puisse s'habituer à chaque palier. Votre rythme passe en premier : le plan peut toujours être ralenti.",
+        "switch_day": "D'abord, vous passez au {target}, un médicament semblable qui reste plus longtemps dans le corps. Les paliers sont ainsi plus petits et plus doux. Le palier 1 est ce changement : arrêtez le traitement par {drugs} et prenez à la place du {target} pendant {days} jours, avant la première diminution.",
+        "cross_taper": "D'abord, vous passez au {target}, un médicament semblable qui reste plus longtemps dans le corps, en {weeks} semaines : une partie de votre {drug} est remplacée par du {target}, puis toute la dose. Le tableau montre chaque semaine.",
+        "free_days": "À certains paliers, vous ne prenez pas de comprimé quelques jours par semaine. Choisissez ces jours à l'avance avec votre médecin et répartissez-les sur la semaine.",
+        "strips": "Votre pharmacie vous envoie vos médicaments sur un rouleau de sachets, un pour chaque jour. Prenez les sachets dans l'ordre ; chacun contient la même dose que la veille ou une dose un peu plus faible.",
+        "magistral": "Votre pharmacien prépare pour vous des gélules à la bonne dose pour chaque palier. Prenez une gélule par jour.",
         "schedule": "Votre calendrier",
-        "cols": ["Étape", "Du", "Au", "Par jour", "Quels comprimés", "Fait"],
-        "row_switch": "Passer au {target}",
-        "row_hold": "Rester à cette dose",
+        "cols": ["Palier", "Du", "Au", "Ce que vous prenez", "Fait"],
         "row_stop": "Arrêt : plus de {drug}",
+        "row_hold": "Rester à cette dose",
         "expect": "À quoi vous attendre",
         "expect_items": [
-            "Après une étape, certaines personnes ressentent des symptômes de sevrage, comme de l'agitation, de l'anxiété, des maux de tête ou des douleurs musculaires. Ils sont en général légers et passent en quelques jours à quelques semaines.",
+            "Après un palier, certaines personnes ressentent des symptômes de sevrage, comme de l'agitation, de l'anxiété, des maux de tête ou des douleurs musculaires. Ils sont en général légers et passent en quelques jours à quelques semaines.",
             "Le sommeil peut être moins bon pendant un temps. C'est fréquent et cela s'améliore en général.",
             "Beaucoup de personnes se sentent plus claires et plus alertes après la diminution.",
         ],
         "hard": "Si c'est difficile",
         "hard_items": [
-            "Vous pouvez rester plus longtemps à votre dose actuelle avant l'étape suivante. Une pause est tout à fait possible et ne veut pas dire que le plan a échoué.",
+            "Vous pouvez rester plus longtemps à votre dose actuelle avant le palier suivant. Une pause est tout à fait possible et ne veut pas dire que le plan a échoué.",
             "Ne remontez pas à une dose plus élevée sans en parler d'abord à votre prescripteur.",
             "Dites à votre prescripteur ou à votre pharmacien comment cela se passe ; le plan peut être adapté à vos besoins.",
         ],
         "never": "N'arrêtez pas brusquement",
-        "never_text": "Un arrêt brutal peut provoquer de forts symptômes de sevrage et, rarement, des crises d'épilepsie. Suivez les étapes et prenez vos comprimés aux mêmes moments de la journée qu'avant, sauf si vous avez convenu autre chose.",
+        "never_text": "Un arrêt brutal peut provoquer de forts symptômes de sevrage et, rarement, des crises d'épilepsie. Suivez les paliers et prenez vos médicaments aux mêmes moments de la journée qu'avant, sauf si vous avez convenu autre chose.",
         "contacts": "Qui appeler",
         "contacts_empty": "Votre prescripteur ou votre pharmacien. Notez ici son numéro : ____________",
-        "footer": "Plan établi le {date}. Gardez cette page avec vos médicaments.",
+        "footer": "Plan établi le {date} ({protocol} ; produits commercialisés {in_market}). Gardez cette page avec vos médicaments.",
+        "error_title": "Schéma de diminution",
+        "error": "Le schéma n'a pas pu être établi : {message}",
     },
 }
-
-_MONTHS = {
-    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-    "nl": ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
-    "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."],
-}
-
-# (singular, plural) of each dose form, and how "half a unit" is said.
-_FORMS = {
-    "en": {"tablet": ("tablet", "tablets"), "capsule": ("capsule", "capsules"), "oral_film": ("film", "films")},
-    "nl": {"tablet": ("tablet", "tabletten"), "capsule": ("capsule", "capsules"), "oral_film": ("film", "films")},
-    "fr": {"tablet": ("comprimé", "comprimés"), "capsule": ("gélule", "gélules"), "oral_film": ("film", "films")},
-}
-_UNIT_OF = {"en": "{count} {form} of {strength} mg", "nl": "{count} {form} van {strength} mg", "fr": "{count} {form} de {strength} mg"}
-_HALF = {"en": "half a {form} of {strength} mg", "nl": "een halve {form} van {strength} mg", "fr": "un demi-{form} de {strength} mg"}
-_WHERE = {"en": " in {markets}", "nl": " in {markets}", "fr": " en {markets}"}
-
-
-def language_or_default(language: str | None) -> str:
-    return language if language in LANGUAGES else "en"
-
-
-def fmt_number(value: float, language: str = "en") -> str:
-    """2.5 -> '2.5' (en) or '2,5' (nl, fr); no trailing zeros."""
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",") if language in ("nl", "fr") else text
-
-
-def fmt_date(day: date, language: str = "en") -> str:
-    return f"{day.day} {_MONTHS[language_or_default(language)][day.month - 1]} {day.year}"
-
-
-def _count(count: float) -> str:
-    whole = int(count)
-    return f"{whole}½" if count - whole else str(whole)
-
-
-def tablet_words(
-    tablets: tuple[tuple[float, float], ...], forms: Mapping[float, str], language: str = "en"
-) -> str:
-    """'1 tablet of 2.5 mg + half a tablet of 2 mg', in the language; '' for no tablets."""
-    language = language_or_default(language)
-    parts = []
-    for strength, count in tablets:
-        form = forms.get(strength, "tablet")
-        singular, plural = _FORMS[language].get(form, _FORMS[language]["tablet"])
-        amount = fmt_number(strength, language)
-        if count == 0.5:
-            parts.append(_HALF[language].format(form=singular, strength=amount))
-        else:
-            noun = singular if count <= 1 or (language != "en" and count < 2) else plural
-            parts.append(_UNIT_OF[language].format(count=_count(count), form=noun, strength=amount))
-    return " + ".join(parts)
-
-
-def _value(value: Any, language: str) -> str:
-    if isinstance(value, Mapping):
-        return str(value.get(language) or value.get("en") or next(iter(value.values()), ""))
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        return fmt_number(value, language)
-    return str(value)
-
-
-def note_text(code: str, values: Mapping[str, Any], language: str = "en") -> str:
-    """The text of a plan note in a language; unknown codes fall back to English, then to the code."""
-    language = language_or_default(language)
-    template = NOTES[language].get(code) or NOTES["en"].get(code)
-    if template is None:
-        return code
-    filled = {key: _value(value, language) for key, value in values.items()}
-    markets = values.get("markets")
-    filled["where"] = _WHERE[language].format(markets=markets) if markets else ""
-    return template.format_map(_Missing(filled))
-
-
-class _Missing(dict[str, str]):
-    """Leaves an unknown placeholder visible instead of failing a rendering."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"

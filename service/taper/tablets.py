@@ -1,7 +1,8 @@
-"""Which daily doses can be made from the marketed strengths of one drug.
+"""Which daily doses can be made from one market's tablets and capsules of one drug.
 
-A taper step is only useful if the patient can take it: whole tablets or capsules of the marketed
-oral, immediate-release strengths, plus halves of tablets the knowledge marks `scored: true`.  This
+A taper step is only useful if the patient can take it: whole tablets or capsules of the market's
+immediate-release products, plus the equal parts (halves, quarters) of tablets whose source says they
+divide into equal doses.  This
 module turns those units into exact doses: doses are integers on a grid (1/10 000 mg, then divided by
 the greatest common divisor of the units), an unbounded coin-change table gives the fewest units for
 each dose, and beyond a bound (the square of the largest unit, above the Frobenius number of the
@@ -10,16 +11,16 @@ units) every multiple of the grid is reachable, so large doses cost no table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import gcd
 
-from service.knowledge.models import BzraDrug, Knowledge, Strength
+from service.taper.markets import Product
 
 __all__ = ["TabletSet", "Unit", "tablet_set"]
 
-_SCALE = 10_000  # grid of 1/10 000 mg: every strength has at most 3 decimals, halves at most 4
+_SCALE = 100_000  # grid of 1/100 000 mg: strengths have at most 3 decimals, quarters at most 5
 
 
 def _to_grid(mg: float) -> int:
@@ -196,37 +197,20 @@ class TabletSet:
         return tuple((strength, float(count)) for strength, count in sorted(counts.items(), reverse=True))
 
 
-def _usable(
-    strength: Strength, knowledge: Knowledge, forms: Sequence[str], markets: Iterable[str]
-) -> bool:
-    wanted = set(markets)
-    form = knowledge.dose_forms.get(strength.form)
-    if form is None or form.route != "oral" or strength.form not in forms or strength.modified_release:
-        return False
-    return not wanted or bool(wanted & set(strength.markets))
+def tablet_set(drug_id: str, products: Iterable[Product]) -> TabletSet:
+    """The units of a drug: each product's strength, and its equal parts when the product says so.
 
-
-def tablet_set(
-    drug_id: str,
-    drug: BzraDrug,
-    knowledge: Knowledge,
-    *,
-    forms: Sequence[str],
-    split_forms: Sequence[str],
-    split_parts: int,
-    markets: Iterable[str] = (),
-) -> TabletSet:
-    """The units of a drug: usable marketed strengths, plus their parts when the tablet is scored."""
-    markets = tuple(markets)
+    A tablet that divides into quarters also gives halves (two quarters); capsules and other forms with
+    `equal_parts: 1` are taken whole.
+    """
     units: dict[tuple[float, Fraction], Unit] = {}
     strength_forms: dict[float, str] = {}
-    for strength in drug.strengths:
-        if not _usable(strength, knowledge, forms, markets):
+    for product in products:
+        if product.mg is None:
             continue
-        strength_forms.setdefault(strength.mg, strength.form)
-        units.setdefault((strength.mg, Fraction(1)), Unit(strength.mg, strength.form, Fraction(1)))
-        if strength.scored is True and strength.form in split_forms:
-            part = Fraction(1, split_parts)
-            units.setdefault((strength.mg, part), Unit(strength.mg, strength.form, part))
+        strength_forms.setdefault(product.mg, product.form)
+        parts = {1} | ({2, product.equal_parts} if product.equal_parts > 1 else set())
+        for count in sorted(parts):
+            units.setdefault((product.mg, Fraction(1, count)), Unit(product.mg, product.form, Fraction(1, count)))
     ordered = tuple(sorted(units.values(), key=lambda u: (u.mg, -u.part)))
     return TabletSet(drug=drug_id, units=ordered, forms=strength_forms)

@@ -29,7 +29,7 @@ export function niceStep(max, count = 4) {
 }
 
 /**
- * Draw `steps` (the plan's steps: start, end, dose_mg, kind) into `svg`.
+ * Draw `steps` (the plan's steps: start, end, dose_mg (the average a day), kind, first_pouch_mg) into `svg`.
  * options: title, description, axisLabel, formatDate(iso), formatNumber(n), formatTick(iso, withYear).
  */
 export function drawDoseChart(svg, steps, options) {
@@ -78,7 +78,10 @@ export function drawDoseChart(svg, steps, options) {
       points.push([at, y(0)]);
       continue;
     }
-    points.push([x(dayNumber(step.start)), y(step.dose_mg)], [x(dayNumber(step.end) + 1), y(step.dose_mg)]);
+    // A tapering strip's pouches go down day by day: a slope from the step's first pouch to its last.
+    const from = step.first_pouch_mg ?? step.daily_mg ?? step.dose_mg;
+    const to = step.first_pouch_mg != null ? step.daily_mg : step.dose_mg;
+    points.push([x(dayNumber(step.start)), y(step.first_pouch_mg != null ? from : step.dose_mg)], [x(dayNumber(step.end) + 1), y(to)]);
   }
   const line = points.map(([px, py], i) => `${i ? "L" : "M"}${px.toFixed(1)},${py.toFixed(1)}`).join(" ");
   const area = `${line} L${points[points.length - 1][0].toFixed(1)},${y(0).toFixed(1)} L${points[0][0].toFixed(1)},${y(0).toFixed(1)} Z`;

@@ -9,14 +9,18 @@ import { $, element } from "./dom.js";
 import { drawDoseChart } from "./chart.js";
 import { beginLaunch, completeLaunch, parseAppContext, writeMedicationRequest } from "./smart.js";
 
-const FIELDS = ["drug", "dose", "pace", "switch_to", "start", "holds", "language"];
-const FOCUS = { drug: "drug", dose: "dose", pace: "pace-standard", switch_to: "switch", start: "start", holds: "clear-holds", language: "language" };
+const FIELDS = ["drug", "dose", "protocol", "market", "form", "pace", "switch_to", "start", "holds", "language"];
+const FOCUS = {
+  drug: "drug", dose: "dose", protocol: "protocol", market: "market", form: "form-kind", pace: "pace-standard",
+  switch_to: "switch-auto", start: "start", holds: "clear-holds", language: "language",
+};
 
 const state = {
-  config: { drugs: [], demo: false, smartClientId: null, scope: "" },
+  config: { drugs: [], protocols: [], forms: [], markets: [], demo: false, smartClientId: null, scope: "" },
   session: null, // SMART session after a launch
   patient: null,
   holds: [],
+  alsoTaking: [], // other BZRAs taken now, from a card's plan (switched together to diazepam)
   query: null, // the body of the last successful POST /taper
   response: null,
   notice: null, // said once with the next plan (e.g. extra time removed)
@@ -32,13 +36,36 @@ function fillDrugList() {
   $("drug-list").replaceChildren(...state.config.drugs.map((drug) => element("option", { attrs: { value: drug.name[language()] || drug.name.en } })));
 }
 
+function named(item) {
+  return item.name[language()] || item.name.en;
+}
+
+/** Fill a <select> with options, keeping the chosen value when it is still offered. */
+function fillSelect(id, items, wanted) {
+  const select = $(id);
+  const keep = wanted ?? select.value;
+  select.replaceChildren(...items.map((item) => element("option", { text: named(item), attrs: { value: item.id } })));
+  if (items.some((item) => item.id === keep)) select.value = keep;
+}
+
+/** The protocols and forms the chosen market offers (e.g. magistral capsules and RIZIV in Belgium only). */
+function fillChoices(context = {}) {
+  fillSelect("market", state.config.markets, context.market || $("market").value || state.config.defaultMarket);
+  const market = $("market").value;
+  const offered = (item) => !item.markets.length || item.markets.includes(market);
+  fillSelect("protocol", state.config.protocols.filter(offered), context.protocol || $("protocol").value || state.config.defaultProtocol);
+  const protocol = state.config.protocols.find((p) => p.id === $("protocol").value);
+  const forms = state.config.forms.filter(offered).filter((form) => !protocol || !protocol.forms.length || protocol.forms.includes(form.id));
+  fillSelect("form-kind", forms, context.form || $("form-kind").value || (protocol && protocol.forms[0]) || "tablets");
+}
+
 /** Plan parameters from ?appContext={json} or from separate query parameters. */
 export function contextFromQuery(params) {
   const fromApp = parseAppContext(params.get("appContext"));
   if (fromApp) return fromApp;
   const holds = [...params.getAll("hold"), ...(params.get("holds") || "").split(",")].filter((h) => h.trim() !== "").map(Number);
   const context = { holds };
-  for (const key of ["drug", "dose", "pace", "switch_to", "start", "patient", "language"]) {
+  for (const key of ["drug", "dose", "protocol", "pace", "form", "switch_to", "start", "market", "patient", "language"]) {
     const value = params.get(key);
     if (value) context[key] = value;
   }
@@ -56,7 +83,10 @@ function fillForm(context) {
   if (context.dose !== undefined && context.dose !== null) $("dose").value = String(context.dose);
   const wanted = context.pace === "slow" || context.pace === "standard" ? context.pace : state.config.defaultPace || "standard";
   $(`pace-${wanted}`).checked = true;
-  $("switch").checked = context.switch_to === "diazepam";
+  const switchId = { diazepam: "switch", none: "switch-none" }[context.switch_to] || "switch-auto";
+  $(switchId).checked = true;
+  fillChoices(context);
+  state.alsoTaking = Array.isArray(context.also_taking) ? context.also_taking : [];
   $("start").value = context.start || state.config.today || "";
   state.holds = Array.isArray(context.holds) ? context.holds.map(Number).filter((n) => Number.isInteger(n) && n > 0) : [];
   if (context.patient) state.patient = String(context.patient).replace(/^Patient\//, "");
@@ -121,12 +151,20 @@ function clearHolds(announce) {
   }
 }
 
+function switchChoice() {
+  return document.querySelector("input[name=switch_to]:checked")?.value || null;
+}
+
 function readQuery() {
   const query = {
     drug: $("drug").value.trim(),
     dose: $("dose").value.trim(),
+    protocol: $("protocol").value || null,
+    market: $("market").value || null,
+    form: $("form-kind").value || null,
     pace: pace(),
-    switch_to: $("switch").checked ? "diazepam" : null,
+    switch_to: switchChoice(),
+    also_taking: state.alsoTaking,
     start: $("start").value || null,
     holds: [...state.holds].sort((a, b) => a - b),
     language: language(),
@@ -164,30 +202,6 @@ async function makePlan() {
 
 // ---- the plan ----------------------------------------------------------------------------------
 
-function tabletsText(step) {
-  return step.tablets
-    .map(({ strength_mg: strength, count }) => {
-      const whole = Math.floor(count);
-      const amount = count === 0.5 ? "½" : count - whole ? `${whole}½` : String(whole);
-      return `${amount} × ${formatNumber(strength)} mg`;
-    })
-    .join(" + ");
-}
-
-function notesFromMarkdown(markdown) {
-  return String(markdown || "")
-    .split("\n")
-    .filter((line) => line.startsWith("- "))
-    .map((line) => line.slice(2).replace(/\\\|/g, "|"));
-}
-
-function handoutUrl(query) {
-  const params = new URLSearchParams({ drug: query.drug, dose: query.dose, pace: query.pace, language: language() });
-  if (query.start) params.set("start", query.start);
-  if (query.switch_to) params.set("switch_to", query.switch_to);
-  for (const hold of query.holds) params.append("hold", String(hold));
-  return `taper/handout?${params}`;
-}
 
 function holdButton(label, aria, onClick, className) {
   const button = element("button", { className: `secondary ${className}`, text: label, attrs: { type: "button", "aria-label": aria } });
@@ -223,28 +237,45 @@ function renderRows(plan) {
       element("td", { text: formatDate(step.start) }),
       element("td", { text: isStop ? "" : formatDate(step.end) }),
       element("td", { text: isStop ? "0 mg" : dose }),
-      element("td", { text: isStop ? "" : tabletsText(step) }),
+      element("td", { text: isStop ? "" : step.taken }),
       element("td", {}, [action]),
     ]);
   });
   $("plan-rows").replaceChildren(...rows);
 }
 
+function renderExtras(plan) {
+  const sections = [];
+  if (plan.strips.length) {
+    const items = plan.strips.map((strip) => element("li", {
+      text: `${strip.number}: ${formatDate(strip.start)} – ${formatDate(strip.end)}, ${formatNumber(strip.first_pouch_mg)} → ${formatNumber(strip.last_pouch_mg)} mg`,
+    }));
+    sections.push(element("h3", { text: t("planner.strips") }), element("ul", { className: "plain" }, items));
+  }
+  if (plan.prescriptions.length) {
+    const items = plan.prescriptions.map((p) => element("li", {}, [element("pre", { text: p.text[language()] || p.text.nl })]));
+    sections.push(element("h3", { text: t("planner.prescriptions") }), element("ul", { className: "plain" }, items));
+  }
+  $("extras").replaceChildren(...sections);
+}
+
 function renderPlan() {
-  const { plan, markdown } = state.response;
-  const query = state.query;
+  const { plan, handout } = state.response;
   const summary =
     t("planner.summary", {
       drug: drugName(plan.drug),
       dose: formatNumber(plan.start_dose_mg),
       weeks: Math.round(plan.total_days / 7),
+      protocol: plan.protocol_name,
       pace: t(`paceName.${plan.pace}`),
+      market: plan.market_name,
       start: formatDate(plan.start),
       taper: drugName(plan.taper_drug),
       end: formatDate(plan.end),
     }) + (plan.switched ? ` ${t("planner.switched", { drug: drugName(plan.taper_drug) })}` : "");
   $("plan").hidden = false;
   $("plan").dataset.pace = plan.pace;
+  $("plan").dataset.protocol = plan.protocol;
   $("plan").dataset.steps = String(plan.steps.length);
   $("plan").dataset.totalDays = String(plan.total_days);
   $("plan-summary").textContent = summary;
@@ -263,11 +294,11 @@ function renderPlan() {
   });
   $("chart-caption").textContent = `${t("planner.chart")}: ${description}`;
   renderRows(plan);
-  const notes = notesFromMarkdown(markdown);
+  renderExtras(plan);
   $("notes").replaceChildren(
-    ...(notes.length ? [element("h3", { text: t("planner.notes") }), element("ul", { className: "plain" }, notes.map((note) => element("li", { text: note })))] : []),
+    ...(plan.notes.length ? [element("h3", { text: t("planner.notes") }), element("ul", { className: "plain" }, plan.notes.map((note) => element("li", { text: note })))] : []),
   );
-  $("handout").href = handoutUrl(query);
+  $("handout").href = handout;
   $("write-plan").hidden = !state.session;
   $("write-status").textContent = "";
 }
@@ -277,8 +308,9 @@ async function writePlan() {
   $("write-status").textContent = t("planner.writing");
   $("write-plan").disabled = true;
   try {
-    const id = await writeMedicationRequest(state.session, state.response.medicationRequest);
-    $("write-status").textContent = t("planner.written", { id });
+    const ids = [];
+    for (const resource of state.response.medicationRequests) ids.push(await writeMedicationRequest(state.session, resource));
+    $("write-status").textContent = t("planner.written", { id: ids.join(", ") });
   } catch (error) {
     $("write-status").textContent = t("planner.writeFailed", { message: error.message });
   } finally {
@@ -353,7 +385,18 @@ async function init() {
     event.preventDefault();
     makePlan();
   });
-  for (const input of document.querySelectorAll("input[name=pace], #switch")) {
+  for (const id of ["market", "protocol"]) {
+    $(id).addEventListener("change", () => {
+      fillChoices();
+      clearHolds(true);
+      makePlan();
+    });
+  }
+  $("form-kind").addEventListener("change", () => {
+    clearHolds(true);
+    makePlan();
+  });
+  for (const input of document.querySelectorAll("input[name=pace], input[name=switch_to]")) {
     input.addEventListener("change", () => {
       clearHolds(true);
       makePlan();
@@ -367,6 +410,7 @@ async function init() {
   $("write-plan").addEventListener("click", writePlan);
   onLanguageChange(() => {
     fillDrugList();
+    fillChoices();
     renderHolds();
     renderPatient();
     if (state.response) makePlan(); // the notes and the handout come in the chosen language
