@@ -37,9 +37,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8099)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    # The same call as `bzra-cds serve` (service/cli.py): one worker, no access log, default loop/http
-    # implementations (uvloop and httptools when installed, as they are with uvicorn[standard]).
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, workers=1)
+    # The same options as `bzra-cds serve` (service/serving.py): one worker, no access log, asyncio's
+    # event loop, httptools when installed (as it is with uvicorn[standard]).
+    from service.serving import UVICORN_OPTIONS
+
+    uvicorn.run(app, host=args.host, port=args.port, **UVICORN_OPTIONS)
 
 
 if __name__ == "__main__":

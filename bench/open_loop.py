@@ -139,6 +139,12 @@ class Generator:
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     """Read one HTTP/1.1 response; (status, connection can be reused)."""
+    status, keep, _ = await read_answer(reader)
+    return status, keep
+
+
+async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bool, dict[str, str]]:
+    """Read one HTTP/1.1 response; (status, connection can be reused, headers in lower case)."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ", 2)[1])
@@ -157,8 +163,8 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
                 break
     else:
         await reader.read()
-        return status, False
-    return status, headers.get("connection") != "close"
+        return status, False, headers
+    return status, headers.get("connection") != "close", headers
 
 
 def percentile(sorted_values: list[float], share: float) -> float:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from cds_hooks.models import HookRequest
 
 
 class HookContext(BaseModel):
@@ -17,6 +19,38 @@ class HookContext(BaseModel):
     userId: str = Field(min_length=1)
     patientId: str = Field(min_length=1)
     encounterId: str | None = None
+
+    @field_validator("patientId", "encounterId")
+    @classmethod
+    def _bare_id(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """The spec asks for the FHIR id; some clients send a reference ("Patient/123"): read its id."""
+        prefix = "Patient/" if info.field_name == "patientId" else "Encounter/"
+        if value and value.startswith(prefix) and len(value) > len(prefix):
+            return value.removeprefix(prefix)
+        return value
+
+
+# What the JSON Schema (and so the OpenAPI description) says of a FHIR Bundle of draft orders: the
+# validators below check the same; the resources themselves are read by the CDS service.
+BUNDLE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "A FHIR Bundle of the draft orders (any FHIR version)",
+    "required": ["resourceType"],
+    "properties": {
+        "resourceType": {"const": "Bundle"},
+        "type": {"type": "string"},
+        "entry": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "resource": {"type": "object", "required": ["resourceType"], "properties": {"resourceType": {"type": "string"}}}
+                },
+            },
+        },
+    },
+}
+RESOURCES_SCHEMA: dict[str, Any] = {"type": "array", "items": BUNDLE_SCHEMA["properties"]["entry"]["items"]["properties"]["resource"]}
 
 
 def _is_bundle(value: Any) -> bool:
@@ -27,7 +61,7 @@ class OrderSelectContext(HookContext):
     """order-select: the user selected one or more orders in `draftOrders` (ids in `selections`)."""
 
     selections: list[str] = Field(min_length=1)
-    draftOrders: dict[str, Any]
+    draftOrders: dict[str, Any] = Field(json_schema_extra=BUNDLE_SCHEMA)
 
     @model_validator(mode="after")
     def _draft_orders_bundle(self) -> OrderSelectContext:
@@ -39,7 +73,7 @@ class OrderSelectContext(HookContext):
 class OrderSignContext(HookContext):
     """order-sign: the user is about to sign the orders in `draftOrders`."""
 
-    draftOrders: dict[str, Any]
+    draftOrders: dict[str, Any] = Field(json_schema_extra=BUNDLE_SCHEMA)
 
     @model_validator(mode="after")
     def _draft_orders_bundle(self) -> OrderSignContext:
@@ -51,7 +85,7 @@ class OrderSignContext(HookContext):
 class MedicationPrescribeContext(HookContext):
     """medication-prescribe (1.0, retired): `medications` is a Bundle or an array of resources."""
 
-    medications: dict[str, Any] | list[dict[str, Any]]
+    medications: dict[str, Any] | list[dict[str, Any]] = Field(json_schema_extra={"anyOf": [BUNDLE_SCHEMA, RESOURCES_SCHEMA]})
 
     @model_validator(mode="after")
     def _medications_shape(self) -> MedicationPrescribeContext:
@@ -65,6 +99,20 @@ CONTEXT_MODELS: dict[str, type[HookContext]] = {
     "order-sign": OrderSignContext,
     "medication-prescribe": MedicationPrescribeContext,
 }
+
+
+def request_schema(hook: str, ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
+    """The JSON Schema of a request for `hook`: a HookRequest naming that hook, with its context."""
+    context = CONTEXT_MODELS[hook]
+    schema = HookRequest.model_json_schema(ref_template=ref_template)
+    context_schema = context.model_json_schema(ref_template=ref_template)
+    definitions = schema.setdefault("$defs", {})
+    definitions.update(context_schema.pop("$defs", {}))
+    definitions[context.__name__] = context_schema
+    schema["properties"]["hook"] = {"const": hook, "type": "string", "title": "Hook"}
+    schema["properties"]["context"] = {"$ref": ref_template.format(model=context.__name__)}
+    schema["title"] = f"HookRequest ({hook})"
+    return schema
 
 
 class ContextError(ValueError):

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SUMMARY_MAX_LENGTH = 140  # "<140 characters" in the spec: the longest allowed summary is 139.
+UUID_FORMAT = {"format": "uuid"}  # documents a UUID in the JSON Schema (and so the OpenAPI description)
 
 
 class WireModel(BaseModel):
@@ -114,7 +115,7 @@ class HookRequest(WireModel):
     """The body of `POST {baseUrl}/cds-services/{id}`."""
 
     hook: str = Field(min_length=1)
-    hookInstance: str = Field(min_length=1)
+    hookInstance: str = Field(min_length=1, json_schema_extra=UUID_FORMAT)
     fhirServer: AnyHttpUrl | None = None
     fhirAuthorization: FhirAuthorization | None = None
     context: dict[str, Any]
@@ -161,13 +162,16 @@ class OverrideReason(WireModel):
 
 
 class AcceptedSuggestion(WireModel):
-    id: str
+    id: str = Field(json_schema_extra=UUID_FORMAT)  # the suggestion's uuid
 
 
 class Feedback(WireModel):
-    card: str = Field(min_length=1)
+    """One outcome of one card. `card` is the card's uuid; it is documented as a UUID but read as any
+    string: a card this service did not send is counted as unknown, not refused."""
+
+    card: str = Field(min_length=1, json_schema_extra=UUID_FORMAT)
     outcome: Literal["accepted", "overridden"]
-    outcomeTimestamp: str
+    outcomeTimestamp: str = Field(json_schema_extra={"format": "date-time"})
     acceptedSuggestions: list[AcceptedSuggestion] | None = None
     overrideReason: OverrideReason | None = None
 

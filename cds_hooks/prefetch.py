@@ -33,3 +33,21 @@ def render(template: str, context: dict[str, Any], user_practitioner_id: str | N
         return quote(str(value), safe="")
 
     return _TOKEN.sub(substitute, template)
+
+
+# CDS Hooks 2.0: "If the CDS Client has no data to populate a template prefetch key, the prefetch
+# template key MUST have a value of null" (an absent key means it was not prefetched). null stands
+# for a search that found nothing, or a read that found no resource.
+EMPTY_SEARCH_RESULT: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": 0, "entry": []}
+
+
+def null_keys(prefetch: dict[str, Any] | None) -> list[str]:
+    """The keys the CDS client sent as null: it has no data for them."""
+    return [key for key, value in (prefetch or {}).items() if value is None]
+
+
+def with_no_data_as_empty(prefetch: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The prefetch with every null key read as an empty search result, so nothing asks for it again."""
+    if not null_keys(prefetch):
+        return prefetch
+    return {key: EMPTY_SEARCH_RESULT if value is None else value for key, value in (prefetch or {}).items()}

@@ -17,7 +17,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from service.api import admin, cds, ops, taper
 from service.api.errors import install_error_handlers
-from service.api.limits import BodySizeLimit
+from service.api.limits import AdmissionControl, BodySizeLimit
+from service.api.openapi import install_complete_openapi
 from service.audit_secret import audit_secret
 from service.demo.routes import demo_router, planner_router
 from service.fhir.cache import ResponseCache
@@ -159,8 +160,10 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type"],
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AdmissionControl, limit=settings.max_concurrent_requests)  # before any work
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # outermost: bounds what admission reads
     install_error_handlers(app)
+    install_complete_openapi(app)
     app.include_router(cds.router)
     app.include_router(ops.router)
     app.include_router(taper.router)

@@ -80,7 +80,7 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ.update({"BZRA_DEMO": "1"} if settings.demo else {})
         run_workers(settings, host, port, workers)
         return 0
-    uvicorn.run(app, host=host, port=port, workers=1, **server_options(settings))  # type: ignore[arg-type]
+    uvicorn.run(app, host=host, port=port, **server_options(settings))  # overload: see service/serving.py
     return 0
 
 

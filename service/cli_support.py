@@ -83,7 +83,7 @@ def collect_record(pipeline: Pipeline, request: HookRequest) -> PatientRecord:
 
     try:
         return asyncio.run(run())
-    except (MissingData, ValueError) as error:  # ValueError: ContextError, DraftOrderError, WrongHook, templates
+    except (MissingData, ValueError) as error:  # ValueError: ContextError, WrongHook, templates
         raise UsageError(str(error)) from None
 
 

@@ -15,9 +15,10 @@ from datetime import date, datetime, timezone
 import httpx
 
 from cds_hooks import Card, CDSResponse, HookRequest, parse_context
+from cds_hooks.prefetch import null_keys, with_no_data_as_empty
 from service import metrics
 from service.audit import call_audit
-from service.catalog import ServiceSpec
+from service.catalog import DATA_QUERIES, ServiceSpec
 from service.data_card import SOURCE as DATA_CHECK_SOURCE
 from service.data_card import data_issues_card, issues_extension
 from service.fhir.gather import history_since
@@ -51,6 +52,20 @@ INTERNAL_ERROR_CARD = Card(
 
 class WrongHook(ValueError):
     pass
+
+
+def _could_advise(record: PatientRecord, facts: Facts | None) -> bool:
+    """Whether a rule could have fired on what was ordered: only then can missing data matter.
+
+    True when a draft order could not be read (it may be a BZRA), or when an order is a BZRA or
+    belongs to a co-medication class the rules look at (an opioid, another sedative…). An order
+    for nothing of the kind (a CommunicationRequest, an antibiotic) gets no data card.
+    """
+    if any(issue.where.startswith("context.") for issue in record.issues):
+        return True
+    if facts is None:  # the facts failed: say what was missing if anything was ordered
+        return bool(record.draft_orders)
+    return any(order.is_bzra or order.classes for order in facts.drafts)
 
 
 @dataclass
@@ -89,21 +104,37 @@ class Pipeline:
         )
 
     async def collect(self, service: ServiceSpec, request: HookRequest) -> PatientRecord:
-        """The patient record for a call; raises ContextError/DraftOrderError/WrongHook/MissingData."""
+        """The patient record for a call; raises ContextError/WrongHook/MissingData."""
         if request.hook != service.hook:
             raise WrongHook(f"service '{service.id}' answers the '{service.hook}' hook, not '{request.hook}'")
         context = parse_context(request.hook, request.context)
-        parsed = parse_draft_orders(context)
-        drafts = [order for order, _ in parsed]
-        draft_json = {draft_reference(order): resource for order, resource in parsed}
-        record = PatientRecord(patient_id=context.patientId, draft_orders=drafts, draft_json=draft_json)
-        record.focus_orders = selected_orders(drafts, getattr(context, "selections", None))
+        drafts = parse_draft_orders(context)
+        orders = [order for order, _ in drafts.orders]
+        draft_json = {draft_reference(order): resource for order, resource in drafts.orders}
+        record = PatientRecord(patient_id=context.patientId, draft_orders=orders, draft_json=draft_json)
+        record.focus_orders = selected_orders(orders, getattr(context, "selections", None))
+        record.issues.extend(drafts.issues)
+        if not drafts.orders and not drafts.issues:
+            return record  # no medication ordered: nothing to advise on, nothing to read
+        request = self._no_data_read_as_empty(request, record)
         refusal = await self._refuse_server(request)
         if refusal:
             record.issues.append(DataIssue("fhirServer", refusal, reason="server_not_allowed"))
         check_required_data(request, server_usable=request.fhirServer is not None and not refusal, why=refusal)
         session = None if refusal else self._session(request, context.patientId)
         return await gather_record(request, context, record, session, self.settings.max_resources)
+
+    @staticmethod
+    def _no_data_read_as_empty(request: HookRequest, record: PatientRecord) -> HookRequest:
+        """Prefetch keys sent as null (the EHR has no data) are empty results, never read again; a
+        single resource the EHR has no data for (the Patient) leaves its checks undone."""
+        empty = null_keys(request.prefetch)
+        for query in DATA_QUERIES:
+            if query.key in empty and "?" not in query.template:
+                record.issues.append(
+                    DataIssue(f"prefetch.{query.key}", "the EHR has no data for it (null)", not_checked=query.purpose, data_key=query.key)
+                )
+        return request.model_copy(update={"prefetch": with_no_data_as_empty(request.prefetch)}) if empty else request
 
     async def _refuse_server(self, request: HookRequest) -> str | None:
         """Why the request's fhirServer must not be called (allow-list, private address), if so."""
@@ -151,6 +182,7 @@ class Pipeline:
         language = language or self.settings.language
         notes: list[str] = []
         errors: list[str] = []
+        facts = None
         try:
             facts = self.facts(record, request.hook)
             skip = await self._suppressed(request, record, received_at)
@@ -160,7 +192,7 @@ class Pipeline:
             log.exception("advice failed; answering with the data check only")
             errors.append(f"internal error: {type(error).__name__}")
             evaluation, cards = None, [INTERNAL_ERROR_CARD.model_copy(update={"uuid": str(uuid.uuid4())})]
-        issue_card = data_issues_card(record.issues, notes, language)
+        issue_card = data_issues_card(record.issues, notes, language) if _could_advise(record, facts) else None
         if issue_card is not None:
             cards.append(issue_card)
         metrics.DATA_ISSUES.inc(len(record.issues))

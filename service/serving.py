@@ -1,11 +1,20 @@
-"""Running the HTTP server: one process, or several workers (`bzra-cds serve --workers N`).
+"""How uvicorn runs the service: the options `bzra-cds serve` and the benchmark's baseline share, and
+several worker processes (`bzra-cds serve --workers N`).
+
+The event loop is asyncio's own, not uvloop. Under overload a newcomer must be accepted and answered
+(a 503 if need be) within a second. asyncio accepts every connection waiting in the listen queue at
+each turn of the loop; the libuv under uvloop accepts one a turn (libuv pull request 3696), so with
+hundreds of callers and turns of 100 ms, new connections waited for seconds in the kernel's queue
+(issue 17; `tests/overload_probe.py` measures it). Overload itself is handled in the app
+(`service.api.limits.AdmissionControl`), not by uvicorn's `limit_concurrency`, which counts
+connections (idle keep-alive ones too) and would refuse `/healthz` with them.
 
 Workers are separate processes started by uvicorn; each builds the app from the environment
-(`app_from_environment`), with the JSON logs and the concurrency limit of a single process. What they
-must share goes through the database (used token ids, suppressions, the audit secret's fingerprint)
-or the file system: metrics use prometheus_client's multiprocess mode (each worker writes its values
-to files in one directory per run, `/metrics` adds them up), and each worker has a spool directory of
-its own (`service.store.spool_dirs`).
+(`app_from_environment`), with the JSON logs and the admission control of a single process (per
+worker). What they must share goes through the database (used token ids, suppressions, the audit
+secret's fingerprint) or the file system: metrics use prometheus_client's multiprocess mode (each
+worker writes its values to files in one directory per run, `/metrics` adds them up), and each worker
+has a spool directory of its own (`service.store.spool_dirs`).
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -24,7 +34,18 @@ from service.settings import Settings, database_url
 
 log = logging.getLogger(__name__)
 
+UVICORN_OPTIONS: dict[str, Any] = {
+    "loop": "asyncio",
+    "workers": 1,
+    "log_config": None,
+    "access_log": False,
+}
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """What every process of `bzra-cds serve` is started with."""
+    return {**UVICORN_OPTIONS, "timeout_graceful_shutdown": settings.shutdown_timeout_seconds}
 
 
 def app_from_environment() -> FastAPI:
@@ -35,16 +56,6 @@ def app_from_environment() -> FastAPI:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)
-
-
-def server_options(settings: Settings) -> dict[str, object]:
-    """What every process of the server is started with (per worker: the concurrency limit too)."""
-    return {
-        "log_config": None,
-        "access_log": False,
-        "limit_concurrency": settings.max_concurrent_requests,
-        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
-    }
 
 
 def run_workers(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -59,8 +70,8 @@ def run_workers(settings: Settings, host: str, port: int, workers: int) -> None:
         )
     with metrics_directory():
         uvicorn.run(
-            "service.serving:app_from_environment", factory=True, host=host, port=port, workers=workers,
-            **server_options(settings),  # type: ignore[arg-type]
+            "service.serving:app_from_environment", factory=True, host=host, port=port,
+            **{**server_options(settings), "workers": workers},
         )
 
 

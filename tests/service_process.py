@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def service_log(process: subprocess.Popen) -> str:
+    """Everything the service process wrote (its log), so far."""
+    log = process.log  # type: ignore[attr-defined]
+    log.seek(0)
+    return log.read()
 
 
 def wait_alive(base: str, process: subprocess.Popen, timeout: float, output: Callable[[], str]) -> None:
@@ -47,17 +55,16 @@ def running_service(
     """`program serve` (default: this checkout's `bzra-cds`) on a free port; `env` adds to the environment."""
     port = free_port()
     command = [*program, "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    # The service's log goes to a file, not a pipe: nobody reads a pipe while the test runs, and a
+    # service that logs more than a pipe holds (64 kB) would block on its next log line.
+    output = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
-        command,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=cwd,
+        command, env={**os.environ, **(env or {})}, stdout=output, stderr=subprocess.STDOUT, text=True, cwd=cwd
     )
+    process.log = output  # type: ignore[attr-defined]  # read with service_log()
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_alive(base, process, timeout, lambda: process.stderr.read())
+        wait_alive(base, process, timeout, lambda: service_log(process))
         yield base, process
     finally:
         process.terminate()

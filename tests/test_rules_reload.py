@@ -10,7 +10,7 @@ import httpx
 
 from tests import builders as b
 from tests.rules_support import SHIPPED
-from tests.service_process import running_service
+from tests.service_process import running_service, service_log
 
 
 def wait_for(condition, timeout: float = 15.0):
@@ -59,5 +59,5 @@ def test_rules_reload_without_restart_and_a_broken_set_keeps_the_last_good_one(t
         assert check["ok"] and check["serving"] == "last good rule set"
         assert check["fingerprint"] == good["fingerprint"] and check["rules"] == 11
         assert httpx.get(f"{base}/readyz").status_code == 200
-    _, stderr = process.communicate(timeout=10)
+    stderr = service_log(process)
     assert "rule set rejected" in stderr

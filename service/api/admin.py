@@ -8,15 +8,20 @@ from __future__ import annotations
 import secrets
 from dataclasses import asdict
 from datetime import date, datetime, time, timezone
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from service.api.errors import ApiError
 from service.store import report_csv, report_json, report_text
 
 router = APIRouter(prefix="/admin")
+
+# Suppression ids are database integers (64-bit signed): a larger id names nothing, and is refused
+# as invalid (422) before it reaches the database, whose driver would overflow on it.
+MAX_ROW_ID = 2**63 - 1
+SuppressionId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The id listed by GET /admin/suppressions.")]
 
 
 def _require_admin(request: Request) -> None:
@@ -51,7 +56,7 @@ async def suppressions(request: Request, all: bool = False) -> list[dict[str, ob
 
 
 @router.delete("/suppressions/{suppression_id}")
-async def lift(request: Request, suppression_id: int) -> dict[str, object]:
+async def lift(request: Request, suppression_id: SuppressionId) -> dict[str, object]:
     _require_admin(request)
     if not await request.app.state.store.lift_suppression(suppression_id):
         raise ApiError(404, "not_found", f"no suppression {suppression_id}")

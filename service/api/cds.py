@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timezone
+from typing import NoReturn
 
 from fastapi import APIRouter, Request
 
 from cds_hooks import CDSResponse, ContextError, DiscoveryResponse, FeedbackRequest, HookRequest
+from cds_hooks.hooks import request_schema
 from service import metrics
-from service.api.body import openapi_body, parse_body
-from service.api.errors import ApiError
-from service.catalog import SERVICES_BY_ID, ServiceSpec, discovery_services
-from service.fhir.drafts import DraftOrderError
+from service.api.body import REF_TEMPLATE, openapi_body, parse_body
+from service.api.examples import FEEDBACK_EXAMPLE, hook_example
+from service.api.errors import ApiError, shown
+from service.catalog import SERVICES, SERVICES_BY_ID, ServiceSpec, discovery_services
 from service.fhir.gather import MissingData
 from service.logs import hook_instance
 from service.pipeline import Pipeline, WrongHook
@@ -26,12 +28,9 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 
-def _service(service_id: str) -> ServiceSpec:
-    spec = SERVICES_BY_ID.get(service_id)
-    if spec is None:
-        known = ", ".join(sorted(SERVICES_BY_ID))
-        raise ApiError(404, "unknown_service", f"no CDS service '{service_id}' here; known services: {known}")
-    return spec
+def _refuse_unknown(service_id: str) -> NoReturn:
+    known = ", ".join(sorted(SERVICES_BY_ID))
+    raise ApiError(404, "unknown_service", f"no CDS service '{shown(service_id)}' here; known services: {known}")
 
 
 async def _require_caller(request: Request, endpoint: str) -> None:
@@ -67,15 +66,8 @@ async def discovery() -> DiscoveryResponse:
     return DiscoveryResponse(services=discovery_services())
 
 
-@router.post(
-    "/cds-services/{service_id}",
-    response_model=CDSResponse,
-    response_model_exclude_none=True,
-    openapi_extra=openapi_body(HookRequest),
-)
-async def call_hook(service_id: str, request: Request) -> CDSResponse:
-    spec = _service(service_id)
-    await _require_caller(request, f"/cds-services/{service_id}")
+async def call_hook(spec: ServiceSpec, request: Request) -> CDSResponse:
+    await _require_caller(request, f"/cds-services/{spec.id}")
     body = await parse_body(request, HookRequest)
     token = hook_instance.set(body.hookInstance)
     started = time.monotonic()
@@ -85,13 +77,11 @@ async def call_hook(service_id: str, request: Request) -> CDSResponse:
         return await pipeline.answer(spec, body, _language(request, body), str(request.base_url))
     except WrongHook as error:
         status = "client_error"
-        raise ApiError(400, "wrong_hook", str(error), [{"field": "hook", "problem": str(error)}]) from None
+        problem = shown(str(error), 300)  # the message repeats the hook sent, which may be huge
+        raise ApiError(400, "wrong_hook", problem, [{"field": "hook", "problem": problem}]) from None
     except ContextError as error:
         status = "client_error"
         raise ApiError(422, "invalid_context", str(error), error.problems) from None
-    except DraftOrderError as error:
-        status = "client_error"
-        raise ApiError(422, "invalid_draft_order", str(error), [{"field": error.field, "problem": error.problem}]) from None
     except MissingData as error:
         status = "precondition_failed"
         fields = [{"field": f"prefetch.{key}", "problem": "not prefetched and no fhirServer"} for key in error.keys]
@@ -102,20 +92,18 @@ async def call_hook(service_id: str, request: Request) -> CDSResponse:
         hook_instance.reset(token)
 
 
-@router.post("/cds-services/{service_id}/feedback", openapi_extra=openapi_body(FeedbackRequest))
-async def feedback(service_id: str, request: Request) -> dict[str, object]:
+async def record_feedback(spec: ServiceSpec, request: Request) -> dict[str, object]:
     """Stores each outcome with its card and rules; a suppressing override silences the rule for a while."""
-    _service(service_id)
-    await _require_caller(request, f"/cds-services/{service_id}/feedback")
+    await _require_caller(request, f"/cds-services/{spec.id}/feedback")
     body = await parse_body(request, FeedbackRequest)
     rules = request.app.state.rules.current
     suppressing = {code for code, reason in rules.reasons.reasons.items() if reason.suppresses} if rules else set()
     outcome = await request.app.state.store.record_feedback(
-        service_id, body.feedback, suppressing, request.app.state.settings.suppression_days, datetime.now(timezone.utc)
+        spec.id, body.feedback, suppressing, request.app.state.settings.suppression_days, datetime.now(timezone.utc)
     )
     if outcome.suppressions_created:
         request.app.state.pipeline.forget_suppressions()
-    log.info("feedback received", extra={"service": service_id, "stored": outcome.stored, "duplicates": outcome.duplicates})
+    log.info("feedback received", extra={"service": spec.id, "stored": outcome.stored, "duplicates": outcome.duplicates})
     return {
         "received": len(body.feedback),
         "stored": outcome.stored,
@@ -123,3 +111,39 @@ async def feedback(service_id: str, request: Request) -> dict[str, object]:
         "unknownCards": outcome.unknown_cards,
         "suppressionsCreated": outcome.suppressions_created,
     }
+
+
+def _add_service_routes(spec: ServiceSpec) -> None:
+    """One path per service, as discovery lists them, each documented with its own hook's request."""
+
+    async def hook_call(request: Request) -> CDSResponse:
+        return await call_hook(spec, request)
+
+    async def feedback(request: Request) -> dict[str, object]:
+        return await record_feedback(spec, request)
+
+    request_body = openapi_body(request_schema(spec.hook, REF_TEMPLATE), {"example": hook_example(spec.hook)})
+    router.add_api_route(
+        f"/cds-services/{spec.id}", hook_call, methods=["POST"], response_model=CDSResponse,
+        response_model_exclude_none=True, openapi_extra=request_body, summary=spec.title,
+        operation_id=f"call_{spec.id}", name=f"call_{spec.id}",
+    )
+    feedback_body = openapi_body(FeedbackRequest.model_json_schema(ref_template=REF_TEMPLATE), {"example": FEEDBACK_EXAMPLE})
+    router.add_api_route(
+        f"/cds-services/{spec.id}/feedback", feedback, methods=["POST"], openapi_extra=feedback_body,
+        summary=f"Feedback on the cards of {spec.id}", operation_id=f"feedback_{spec.id}", name=f"feedback_{spec.id}",
+    )
+
+
+for _spec in SERVICES:
+    _add_service_routes(_spec)
+
+
+@router.post("/cds-services/{service_id}", include_in_schema=False)
+async def unknown_service(service_id: str) -> None:
+    _refuse_unknown(service_id)
+
+
+@router.post("/cds-services/{service_id}/feedback", include_in_schema=False)
+async def unknown_service_feedback(service_id: str) -> None:
+    _refuse_unknown(service_id)

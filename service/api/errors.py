@@ -13,6 +13,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
+def shown(text: str, limit: int = 100) -> str:
+    """A value from the request as an error message may repeat it: cut to `limit` characters, so a
+    5 MB field never comes back in a 10 MB answer."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
 class ApiError(Exception):
     def __init__(self, status: int, error: str, message: str, fields: list[dict[str, str]] | None = None):
         super().__init__(message)

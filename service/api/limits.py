@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -55,3 +56,106 @@ class BodySizeLimit:
         ).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
+
+
+
+
+
+OPERATIONAL_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+RETRY_AFTER_SECONDS = 1
+# A newcomer needs about three turns of the event loop (accept, read, answer) to get even a 503, and
+# while many calls are at work one turn would run a piece of each: admitted calls start their work
+# only in a turn that is not yet this far behind, so a turn stays well under a second.
+MAX_TURN_SECONDS = 0.1
+BEAT_SECONDS = 0.01  # how often the loop's progress is sampled
+
+
+class LoopTurn:
+    """How long the event loop's current turn has run, from a callback due every BEAT_SECONDS.
+
+    Each hook call's work (parsing, facts, rules) runs without a pause, so a turn lasts as long as
+    the pieces of work it runs; everything else, accepting and answering newcomers included, waits
+    for the next turn.
+    """
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.last_beat = 0.0
+
+    def _beat(self) -> None:
+        assert self.loop is not None
+        self.last_beat = self.loop.time()
+        self.loop.call_later(BEAT_SECONDS, self._beat)
+
+    def overdue(self) -> float:
+        """Seconds the next beat has been kept waiting: how far this turn has run past its time."""
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:  # first call, or a new loop (tests): start beating on this one
+            self.loop, self.last_beat = loop, loop.time()
+            loop.call_later(BEAT_SECONDS, self._beat)
+        return max(0.0, loop.time() - self.last_beat - BEAT_SECONDS)
+
+
+class AdmissionControl:
+    """Pure ASGI middleware: at most `limit` requests at work; the next one gets a 503 at once.
+
+    Requests are counted, not connections, so idle keep-alive connections take no place. The
+    request's body is read before it is counted. An admitted request starts its work in a turn of
+    the loop that has not yet run MAX_TURN_SECONDS, waiting for the next turn otherwise, so that
+    the loop keeps accepting and refusing newcomers while the admitted ones are worked through.
+    The operational endpoints (liveness, readiness, metrics) are never counted nor refused: a busy
+    service is alive, and must not be restarted for being busy.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, max_turn: float = MAX_TURN_SECONDS):
+        self.app = app
+        self.limit = limit
+        self.max_turn = max_turn
+        self.active = 0
+        self.turn = LoopTurn()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in OPERATIONAL_PATHS:
+            await self.app(scope, receive, send)
+            return
+        received = await _read_request(receive)
+        if self.active >= self.limit:
+            await _refuse_busy(send, self.limit)
+            return
+        self.active += 1
+        try:
+            while self.turn.overdue() > self.max_turn:
+                await asyncio.sleep(0)  # the next turn: newcomers are accepted and answered meanwhile
+            await self.app(scope, _replay(received, receive), send)
+        finally:
+            self.active -= 1
+
+
+async def _read_request(receive: Receive) -> list[Message]:
+    """The request's messages up to the end of its body (or a disconnect)."""
+    messages = [await receive()]
+    while messages[-1]["type"] == "http.request" and messages[-1].get("more_body", False):
+        messages.append(await receive())
+    return messages
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
+
+
+async def _refuse_busy(send: Send, limit: int) -> None:
+    body = json.dumps(
+        {"error": "overloaded", "message": f"the service is at its limit of {limit} requests at once (BZRA_MAX_CONCURRENT_REQUESTS); try again shortly"}
+    ).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

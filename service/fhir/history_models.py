@@ -10,9 +10,11 @@ type-checked, so a resource whose dosage or dates are malformed is still skipped
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, field_validator, model_validator
+
+from service.fhir.tolerant import as_list, dosage_r4
 
 # FHIR R4 dateTime (which includes date): from the specification's regular expression.
 DATE_TIME_PATTERN = (
@@ -22,6 +24,10 @@ DATE_TIME_PATTERN = (
     r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))?)?$"
 )
 DateTime = Annotated[str, StringConstraints(pattern=DATE_TIME_PATTERN)]
+
+Item = TypeVar("Item")
+# A list element that EHRs also send as a single object or value (a tolerant reader takes both).
+ListOf = Annotated[list[Item], BeforeValidator(as_list)]
 
 
 class Element(BaseModel):
@@ -38,7 +44,7 @@ class Coding(Element):
 
 
 class CodeableConcept(Element):
-    coding: list[Coding] | None = None
+    coding: ListOf[Coding] | None = None
     text: str | None = None
 
 
@@ -85,14 +91,14 @@ class TimingRepeat(Element):
     period: float | None = None
     periodMax: float | None = None
     periodUnit: str | None = None
-    dayOfWeek: list[str] | None = None
-    timeOfDay: list[str] | None = None
-    when: list[str] | None = None
+    dayOfWeek: ListOf[str] | None = None
+    timeOfDay: ListOf[str] | None = None
+    when: ListOf[str] | None = None
     offset: int | None = None
 
 
 class Timing(Element):
-    event: list[DateTime] | None = None
+    event: ListOf[DateTime] | None = None
     repeat: TimingRepeat | None = None
     code: CodeableConcept | None = None
 
@@ -107,6 +113,13 @@ class DoseAndRate(Element):
 
 
 class Dosage(Element):
+    """R4 Dosage; an STU3 or DSTU2 one (dose and rate on the Dosage itself) is read in its R4 form."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _r4_form(cls, data: Any) -> Any:
+        return dosage_r4(data)
+
     sequence: int | None = None
     text: str | None = None
     patientInstruction: str | None = None
@@ -114,7 +127,7 @@ class Dosage(Element):
     asNeededBoolean: bool | None = None
     asNeededCodeableConcept: CodeableConcept | None = None
     route: CodeableConcept | None = None
-    doseAndRate: list[DoseAndRate] | None = None
+    doseAndRate: ListOf[DoseAndRate] | None = None
     maxDosePerPeriod: Ratio | None = None
     maxDosePerAdministration: Quantity | None = None
     maxDosePerLifetime: Quantity | None = None
@@ -142,7 +155,7 @@ class Medication(Resource):
     status: str | None = None
     form: CodeableConcept | None = None
     amount: Ratio | None = None
-    ingredient: list[MedicationIngredient] | None = None
+    ingredient: ListOf[MedicationIngredient] | None = None
 
 
 class MedicationUse(Resource):
@@ -152,7 +165,7 @@ class MedicationUse(Resource):
     medicationCodeableConcept: CodeableConcept | None = None
     medicationReference: Reference | None = None
     subject: Reference
-    contained: list[Medication] | None = None
+    contained: ListOf[Medication] | None = None
 
     @model_validator(mode="after")
     def _one_medication(self) -> MedicationUse:
@@ -164,8 +177,8 @@ class MedicationUse(Resource):
     @classmethod
     def _only_medications(cls, value: Any) -> Any:
         """Only a contained Medication is ever looked up (`medicationReference` "#id")."""
-        if isinstance(value, list):
-            return [item for item in value if isinstance(item, dict) and item.get("resourceType") == "Medication"]
+        if isinstance(value, list | dict):
+            return [item for item in as_list(value) if isinstance(item, dict) and item.get("resourceType") == "Medication"]
         return value
 
 
@@ -174,7 +187,7 @@ class MedicationStatement(MedicationUse):
     effectiveDateTime: DateTime | None = None
     effectivePeriod: Period | None = None
     dateAsserted: DateTime | None = None
-    dosage: list[Dosage] | None = None
+    dosage: ListOf[Dosage] | None = None
 
 
 class DispenseRequest(Element):
@@ -188,10 +201,10 @@ class MedicationRequest(MedicationUse):
     resourceType: Literal["MedicationRequest"]
     intent: str
     authoredOn: DateTime | None = None
-    dosageInstruction: list[Dosage] | None = None
+    dosageInstruction: ListOf[Dosage] | None = None
     dispenseRequest: DispenseRequest | None = None
-    reasonCode: list[CodeableConcept] | None = None
-    reasonReference: list[Reference] | None = None
+    reasonCode: ListOf[CodeableConcept] | None = None
+    reasonReference: ListOf[Reference] | None = None
 
 
 class MedicationDispense(MedicationUse):
@@ -201,10 +214,12 @@ class MedicationDispense(MedicationUse):
     daysSupply: Quantity | None = None
     whenPrepared: DateTime | None = None
     whenHandedOver: DateTime | None = None
-    dosageInstruction: list[Dosage] | None = None
+    dosageInstruction: ListOf[Dosage] | None = None
 
 
 class Condition(Resource):
+    """R4 Condition; STU3's plain-code statuses and `assertedDate` are read in their R4 form."""
+
     resourceType: Literal["Condition"]
     code: CodeableConcept | None = None
     clinicalStatus: CodeableConcept | None = None
@@ -214,6 +229,18 @@ class Condition(Resource):
     abatementDateTime: DateTime | None = None
     abatementPeriod: Period | None = None
     recordedDate: DateTime | None = None
+
+    @field_validator("clinicalStatus", "verificationStatus", mode="before")
+    @classmethod
+    def _code_as_concept(cls, value: Any) -> Any:
+        return {"coding": [{"code": value}]} if isinstance(value, str) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stu3_asserted_date(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "assertedDate" in data and "recordedDate" not in data:
+            return {**data, "recordedDate": data["assertedDate"]}
+        return data
 
 
 class Patient(Resource):
