@@ -11,13 +11,15 @@ from datetime import date
 from pathlib import Path
 
 from fastapi import FastAPI
+
+from service import metrics
 from fastapi.middleware.cors import CORSMiddleware
 
 from service.api import admin, cds, ops, taper
 from service.api.errors import install_error_handlers
 from service.api.limits import AdmissionControl, BodySizeLimit
 from service.api.openapi import install_complete_openapi
-from service.audit import audit_secret
+from service.audit_secret import audit_secret
 from service.demo.routes import demo_router, planner_router
 from service.fhir.cache import ResponseCache
 from service.fhir.client import make_http_client
@@ -26,9 +28,12 @@ from service.pipeline import Pipeline
 from service.rules.holder import RuleHolder
 from service.security.fhir_servers import FhirServerPolicy
 from service.security.jwt_auth import JwtVerifier
+from service.security.replay import replay_protection
 from service.suggestions import Suggestions
 from service.settings import Settings, database_url
 from service.store import Store
+from service.store.hashing import secret_fingerprint
+from service.store.spool_dirs import claim_spool_dir
 from service.version import VERSION
 
 log = logging.getLogger(__name__)
@@ -52,21 +57,34 @@ DEMO_BANNER = (
 
 
 def store_readiness(app: FastAPI) -> dict[str, object]:
-    """The database is reported, not required: while it is down, audit records wait in the spool."""
+    """The database is reported, not required: while it is down, audit records wait in the spool. A
+    schema this code does not know, or an audit secret that differs from the other replicas', makes
+    the replica not ready (`problems` says which, naming what to fix)."""
     store = getattr(app.state, "store", None)
     if store is None:
         return {"ok": False, "state": "not started"}
+    problems = store.problems()
+    cache_seconds = app.state.settings.suppression_cache_seconds
     return {
-        "ok": True,
+        "ok": not problems,
         "state": "up" if store.healthy() else "down (records are spooled)",
         "pending": store.pending(),
-        "rejected": store.rejected(),  # refused for their content: in spool/rejected.jsonl, to look at
+        "rejected": store.rejected(),  # refused for their content: in rejected.jsonl of the spool, to look at
+        "suppressionUpdates": "at once (PostgreSQL notifications)" if store.listening() else f"within {cache_seconds:g} s",
+        **({"waitingFor": store.waiting_for()} if store.waiting_for() else {}),
+        **({"problems": problems} if problems else {}),
     }
+
+
+def replay_readiness(app: FastAPI) -> dict[str, object]:
+    verifier = getattr(app.state, "verifier", None)
+    return verifier.replays.readiness() if verifier is not None else {"ok": False, "state": "not started"}
 
 
 def create_app(settings: Settings | None = None, today: Callable[[], date] = date.today) -> FastAPI:
     settings = settings or Settings()
     knowledge = load_configured_knowledge(settings)
+    secret = audit_secret(settings)  # outside development mode: BZRA_AUDIT_SECRET, or a start-up error
 
     rules = RuleHolder(settings.rules_dir, knowledge, settings.rules_overrides_file)
 
@@ -85,14 +103,19 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         stop = asyncio.Event()
         watcher = asyncio.create_task(rules.watch(stop)) if settings.rules_reload else None
         http = make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout, aiohttp_pool=True)
-        app.state.verifier = JwtVerifier(settings.trusted_issuers, http, settings.jwt_leeway_seconds)
+        spool = claim_spool_dir(Path(settings.data_dir) / "spool")  # this process's own, locked
         store = await Store.open(
             database_url(settings),
-            Path(settings.data_dir) / "spool",
+            spool.path,
             journal=settings.audit_journal,
             migrate_schema=settings.migrate_on_start,
+            secret_fingerprint=secret_fingerprint(secret),
+            listen=True,
         )
         app.state.store = store
+        replays = replay_protection(settings, store)
+        app.state.verifier = JwtVerifier(settings.trusted_issuers, http, settings.jwt_leeway_seconds, replays=replays)
+        replay_watcher = asyncio.create_task(replays.watch(stop))
         app.state.pipeline = Pipeline(
             settings=settings,
             http=http,
@@ -102,17 +125,20 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
             suggestions=Suggestions(knowledge, settings),
             fhir_policy=FhirServerPolicy(settings.fhir_server_allowlist, settings.fhir_allow_private, settings.insecure_dev),
             store=store,
-            audit_secret=audit_secret(settings),
+            audit_secret=secret,
             today=today,
         )
+        store.on_suppressions_changed(app.state.pipeline.forget_suppressions)  # here or on any replica
         try:
             yield
         finally:
             stop.set()
-            if watcher is not None:
-                await asyncio.gather(watcher, return_exceptions=True)
+            await asyncio.gather(replay_watcher, *([watcher] if watcher else []), return_exceptions=True)
             await store.close()  # drains the audit queue: nothing is lost on a clean shutdown
+            spool.release()
+            await replays.close()
             await http.aclose()
+            metrics.process_ended()
 
     app = FastAPI(
         title="bzra-cds",
@@ -126,6 +152,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         "settings": lambda: {"ok": True, "insecureDev": settings.insecure_dev},
         "rules": rules.readiness,
         "database": lambda: store_readiness(app),
+        "replayProtection": lambda: replay_readiness(app),
     }
     app.add_middleware(
         CORSMiddleware,

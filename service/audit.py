@@ -1,33 +1,17 @@
 """What the service remembers of a hook call: the audit record, keyed by a patient hash.
 
 Builds the `CallAudit` from what the pipeline already knows; the store writes it in the background.
-The secret that keys the patient hash comes from settings or is generated once in the data directory.
+The secret that keys the patient hash is `service.audit_secret`'s.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import datetime
-from pathlib import Path
 
 from cds_hooks import CDSResponse, HookRequest
 from service.fhir.record import PatientRecord
 from service.rules.engine import Evaluation
-from service.settings import Settings
 from service.store import CallAudit, CardAudit, patient_hash
-
-
-def audit_secret(settings: Settings) -> str:
-    if settings.audit_secret:
-        return settings.audit_secret
-    path = Path(settings.data_dir) / "audit-secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
 
 
 def call_audit(

@@ -48,27 +48,39 @@ def _address(args: argparse.Namespace) -> tuple[str, int]:
     return host, int(port_text)
 
 
+def _workers(args: argparse.Namespace) -> int:
+    """--workers, else BZRA_WORKERS, else 1."""
+    text = str(args.workers) if args.workers is not None else os.environ.get("BZRA_WORKERS", "1")
+    if not text.isdigit() or int(text) < 1:
+        _exit_bad_settings([f"BZRA_WORKERS: not a number of worker processes (1 or more): '{text}'"])
+    return int(text)
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings_or_exit(
         serving=True, insecure_dev=True if args.insecure_dev else None, demo=True if args.demo else None
     )
     host, port = _address(args)
+    workers = _workers(args)
 
     import uvicorn
 
     from service.app import create_app
     from service.knowledge.configured import ConfigurationError
     from service.logs import configure_logging
-    from service.serving import UVICORN_OPTIONS
+    from service.serving import run_workers, server_options
 
     configure_logging(settings.log_level, settings.log_format)
     try:
-        app = create_app(settings)
+        app = create_app(settings)  # also checks the configuration before any worker starts
     except ConfigurationError as error:
         _exit_usage(str(error))
-    uvicorn.run(  # overload is handled in the app, not by uvicorn: see service/serving.py
-        app, host=host, port=port, timeout_graceful_shutdown=settings.shutdown_timeout_seconds, **UVICORN_OPTIONS
-    )
+    if workers > 1:
+        os.environ.update({"BZRA_INSECURE_DEV": "1"} if settings.insecure_dev else {})  # workers read the environment
+        os.environ.update({"BZRA_DEMO": "1"} if settings.demo else {})
+        run_workers(settings, host, port, workers)
+        return 0
+    uvicorn.run(app, host=host, port=port, **server_options(settings))  # overload: see service/serving.py
     return 0
 
 
@@ -198,13 +210,17 @@ def _with_store(settings: Settings, work):
     from service.store import Store
 
     async def run():
-        store = await Store.open(
-            database_url(settings), Path(settings.data_dir) / "spool", migrate_schema=settings.migrate_on_start
-        )
+        from service.store.spool_dirs import claim_spool_dir
+
+        spool = claim_spool_dir(Path(settings.data_dir) / "spool")  # never the running service's own
         try:
-            return await work(store)
+            store = await Store.open(database_url(settings), spool.path, migrate_schema=settings.migrate_on_start)
+            try:
+                return await work(store)
+            finally:
+                await store.close()
         finally:
-            await store.close()
+            spool.release()
 
     try:
         return asyncio.run(run())
@@ -256,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", help="address to listen on (default: BZRA_HOST, else 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: BZRA_PORT, else 8080)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes sharing the port (default: BZRA_WORKERS, else 1)",
+    )
     serve.add_argument(
         "--insecure-dev",
         action="store_true",

@@ -1,10 +1,14 @@
 """Prometheus metrics, served at `/metrics`.
 
 Metrics live in the process-wide default registry, as prometheus-client expects; label values are
-fixed sets (no patient or user ids) so cardinality stays small.
+fixed sets (no patient or user ids) so cardinality stays small. With several workers
+(`PROMETHEUS_MULTIPROC_DIR` set, see `service.serving`) each process writes its values to files there
+and a scrape adds up every process's, so counters never go down from one scrape to the next.
 """
 
-from prometheus_client import Counter, Gauge, Histogram
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
 HOOK_CALLS = Counter("bzra_hook_calls_total", "Hook calls answered", ["service", "status"])
 HOOK_LATENCY = Histogram(
@@ -20,5 +24,33 @@ FHIR_LATENCY = Histogram(
 )
 DATA_ISSUES = Counter("bzra_data_issues_total", "Resources skipped or data not available")
 AUDIT_REJECTED = Gauge(
-    "bzra_audit_records_rejected", "Audit and feedback records the database refused for their content (spool/rejected.jsonl)"
+    "bzra_audit_records_rejected",
+    "Audit and feedback records the database refused for their content (rejected.jsonl in the spool)",
+    multiprocess_mode="livesum",
 )
+REPLAY_STORE_UP = Gauge(
+    "bzra_replay_store_up",
+    "1 while the shared store of used token ids (replay protection) answers, 0 while the fallback applies",
+    multiprocess_mode="livemin",
+)
+REPLAY_FALLBACKS = Counter(
+    "bzra_replay_fallbacks_total",
+    "Token checks made without the shared store (it was down): `local` (this process only) or `refuse`",
+    ["action"],
+)
+
+
+def exposition() -> bytes:
+    """The text a scrape of `/metrics` gets: this process's metrics, or every worker's added up."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return generate_latest()
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=directory)
+    return generate_latest(registry)
+
+
+def process_ended() -> None:
+    """A worker stops: its "live" gauges leave the sums (its counters stay: they never go down)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(os.getpid())

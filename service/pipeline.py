@@ -212,8 +212,9 @@ class Pipeline:
         """Rules this patient's prescriber already answered with a suppressing override reason.
 
         Remembered per patient (`BZRA_SUPPRESSION_CACHE_SECONDS`, see `RememberedSuppressions`).
-        Feedback received by this process clears the memory at once; other replicas see it within
-        that time.
+        A suppression made or lifted anywhere clears the memory at once (`Store.on_suppressions_changed`:
+        here, or on another replica through PostgreSQL notifications); on SQLite other processes see it
+        within that time.
         """
         if self.store is None:
             return set()

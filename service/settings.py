@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -26,6 +26,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGED_RULES = Path(__file__).resolve().parent / "shipped_rules"  # written by setup.py's build step
 # Published in earlier versions of this project's compose file: a secret everyone knows is no secret.
 PUBLIC_PLACEHOLDER_SECRETS = frozenset({"change-me-to-a-long-random-value"})
+AUDIT_SECRET_MIN_LENGTH = 16  # shorter is guessable: the hashes could be recomputed from patient ids
 DATABASE_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 
 
@@ -177,13 +178,23 @@ class Settings(BaseSettings):
         True, description="Write each audit record to a local journal (fsynced every few ms) before the answer goes out, so a crash loses no record of an answered call.",
     )
     audit_secret: str | None = Field(
-        None, description="Key of the patient hash in the audit trail; default: generated once in data_dir. Set the same on every replica."
+        None, description="Key of the patient hash in the audit trail, the same on every replica (at least 16 characters); required outside development mode, where it is generated once in data_dir.",
+    )
+    replay_store: Literal["database", "redis", "local"] = Field(
+        "database", description="Where used token ids (jti) are shared by every process and replica: the store's database, Redis (BZRA_REDIS_URL), or local (this process only).",
+    )
+    replay_fallback: Literal["local", "refuse"] = Field(
+        "local", description="While the shared store of used token ids is down: check against this process's memory only (local), or refuse every call (refuse).",
+    )
+    redis_url: str | None = Field(None, description="Redis for BZRA_REPLAY_STORE=redis, e.g. redis://redis:6379/0.")
+    redis_key_prefix: str = Field(
+        "bzra-cds:", min_length=1, description="Start of every Redis key the service writes (to share a Redis with others).",
     )
     suppression_days: int = Field(
         90, ge=0, description="Days a rule stays silent for a patient after an override with a suppressing reason (CDC opioid CDS: snooze 3 months)."
     )
     suppression_cache_seconds: float = Field(
-        10, ge=0, description="How long a patient's remembered suppressions stay fresh; then the next call refreshes them in the background (other replicas see new ones after this)."
+        10, ge=0, description="How long a patient's remembered suppressions stay fresh; then the next call refreshes them in the background. With PostgreSQL every replica hears of a change at once; without (SQLite, or while its listening connection is down) other processes see it after this time."
     )
     admin_token: str | None = Field(None, description="Bearer token for /admin endpoints; unset: they are disabled.")
     knowledge_dir: Path | None = Field(
@@ -203,6 +214,12 @@ class Settings(BaseSettings):
             self.insecure_dev = True
         return self
 
+    @model_validator(mode="after")
+    def _redis_needs_its_url(self) -> Settings:
+        if self.replay_store == "redis" and not self.redis_url:
+            raise ValueError("BZRA_REPLAY_STORE=redis needs BZRA_REDIS_URL")
+        return self
+
     @field_validator(
         "public_base_url", "market", "referral_performer", "database_url", "audit_secret", "admin_token",
         "smart_client_id", "rules_overrides_file", "knowledge_dir", mode="before",
@@ -217,6 +234,8 @@ class Settings(BaseSettings):
     def _not_a_public_placeholder(cls, value: str | None) -> str | None:
         if value is not None and value.strip() in PUBLIC_PLACEHOLDER_SECRETS:
             raise ValueError("is the public placeholder from an example file; set a long random value (openssl rand -hex 32)")
+        if value is not None and len(value.strip()) < AUDIT_SECRET_MIN_LENGTH:
+            raise ValueError(f"must be at least {AUDIT_SECRET_MIN_LENGTH} characters (openssl rand -hex 32)")
         return value
 
     @field_validator("fhir_server_allowlist")

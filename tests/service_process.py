@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,6 +26,22 @@ def service_log(process: subprocess.Popen) -> str:
     log = process.log  # type: ignore[attr-defined]
     log.seek(0)
     return log.read()
+
+
+def wait_alive(base: str, process: subprocess.Popen, timeout: float, output: Callable[[], str]) -> None:
+    """Waits until the service answers /healthz; raises with its `output()` if it exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"service exited early: {output()}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"service did not start in time: {output() if process.poll() is not None else ''}")
+        time.sleep(0.1)
 
 
 @contextmanager
@@ -47,19 +63,8 @@ def running_service(
     )
     process.log = output  # type: ignore[attr-defined]  # read with service_log()
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
     try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"service exited early: {service_log(process)}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError("service did not start in time")
-            time.sleep(0.1)
+        wait_alive(base, process, timeout, lambda: service_log(process))
         yield base, process
     finally:
         process.terminate()

@@ -154,7 +154,7 @@ def test_unknown_service_is_404_even_with_a_bad_body(client: TestClient) -> None
 
 
 def test_hook_calls_are_refused_outside_development_mode() -> None:
-    with TestClient(create_app(Settings(insecure_dev=False))) as client:
+    with TestClient(create_app(Settings(insecure_dev=False, audit_secret="a-test-audit-secret-0123456789"))) as client:
         response = client.post(SIGN, json=b.hook_request(prefetch=b.full_prefetch()))
         assert response.status_code == 401
         assert "bearer JWT is required" in response.json()["message"]

@@ -342,7 +342,7 @@ def test_pkce_and_authorize_url_follow_the_specs(demo_server: str, page: Page) -
 
 
 def test_a_smart_ehr_launch_writes_the_plan_to_the_ehr(browser: Browser) -> None:
-    with running_service(env={"BZRA_SMART_CLIENT_ID": "bzra-planner"}) as (base, _process):
+    with running_service(env={"BZRA_SMART_CLIENT_ID": "bzra-planner", "BZRA_AUDIT_SECRET": "a-test-audit-secret-0123456789"}) as (base, _process):
         context = browser.new_context(viewport={"width": 1300, "height": 1000})
         context.set_default_timeout(TIMEOUT)
         page = context.new_page()

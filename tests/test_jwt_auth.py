@@ -56,6 +56,7 @@ def client(tmp_path: Path, signing_key) -> TestClient:
     jwks_file.write_text(json.dumps({"keys": [jwk(signing_key, "k1", "ES384")]}))
     settings = Settings(
         insecure_dev=False,
+        audit_secret="a-test-audit-secret-0123456789",
         rules_reload=False,
         trusted_issuers=[
             {"iss": ISSUER, "jwks_file": str(jwks_file), "jku_prefixes": ["https://ehr.example.org/.well-known/"]},
@@ -166,6 +167,6 @@ def test_missing_or_non_bearer_authorization(client: TestClient) -> None:
 
 
 def test_no_trusted_issuers_configured_means_no_calls() -> None:
-    with TestClient(create_app(Settings(insecure_dev=False, rules_reload=False))) as client:
+    with TestClient(create_app(Settings(insecure_dev=False, rules_reload=False, audit_secret="a-test-audit-secret-0123456789"))) as client:
         response = call(client, token(ec_key()))
         assert response.status_code == 401 and "BZRA_TRUSTED_ISSUERS" in response.json()["message"]

@@ -2,13 +2,13 @@
 
 The key comes from the issuer's JWKS: a configured URL or file, or the token's `jku` header when that
 URL is on the issuer's allow-list. Checks: algorithm (asymmetric only), signature, `iss` trusted,
-`aud` equal to the endpoint called, `exp`/`iat` with a small leeway, `jti` not seen before.
+`aud` equal to the endpoint called, `exp`/`iat` with a small leeway, `jti` not seen before by any
+process or replica (`replay`).
 """
 
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,18 +17,14 @@ import httpx
 import jwt
 from cachetools import TTLCache
 
+from service.security.errors import AuthError
+from service.security.replay import ReplayProtection
 from service.settings import TrustedIssuer
+
+__all__ = ["AuthError", "Caller", "JwtVerifier"]
 
 ALLOWED_ALGORITHMS = ("RS384", "ES384")  # what the CDS Hooks spec requires clients to support
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti"]
-
-
-class AuthError(Exception):
-    """Why a call was refused: sent to the caller in the 401 body (no secrets in it)."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -74,28 +70,18 @@ class JwksSource:
             raise AuthError("the issuer's JWKS is not JSON") from None
 
 
-class ReplayGuard:
-    """Remembers each `jti` until its token expires, so a captured token cannot be replayed."""
-
-    def __init__(self, max_entries: int = 100_000):
-        self._seen: dict[str, float] = {}
-        self._max = max_entries
-
-    def check_and_remember(self, issuer: str, jti: str, expires_at: float) -> None:
-        now = time.time()
-        if len(self._seen) >= self._max:
-            self._seen = {k: v for k, v in self._seen.items() if v > now}
-        key = f"{issuer}\x00{jti}"
-        if self._seen.get(key, 0) > now:
-            raise AuthError("token replayed: this jti was already used")
-        self._seen[key] = expires_at
-
-
 class JwtVerifier:
-    def __init__(self, issuers: list[TrustedIssuer], http: httpx.AsyncClient, leeway_seconds: float, jwks_ttl_seconds: float = 300):
+    def __init__(
+        self,
+        issuers: list[TrustedIssuer],
+        http: httpx.AsyncClient,
+        leeway_seconds: float,
+        jwks_ttl_seconds: float = 300,
+        replays: ReplayProtection | None = None,
+    ):
         self._issuers = {issuer.iss: issuer for issuer in issuers}
         self._jwks = JwksSource(http, jwks_ttl_seconds)
-        self._replays = ReplayGuard()
+        self.replays = replays or ReplayProtection(shared=None)
         self._leeway = leeway_seconds
 
     def _key_location(self, issuer: TrustedIssuer, header: dict[str, Any]) -> str:
@@ -152,5 +138,5 @@ class JwtVerifier:
             raise AuthError("bad signature") from None
         except jwt.PyJWTError as error:
             raise AuthError(f"invalid token ({type(error).__name__})") from None
-        self._replays.check_and_remember(issuer.iss, str(claims["jti"]), float(claims["exp"]) + self._leeway)
+        await self.replays.check(issuer.iss, str(claims["jti"]), float(claims["exp"]) + self._leeway)
         return Caller(issuer=issuer.iss, subject=claims.get("sub"), tenant=claims.get("tenant"))

@@ -15,12 +15,15 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "bzra_alembic_version"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MIGRATION_LOCK_KEY = 0x62_7A_72_61  # "bzra": one advisory lock id for all replicas
 SQLITE_BUSY_TIMEOUT_S = 5.0
@@ -87,12 +90,63 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+class SchemaMismatch(Exception):
+    """The database's schema is not the one this code works with; the message says what to do."""
+
+
+class SchemaTooNew(SchemaMismatch):
+    """The database was migrated by a newer version of the service: this code does not know its schema."""
+
+    def __init__(self, revisions: list[str]):
+        super().__init__(f"database schema revision {', '.join(revisions)} is newer than this version knows (head {head_revision()})")
+        self.revisions = revisions
+
+
+class SchemaBehind(SchemaMismatch):
+    """The schema is older than this code and BZRA_MIGRATE_ON_START is false."""
+
+    def __init__(self, revisions: list[str]):
+        current = ", ".join(revisions) or "none"
+        super().__init__(f"database schema revision {current} is older than this version's {head_revision()}: run `bzra-cds migrate`")
+
+
+def head_revision() -> str:
+    """The newest schema revision this code knows."""
+    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
+
+
+def _current_revisions(connection: Connection) -> list[str]:
+    """The database's revisions; raises SchemaTooNew for one this code does not know (upgrading would
+    fail on it, and writing into a schema it does not know could damage it)."""
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    current = list(MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_heads())
+    unknown = sorted(revision for revision in current if revision not in known)
+    if unknown:
+        raise SchemaTooNew(unknown)
+    return current
+
+
 def _upgrade(connection: Connection) -> None:
+    _current_revisions(connection)
     command.upgrade(alembic_config(connection), "head")
 
 
+def _require_current(connection: Connection) -> None:
+    current = _current_revisions(connection)
+    if current != [head_revision()]:
+        raise SchemaBehind(current)
+
+
+async def check_schema(engine: AsyncEngine) -> None:
+    """Raises SchemaMismatch unless the schema is at this code's newest revision (for replicas that do
+    not migrate at start: `bzra-cds migrate` does)."""
+    async with engine.connect() as connection:
+        await connection.run_sync(_require_current)
+
+
 async def migrate(engine: AsyncEngine, schemas: list[str]) -> None:
-    """Upgrades the schema to the newest revision, in one transaction."""
+    """Upgrades the schema to the newest revision, in one transaction; raises SchemaTooNew when the
+    database holds a revision this code does not know (a newer version migrated it)."""
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})

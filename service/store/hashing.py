@@ -36,3 +36,19 @@ def feedback_key(
     """Idempotency key of one feedback item: the same outcome posted twice hashes the same."""
     parts = [service_id, card, outcome, timestamp, reason_code or "", *sorted(accepted_suggestions)]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+FINGERPRINT_MESSAGE = b"bzra-cds audit secret fingerprint v1"
+
+
+def secret_fingerprint(secret: str) -> str:
+    """A keyed hash that tells whether two replicas hold the same secret, and reveals nothing of it
+    (an HMAC of a fixed message under the secret: it cannot be inverted or tried without the secret)."""
+    if not secret:
+        raise ValueError("an empty audit secret has no fingerprint")
+    return hmac.new(secret.encode(), FINGERPRINT_MESSAGE, hashlib.sha256).hexdigest()
+
+
+def token_key(issuer: str, jti: str) -> str:
+    """How a used token is remembered by the shared replay guard: a digest, not the token id itself."""
+    return hashlib.sha256(f"{issuer}\x00{jti}".encode()).hexdigest()

@@ -107,6 +107,9 @@ feedback = Table(
     Column("accepted_suggestions", JSON, nullable=False),
     Column("unknown_card", Boolean, nullable=False),
     Column("patient_hash", String(64), nullable=True),
+    # the days of suppression this item asks for (a suppressing override), kept while its card is unknown:
+    # the suppression is made when the card's audit arrives (feedback can reach one replica first)
+    Column("suppression_days", Integer, nullable=True),
 )
 
 feedback_rules = Table(
@@ -128,4 +131,21 @@ suppressions = Table(
     Column("lifted", Boolean, nullable=False),
     Column("feedback_id", String(64), ForeignKey("feedback.id", ondelete="SET NULL"), nullable=True),
     Index("ix_suppressions_patient_hash_until", "patient_hash", "until"),
+)
+
+token_uses = Table(
+    "token_uses",
+    metadata,
+    # key: SHA-256 of the issuer and the token's jti; a row lives until the token expires (replay protection)
+    Column("key", String(64), primary_key=True),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+)
+
+deployment_facts = Table(
+    "deployment_facts",
+    metadata,
+    # what every replica must agree on, e.g. the audit secret's fingerprint (a keyed hash, never the secret)
+    Column("name", String(100), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
 )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.selectable import Join
 
 from service.store import models
+from service.store.notify import announce_suppressions_changed
 from service.store.records import RuleReport, Suppression, as_utc
 
 NO_REASON = "(none)"
@@ -44,10 +45,13 @@ async def list_suppressions(connection: AsyncConnection, active_only: bool, now:
 
 
 async def lift_suppression(connection: AsyncConnection, suppression_id: int) -> bool:
+    """Lifts the suppression and tells every replica (on commit) that suppressions changed."""
     s = models.suppressions.c
     result = await connection.execute(
         update(models.suppressions).where(s.id == suppression_id, s.lifted.is_(False)).values(lifted=True)
     )
+    if result.rowcount:
+        await announce_suppressions_changed(connection)
     return bool(result.rowcount)
 
 

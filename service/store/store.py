@@ -8,6 +8,10 @@ is not a refusal of the record's content, see `db.refuses_content`), records go 
 (a maintenance task probes it every few seconds, and every open replays what a previous run left).
 Nothing is lost on a clean shutdown: `close` writes out the queue, to the database or to the spool.
 
+Replicas sharing the database share through it what must agree everywhere (see `shared`, `notify`):
+used token ids (`claim_token`), the audit secret's fingerprint (`problems`), and suppression changes,
+heard at once on PostgreSQL (`on_suppressions_changed`). A schema newer than this code is not touched.
+
 Everything runs on one event loop; `record_call` must be called from it (asyncio.Queue is not
 thread-safe).
 """
@@ -18,7 +22,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,9 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cds_hooks.models import Feedback
 from service.store import queries
-from service.store.db import create_engine, is_unavailable, migrate, ping
+from service.store import shared
+from service.store.db import SchemaMismatch, SchemaTooNew, check_schema, create_engine, is_unavailable, migrate, ping
 from service.store.journal import Journal, created_ns
 from service.store.lines import json_line
+from service.store.notify import ChangeFeed
 from service.store.records import (
     CallAudit,
     FeedbackOutcome,
@@ -50,6 +56,11 @@ MAX_LOOKUPS_IN_FLIGHT = 64  # beyond this the database is too slow to help the h
 SPOOL_FORMAT = 1
 REPLAY_ROUNDS = 3
 JOURNAL_COMMIT_SECONDS = 0.005  # the group commit: how long a record may wait for its fsync
+PRUNE_SECONDS = 60.0  # how often the rows of expired tokens are deleted
+
+
+class StoreUnavailable(Exception):
+    """The database cannot answer now (down, starting, or not this code's schema)."""
 
 CallItem = tuple[str, CallAudit]  # (record id, audit): the id makes writes and replays idempotent
 
@@ -82,13 +93,20 @@ class Store:
         self._write_lock = asyncio.Lock()  # one write transaction at a time (SQLite needs it)
         self._replay_lock = asyncio.Lock()  # one replay at a time: two would read the same files
         self._healthy = False
-        self._migrated = False
+        self._migrated = False  # the schema was migrated (or found current) and the secret compared
+        self._migrate_schema = True  # False: `bzra-cds migrate` does it; the store only checks the revision
         self._closing = False
         self._closed = False
         self._in_flight = 0
         self._last_success = 0.0
         self._lookups: set[asyncio.Task[set[str]]] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._secret_fingerprint: str | None = None
+        self._problems: dict[str, str] = {}  # what makes this replica unfit to serve: schema, secret
+        self._waiting_for: str | None = None  # why records wait in the spool though the database answers
+        self._on_change: list[Callable[[], None]] = []
+        self._feed: ChangeFeed | None = None
+        self._last_prune = 0.0
 
     @classmethod
     async def open(
@@ -101,12 +119,16 @@ class Store:
         retry_seconds: float = 2.0,
         migrate_schema: bool = True,
         journal: bool = False,
+        secret_fingerprint: str | None = None,
+        listen: bool = False,
     ) -> Store:
         """Migrates the database (unless `migrate_schema` is false: `bzra-cds migrate` did it), replays
         the spool and starts the writer.
 
         With `journal` (the service; not a command-line tool beside it), every audit is journaled on the
-        hook path, and the journal files a crashed run left are replayed first.
+        hook path, and the journal files a crashed run left are replayed first. `secret_fingerprint` is
+        recorded in the database by the first replica and compared by the others (see `problems`).
+        With `listen`, suppression changes made by other replicas are heard at once (PostgreSQL).
         A database that cannot be reached does not stop the opening: the store starts unhealthy, spools,
         and keeps retrying. Only a URL that cannot work at all (unknown dialect or driver) raises.
         """
@@ -125,7 +147,8 @@ class Store:
             lookup_timeout=lookup_timeout,
             retry_seconds=retry_seconds,
         )
-        store._migrated = not migrate_schema
+        store._secret_fingerprint = secret_fingerprint
+        store._migrate_schema = migrate_schema
         if await store._connect() and len(store._spool):
             await store._replay()
         if log_book is not None:
@@ -134,6 +157,9 @@ class Store:
             asyncio.create_task(store._writer(), name="bzra-store-writer"),
             asyncio.create_task(store._maintain(), name="bzra-store-maintenance"),
         ]
+        if listen and engine.dialect.name == "postgresql":
+            store._feed = ChangeFeed(engine, store._announce_change)
+            store._tasks.append(asyncio.create_task(store._feed.run(), name="bzra-store-change-feed"))
         return store
 
     # --- the hook path -------------------------------------------------------------------------
@@ -206,6 +232,8 @@ class Store:
                             connection, service_id, items, suppressing_codes, suppression_days, now
                         )
                     self._set_health(True)
+                    if outcome.suppressions_created:
+                        self._announce_change()
                     return outcome
                 except IntegrityError:
                     if attempt:  # a concurrent replica stored the same keys; the second try skips them
@@ -243,12 +271,49 @@ class Store:
         """Ends a suppression now; False if there is none with that id in force. Raises if the database
         is down."""
         async with self._write_lock, self._engine.begin() as connection:
-            return await queries.lift_suppression(connection, suppression_id)
+            lifted = await queries.lift_suppression(connection, suppression_id)
+        if lifted:
+            self._announce_change()
+        return lifted
 
     async def report(self, since: datetime | None = None) -> list[RuleReport]:
         """The per-rule report (see `queries.report`). Raises if the database is down."""
         async with self._engine.connect() as connection:
             return await queries.report(connection, since)
+
+    def on_suppressions_changed(self, callback: Callable[[], None]) -> None:
+        """Calls `callback` whenever suppressions change: here, or on another replica (heard through
+        PostgreSQL notifications while `listening()`)."""
+        self._on_change.append(callback)
+
+    def _announce_change(self) -> None:
+        for callback in self._on_change:
+            callback()
+
+    # --- shared with the other replicas ------------------------------------------------------
+
+    async def claim_token(self, key: str, expires_at: datetime) -> bool:
+        """True on a token's first use across every replica sharing the database, False on a replay.
+        Raises StoreUnavailable when the database cannot say."""
+        if not self._healthy or self._closing or self._problems.get("schema"):
+            raise StoreUnavailable("the database is not available")
+        try:
+            async with self._engine.begin() as connection:
+                first = await shared.claim_token(connection, key, as_utc(expires_at))
+        except Exception as error:
+            if is_unavailable(error):
+                self._set_health(False, error)
+            raise StoreUnavailable(_describe(error)) from error
+        self._set_health(True)
+        return first
+
+    def listening(self) -> bool:
+        """Whether suppression changes on other replicas are heard at once (PostgreSQL notifications)."""
+        return self._feed is not None and self._feed.listening
+
+    def problems(self) -> dict[str, str]:
+        """What makes this replica unfit to serve, by topic (`schema`, `audit_secret`); empty when none."""
+        return dict(self._problems)
 
     # --- state -------------------------------------------------------------------------------
 
@@ -274,15 +339,16 @@ class Store:
         """Records the database refused for their content, set aside in the spool's rejects file."""
         return self._spool.rejected
 
-    async def close(self) -> None:
-        """Writes out everything queued (to the database, or the spool), then stops. Idempotent."""
+    async def close(self, timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
+        """Writes out everything queued (to the database; what `timeout` leaves, to the spool), then
+        stops. Idempotent."""
         if self._closed:
             return
         self._closing = True
         writer = self._tasks[0] if self._tasks else None
         if writer is not None and not writer.done():
             try:
-                await asyncio.wait_for(self._queue.join(), CLOSE_TIMEOUT_SECONDS)
+                await asyncio.wait_for(self._queue.join(), timeout)
             except TimeoutError:
                 log.warning("store: database too slow at shutdown; the rest goes to the spool")
         for task in [*self._tasks, *self._lookups]:
@@ -330,9 +396,11 @@ class Store:
         are set aside one by one (to the spool's rejects) so they cannot block the others."""
         try:
             async with self._write_lock, self._engine.begin() as connection:
-                await write_calls(connection, batch)
+                written = await write_calls(connection, batch)
             self._set_health(True)
             self._settle(batch)
+            if written.suppressions:  # feedback that came before these cards was linked
+                self._announce_change()
             return True
         except Exception as error:  # noqa: BLE001
             if is_unavailable(error):
@@ -355,6 +423,7 @@ class Store:
         """Probes the database (often while degraded, seldom when fine) and replays the spool."""
         while True:
             await asyncio.sleep(self._retry_seconds)
+            await self._prune_tokens()
             degraded = not self._healthy or len(self._spool) > 0
             if not degraded and time.monotonic() - self._last_success < PROBE_SECONDS:
                 continue
@@ -364,14 +433,32 @@ class Store:
             except Exception as error:  # noqa: BLE001 - keep maintaining
                 log.error("store: maintenance failed (%s)", _describe(error))
 
+    async def _prune_tokens(self) -> None:
+        if not self._healthy or time.monotonic() - self._last_prune < PRUNE_SECONDS:
+            return
+        self._last_prune = time.monotonic()
+        try:
+            async with self._engine.begin() as connection:
+                await shared.prune_tokens(connection, datetime.now(UTC))
+        except Exception as error:  # noqa: BLE001 - tried again at the next round
+            log.warning("store: pruning expired token ids failed (%s)", _describe(error))
+
     async def _connect(self) -> bool:
-        """Migrates on first contact, pings after; records the outcome as the store's health."""
+        """Migrates on first contact (or, with `migrate_schema` false, checks that the schema is current),
+        then compares the audit secret's fingerprint; pings after. Records the outcome as the store's health."""
         try:
             if self._migrated:
                 await ping(self._engine)
             else:
-                await migrate(self._engine, self._schemas)
+                await (migrate(self._engine, self._schemas) if self._migrate_schema else check_schema(self._engine))
+                self._problems.pop("schema", None)
+                self._waiting_for = None
+                await self._check_secret()
                 self._migrated = True
+        except SchemaMismatch as error:
+            self._schema_mismatch(error)
+            self._set_health(False, error)
+            return False
         except Exception as error:  # noqa: BLE001
             if not is_unavailable(error):
                 log.error("store: migration or ping failed (%s)", _describe(error))
@@ -379,6 +466,38 @@ class Store:
             return False
         self._set_health(True)
         return True
+
+    def _schema_mismatch(self, error: SchemaMismatch) -> None:
+        """A newer schema makes this replica unfit (it is the wrong version); an older one, left to
+        `bzra-cds migrate`, is waited for like a database outage: records wait in the spool."""
+        if isinstance(error, SchemaTooNew):
+            if self._problems.get("schema") != str(error):
+                log.error("store: %s; this replica is not ready", error)
+            self._problems["schema"] = str(error)
+        else:
+            if self._waiting_for != str(error):
+                log.warning("store: %s; records wait in the spool until then", error)
+            self._waiting_for = str(error)
+
+    def waiting_for(self) -> str | None:
+        """Why records wait in the spool although the database answers (a migration not run yet), if so."""
+        return self._waiting_for
+
+    async def _check_secret(self) -> None:
+        """Records the audit secret's fingerprint if no replica did yet; a different one on record means
+        this replica hashes patients differently: its suppressions would never meet the others'."""
+        if self._secret_fingerprint is None:
+            return
+        async with self._engine.begin() as connection:
+            recorded = await shared.agreed_fact(connection, shared.AUDIT_SECRET_FACT, self._secret_fingerprint)
+        if recorded != self._secret_fingerprint:
+            self._problems["audit_secret"] = (
+                "BZRA_AUDIT_SECRET differs from the secret this database was first used with: "
+                "set the same value on every replica"
+            )
+            log.error("store: %s; this replica is not ready", self._problems["audit_secret"])
+        else:
+            self._problems.pop("audit_secret", None)
 
     async def _replay(self) -> None:
         """Writes spooled records to the database, oldest file first; stops at the first outage."""

@@ -9,22 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cds_hooks.models import Feedback
 from service.store import models
 from service.store.hashing import feedback_key
 from service.store.lines import storable
+from service.store.notify import announce_suppressions_changed
 from service.store.records import CallAudit, FeedbackOutcome, as_utc
 
 USER_COMMENT_MAX = 2000
+LINK_LOCK_KEY = 0x62_7A_72_62  # with the schema's hash: the advisory lock of `lock_for_linking`
 
 
-async def write_calls(connection: AsyncConnection, records: Sequence[tuple[str, CallAudit]]) -> int:
-    """Inserts the calls not stored yet (by record id); returns how many were new."""
+class CallsWritten(NamedTuple):
+    new: int  # calls not stored before
+    suppressions: int  # made by feedback that was waiting for these calls' cards
+
+
+async def write_calls(connection: AsyncConnection, records: Sequence[tuple[str, CallAudit]]) -> CallsWritten:
+    """Inserts the calls not stored yet (by record id), and links feedback that was waiting for their cards."""
     ids = [record_id for record_id, _ in records]
     existing = set((await connection.execute(select(models.calls.c.id).where(models.calls.c.id.in_(ids)))).scalars())
     call_rows: list[dict[str, Any]] = []
@@ -62,10 +69,14 @@ async def write_calls(connection: AsyncConnection, records: Sequence[tuple[str, 
                     "rules": list(card.rules),
                 }
             )
+    await lock_for_linking(connection, exclusive=False)
     await _insert(connection, models.calls, call_rows)
     await _insert(connection, models.call_rules, rule_rows)
     await _insert(connection, models.cards, card_rows)
-    return len(call_rows)
+    _, suppressions = await link_waiting_feedback(connection, [row["uuid"] for row in card_rows]) if card_rows else (0, 0)
+    if suppressions:
+        await announce_suppressions_changed(connection)
+    return CallsWritten(len(call_rows), suppressions)
 
 
 async def _insert(connection: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -121,74 +132,127 @@ async def write_feedback(
     now: datetime,
 ) -> FeedbackOutcome:
     """Stores each new outcome linked to its card's rules; an override with a suppressing reason code
-    suppresses each of those rules for the card's patient for `suppression_days`."""
+    suppresses each of those rules for the card's patient for `suppression_days`.
+
+    Feedback can reach a replica before the replica that answered the call has written the card's
+    audit: it is stored as an unknown card with the suppression it asks for, and linked (suppression
+    included) when the audit arrives (`link_waiting_feedback`), or when the same feedback is sent again."""
     now = as_utc(now)
+    await lock_for_linking(connection, exclusive=True)
     keyed, duplicates = unique_items(service_id, items)
     keys = [key for key, _ in keyed]
-    stored_keys = set(
-        (await connection.execute(select(models.feedback.c.id).where(models.feedback.c.id.in_(keys)))).scalars()
-    )
+    stored = select(models.feedback.c.id, models.feedback.c.card_uuid, models.feedback.c.unknown_card)
+    stored_rows = (await connection.execute(stored.where(models.feedback.c.id.in_(keys)))).all()
     card_info = await _cards(connection, [storable(item.card) for _, item in keyed])
-    feedback_rows: list[dict[str, Any]] = []
-    link_rows: list[dict[str, Any]] = []
-    suppression_rows: list[dict[str, Any]] = []
-    unknown = 0
+    stored_ids = {row.id for row in stored_rows}
+    rows: list[dict[str, Any]] = []
     for key, item in keyed:
-        if key in stored_keys:
-            duplicates += 1
-            continue
-        card = card_info.get(storable(item.card))
-        unknown += card is None
-        rules, patient = card if card is not None else ((), None)
-        reason = item.overrideReason.reason if item.overrideReason else None
-        comment = item.overrideReason.userComment if item.overrideReason else None
-        feedback_rows.append(
-            {
-                "id": key,
-                "service_id": service_id,
-                "card_uuid": item.card,
-                "outcome": item.outcome,
-                "outcome_at": outcome_time(item),
-                "received_at": now,
-                "reason_code": reason.code if reason else None,
-                "reason_system": reason.system if reason else None,
-                "reason_display": reason.display if reason else None,
-                "user_comment": comment[:USER_COMMENT_MAX] if comment else None,
-                "accepted_suggestions": [s.id for s in item.acceptedSuggestions or []],
-                "unknown_card": card is None,
-                "patient_hash": patient,
-            }
-        )
-        link_rows.extend({"feedback_id": key, "rule_id": rule_id} for rule_id in rules)
-        if (
-            item.outcome == "overridden"
-            and reason is not None
-            and reason.code in suppressing_codes
-            and patient is not None
-            and suppression_days > 0
-        ):
-            until = now + timedelta(days=suppression_days)
-            suppression_rows.extend(
-                {
-                    "patient_hash": patient,
-                    "rule_id": rule_id,
-                    "reason_code": reason.code,
-                    "created_at": now,
-                    "until": until,
-                    "lifted": False,
-                    "feedback_id": key,
-                }
-                for rule_id in rules
-            )
-    await _insert(connection, models.feedback, feedback_rows)
-    await _insert(connection, models.feedback_rules, link_rows)
-    await _insert(connection, models.suppressions, suppression_rows)
+        if key not in stored_ids:
+            days = suppression_days if _suppresses(item, suppressing_codes) else None
+            rows.append(_feedback_row(key, service_id, item, card_info.get(storable(item.card)), days, now))
+    waiting = [row.card_uuid for row in stored_rows if row.unknown_card]  # sent again: its card may be known now
+    linked, linked_suppressions = await link_waiting_feedback(connection, waiting) if waiting else (0, 0)
+    suppressions = [s for row in rows for s in _suppression_rows(row)]
+    links = [{"feedback_id": row["id"], "rule_id": rule} for row in rows for rule in row.pop("_rules")]
+    await _insert(connection, models.feedback, rows)
+    await _insert(connection, models.feedback_rules, links)
+    await _insert(connection, models.suppressions, suppressions)
+    if suppressions or linked_suppressions:
+        await announce_suppressions_changed(connection)
     return FeedbackOutcome(
-        stored=len(feedback_rows),
-        duplicates=duplicates,
-        unknown_cards=unknown,
-        suppressions_created=len(suppression_rows),
+        stored=len(rows) + linked,
+        duplicates=duplicates + len(stored_rows) - linked,
+        unknown_cards=sum(row["unknown_card"] for row in rows),
+        suppressions_created=len(suppressions) + linked_suppressions,
     )
+
+
+def _suppresses(item: Feedback, suppressing_codes: set[str]) -> bool:
+    reason = item.overrideReason.reason if item.overrideReason else None
+    return item.outcome == "overridden" and reason is not None and reason.code in suppressing_codes
+
+
+def _feedback_row(
+    key: str,
+    service_id: str,
+    item: Feedback,
+    card: tuple[tuple[str, ...], str] | None,
+    suppression_days: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The feedback table's row for one item (with `_rules`, the card's rules, to be linked)."""
+    reason = item.overrideReason.reason if item.overrideReason else None
+    comment = item.overrideReason.userComment if item.overrideReason else None
+    rules, patient = card if card is not None else ((), None)
+    return {
+        "id": key,
+        "service_id": service_id,
+        "card_uuid": item.card,
+        "outcome": item.outcome,
+        "outcome_at": outcome_time(item),
+        "received_at": now,
+        "reason_code": reason.code if reason else None,
+        "reason_system": reason.system if reason else None,
+        "reason_display": reason.display if reason else None,
+        "user_comment": comment[:USER_COMMENT_MAX] if comment else None,
+        "accepted_suggestions": [s.id for s in item.acceptedSuggestions or []],
+        "unknown_card": card is None,
+        "patient_hash": patient,
+        "suppression_days": suppression_days if suppression_days and suppression_days > 0 else None,
+        "_rules": list(rules),
+    }
+
+
+def _suppression_rows(row: dict[str, Any], rules: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The suppressions a stored feedback row asks for: one per rule of its card, from when it was received."""
+    days = row["suppression_days"]
+    if not days or row["patient_hash"] is None:
+        return []
+    received = as_utc(row["received_at"])
+    return [
+        {
+            "patient_hash": row["patient_hash"],
+            "rule_id": rule_id,
+            "reason_code": row["reason_code"],
+            "created_at": received,
+            "until": received + timedelta(days=days),
+            "lifted": False,
+            "feedback_id": row["id"],
+        }
+        for rule_id in (row["_rules"] if rules is None else rules)
+    ]
+
+
+async def link_waiting_feedback(connection: AsyncConnection, card_uuids: Sequence[str]) -> tuple[int, int]:
+    """Links feedback stored before its card's audit to the card now known: its rules, its patient and
+    the suppressions it asked for. Returns (feedback items linked, suppressions created)."""
+    fb = models.feedback.c
+    query = select(models.feedback).where(fb.unknown_card.is_(True), fb.card_uuid.in_(set(card_uuids)))
+    waiting = [dict(row._mapping) for row in await connection.execute(query)]
+    cards = await _cards(connection, [row["card_uuid"] for row in waiting]) if waiting else {}
+    linked = suppressions = 0
+    for row in waiting:
+        card = cards.get(row["card_uuid"])
+        if card is None:
+            continue
+        rules, patient = card
+        await connection.execute(
+            update(models.feedback).where(fb.id == row["id"]).values(unknown_card=False, patient_hash=patient)
+        )
+        await _insert(connection, models.feedback_rules, [{"feedback_id": row["id"], "rule_id": r} for r in rules])
+        made = _suppression_rows({**row, "patient_hash": patient}, rules) if row["outcome"] == "overridden" else []
+        await _insert(connection, models.suppressions, made)
+        linked, suppressions = linked + 1, suppressions + len(made)
+    return linked, suppressions
+
+
+async def lock_for_linking(connection: AsyncConnection, *, exclusive: bool) -> None:
+    """On PostgreSQL, audit writes (shared) and feedback writes (exclusive) of all replicas take one
+    advisory lock per schema, so feedback and its card's audit never miss each other in two concurrent
+    transactions (each would otherwise not see the other's uncommitted rows). SQLite writes one at a time."""
+    if connection.dialect.name == "postgresql":
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        await connection.execute(text(f"SELECT {function}(:key, hashtext(current_schema()))"), {"key": LINK_LOCK_KEY})
 
 
 async def _cards(connection: AsyncConnection, uuids: list[str]) -> dict[str, tuple[tuple[str, ...], str]]:

@@ -13,9 +13,8 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from service.store.db import VERSION_TABLE
 from service.store.models import metadata
-
-VERSION_TABLE = "bzra_alembic_version"
 
 
 def _run(connection: Connection) -> None:
