@@ -436,7 +436,7 @@ function renderOrders() {
             state.referrals.map((referral) => element("li", { className: "referral", text: `${referral.code?.text || "?"} — ${t("orders.referralStatus")}` })),
           ),
         ]
-      : [element("p", { text: t("orders.none") })]),
+      : [element("p", { text: t("orders.noReferrals") })]),
   );
 }
 
