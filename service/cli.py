@@ -172,6 +172,23 @@ def _rules_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rules_reference(args: argparse.Namespace) -> int:
+    """Write the rule author's reference, or with --check exit 1 when the file differs from the code."""
+    from service.authoring.reference import COMMAND, rule_reference
+
+    path, text = Path(args.output), rule_reference()
+    if args.check:
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            print(f"bzra-cds: {path} is not current; run '{COMMAND}'", file=sys.stderr)
+            return 1
+        print(f"{path} is current")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(path)
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from service.cli_support import UsageError, fail, read_record
     from service.rules.explain import evaluation_json, evaluation_text
@@ -323,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     suppressions.add_argument("--all", action="store_true", help="also expired and lifted ones")
     suppressions.set_defaults(handler=_suppressions)
 
-    rules = commands.add_parser("rules", help="tools for rule authors: lint, test, schema")
+    rules = commands.add_parser("rules", help="tools for rule authors: lint, test, schema, reference")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="COMMAND")
     lint = rule_commands.add_parser("lint", help="check rule files: schema, CEL, fact names, parameters, texts")
     lint.add_argument("directory", nargs="?", help="rules directory (default: BZRA_RULES_DIR)")
@@ -335,6 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
     schema = rule_commands.add_parser("schema", help="write the JSON Schemas of rule files for editors")
     schema.add_argument("--output", default="rules/schema", help="directory to write to (default: rules/schema)")
     schema.set_defaults(handler=_rules_schema)
+    reference = rule_commands.add_parser("reference", help="write the rule author's reference (docs/rule-reference.md) from the code")
+    reference.add_argument("--output", default="docs/rule-reference.md", help="file to write (default: docs/rule-reference.md)")
+    reference.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file is not current")
+    reference.set_defaults(handler=_rules_reference)
     return parser
 
 
