@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -145,7 +145,7 @@ def _map_keys_section(knowledge: Knowledge) -> list[str]:
             lines.append(f"- `{fact}`: the keys of `{printed[frozenset(allowed)]}`.")
             continue
         printed[frozenset(allowed)] = fact
-        source = names.get(fact) or names.get(fact.removesuffix("_sources"), {})
+        source = names.get(fact, {})
         keys = ", ".join(f"`{key}` ({source[key].display.en})" if key in source else f"`{key}`" for key in sorted(allowed))
         lines.append(f"- `{fact}`: {keys}.")
     exemptions = ", ".join(f"`{key}` ({value.display.en})" for key, value in sorted(knowledge.exemptions.items()))
@@ -158,7 +158,7 @@ def _conditions_section() -> list[str]:
     return ["## Conditions", "", *_blocks([intro, *_paragraphs(expressions.__doc__)[1:]])]
 
 
-def _filter_row(name: str, function: typing.Callable[..., str]) -> str:
+def _filter_row(name: str, function: Callable[..., str]) -> str:
     parameters = list(inspect.signature(function).parameters.values())[2:]  # after the context and the value
     arguments = ", ".join(f"{p.name}={p.default!r}" if p.default is not p.empty else p.name for p in parameters)
     return f"| `{name}` | {arguments or '—'} | {cell(inspect.getdoc(function))} |"
