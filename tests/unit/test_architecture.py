@@ -21,7 +21,7 @@ MAX_FUNCTION_LINES = 60
 # the longest name that is it or contains it; the root package `service` holds only its __init__.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cds_hooks",),  # the CDS Hooks protocol: knows nothing of service
-    ("service", "service.version", "service.strict_json", "service.memo", "service.metrics", "service.logs", "service.language", "service.yamlsource"),
+    ("service", "service.version", "service.errors", "service.strict_json", "service.memo", "service.metrics", "service.logs", "service.language", "service.yamlsource"),
     ("service.settings", "service.settings_sources", "service.security.fhir_servers"),  # with the allow-list type it holds
     ("service.knowledge", "service.taper.markets", "service.taper.protocol"),  # knowledge files, taper protocols and markets among them
     ("service.catalog",),  # the services offered and the data each needs
@@ -29,13 +29,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.facts",),
     ("service.rules",),
     ("service.taper",),
-    ("service.suggestions",),
+    ("service.suggestions", "service.planner.links"),  # with the planner's address, which taper cards carry
     ("service.store", "service.security", "service.audit_secret"),
     ("service.audit", "service.data_card", "service.data_card_texts"),
-    ("service.pipeline",),
+    ("service.pipeline", "service.feedback"),
     ("service.authoring",),  # tools for rule authors, above the pipeline they run
     ("service.api", "service.planner"),
-    ("service.app", "service.serving", "service.migrate"),
+    ("service.app", "service.addons", "service.serving", "service.migrate"),
     ("service.cli", "service.cli_support"),
     ("service.demo",),
 )
