@@ -168,7 +168,7 @@ def _texts_section() -> list[str]:
     roots = sorted(fact_roots())
     ours = {name: f for name, f in texts.ENVIRONMENT.filters.items() if getattr(f, "__module__", "") == texts.__name__}
     builtin = sorted(set(texts.ENVIRONMENT.filters) - set(ours))
-    lines = ["## Card texts: variables and filters", "", *_blocks(_paragraphs(texts.__doc__))]
+    lines = ["## Card texts: variables and filters", "", *_blocks(_paragraphs(texts.__doc__)[1:])]
     lines += [
         "Variables: every fact by its dotted name (`{{ draft.medication }}`, `{{ history.bzra_continuous_days }}`), "
         f"`params.NAME` (the rule's parameters, after the deployment's overrides) and `{texts.LANGUAGE_KEY}` (the card's language). "
