@@ -22,7 +22,8 @@ MAX_FUNCTION_LINES = 60
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cds_hooks",),  # the CDS Hooks protocol: knows nothing of service
     ("service", "service.version", "service.errors", "service.strict_json", "service.memo", "service.metrics", "service.logs", "service.language", "service.yamlsource"),
-    ("service.settings", "service.settings_sources", "service.security.fhir_servers"),  # with the allow-list type it holds
+    # The settings, with the value types they hold (the FHIR allow-list and limits, the taper vocabulary).
+    ("service.settings", "service.settings_sources", "service.security.fhir_servers", "service.fhir.limits", "service.taper.vocabulary"),
     ("service.knowledge", "service.taper.markets", "service.taper.protocol"),  # knowledge files, taper protocols and markets among them
     ("service.catalog",),  # the services offered and the data each needs
     ("service.fhir",),
