@@ -15,16 +15,17 @@ from fastapi import FastAPI
 from service import metrics
 from fastapi.middleware.cors import CORSMiddleware
 
+from service.addons import install_addons
 from service.api import admin, cds, ops, taper
 from service.api.errors import install_error_handlers
 from service.api.limits import AdmissionControl, BodySizeLimit
 from service.api.openapi import install_complete_openapi
 from service.audit_secret import audit_secret
-from service.demo.routes import demo_router, planner_router
 from service.fhir.cache import ResponseCache
 from service.fhir.client import make_http_client
 from service.knowledge.configured import load_configured_knowledge
 from service.pipeline import Pipeline
+from service.planner.routes import planner_router
 from service.rules.holder import RuleHolder
 from service.security.fhir_servers import FhirServerPolicy
 from service.security.jwt_auth import JwtVerifier
@@ -47,12 +48,6 @@ GC_YOUNG_THRESHOLD = 10_000
 INSECURE_BANNER = (
     "INSECURE DEVELOPMENT MODE: hook calls are accepted WITHOUT authentication. "
     "Never expose this service to a network with real patient data in this mode."
-)
-
-
-DEMO_BANNER = (
-    "DEMO MODE: the demo page is served at / with synthetic patients; this implies development mode. "
-    "Never use it with real patient data."
 )
 
 
@@ -90,8 +85,6 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.demo:
-            log.warning(DEMO_BANNER)
         if settings.insecure_dev:
             log.warning(INSECURE_BANNER)
         rules.reload()
@@ -169,6 +162,5 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
     app.include_router(taper.router)
     app.include_router(admin.router)
     app.include_router(planner_router())  # the taper planner (SMART app target): every mode
-    if settings.demo:
-        app.include_router(demo_router())  # the demo page and synthetic patients: --demo only
+    install_addons(app, settings)  # the demo page and synthetic patients: --demo only
     return app

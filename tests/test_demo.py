@@ -19,11 +19,15 @@ from service.app import create_app
 from service.demo import catalog
 from service.demo.catalog import FORMULARY, PATIENTS, PRODUCTS, load_bundle, patient_resource
 from service.demo.dates import age_on, reference_day, shift_dates, shift_to, shift_value
-from service.demo.links import planner_link
-from service.demo.routes import DEMO_FILES, PLANNER_FILES, STATIC_DIR
+from service.demo.routes import DEMO_DIR, DEMO_FILES
+from service.planner.links import planner_link
+from service.planner.routes import PLANNER_DIR, PLANNER_FILES
 from service.settings import Settings
 from tests import builders as b
 from tests.facts_support import TODAY
+
+# Every file the two pages are made of: the demo's own, and the planner's (which the demo shares).
+STATIC_FILES = {path.name: path for directory in (DEMO_DIR, PLANNER_DIR) for path in directory.iterdir()}
 
 SIGN = "/cds-services/bzra-order-sign"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -185,7 +189,7 @@ def test_names_are_synthetic_and_wording_is_respectful() -> None:
     for patient in PATIENTS:
         for text in (*patient.story.values(), *patient.try_this.values()):
             assert not words.search(text), text
-    for path in STATIC_DIR.iterdir():
+    for path in STATIC_FILES.values():
         assert not words.search(path.read_text(encoding="utf-8")), path.name
 
 
@@ -340,23 +344,24 @@ def test_the_smart_client_id_reaches_the_page() -> None:
 
 
 def test_every_static_file_is_served_by_a_page_and_loads_nothing_from_elsewhere() -> None:
-    shipped = {path.name for path in STATIC_DIR.iterdir()}
+    shipped = set(STATIC_FILES)
     assert shipped == DEMO_FILES | PLANNER_FILES | {"demo.html", "planner.html"}
+    assert sum(1 for directory in (DEMO_DIR, PLANNER_DIR) for _ in directory.iterdir()) == len(shipped)  # each file once
     for name in shipped:
-        text = (STATIC_DIR / name).read_text(encoding="utf-8")
+        text = STATIC_FILES[name].read_text(encoding="utf-8")
         assert not re.search(r"""(src|href)=["']https?://""", text), name  # no CDN
         assert "innerHTML =" not in text and "insertAdjacentHTML" not in text and "eval(" not in text, name
 
 
 def test_every_ui_string_exists_in_english_dutch_and_french() -> None:
-    source = (STATIC_DIR / "i18n.js").read_text(encoding="utf-8")
+    source = STATIC_FILES["i18n.js"].read_text(encoding="utf-8")
     tables = re.split(r"\n  (en|nl|fr): \{\n", source)[1:]
     keys = {tables[i]: set(re.findall(r'^\s+"([\w.]+)":', tables[i + 1], re.MULTILINE)) for i in range(0, len(tables), 2)}
     assert set(keys) == {"en", "nl", "fr"}
     assert keys["en"] == keys["nl"] == keys["fr"]
     used = set()
     for name in ("demo.html", "planner.html", "demo.js", "planner.js"):
-        text = (STATIC_DIR / name).read_text(encoding="utf-8")
+        text = STATIC_FILES[name].read_text(encoding="utf-8")
         used |= set(re.findall(r'data-i18n="([\w.]+)"', text))
         used |= set(re.findall(r'\bt\("([\w.]+)"', text))
     assert used <= keys["en"], used - keys["en"]

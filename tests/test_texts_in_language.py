@@ -21,7 +21,7 @@ from tests import builders as b
 from tests.facts_support import TODAY
 
 SIGN = "/cds-services/bzra-order-sign"
-I18N_JS = Path(__file__).resolve().parent.parent / "service" / "demo" / "static" / "i18n.js"
+I18N_JS = Path(__file__).resolve().parent.parent / "service" / "planner" / "static" / "i18n.js"
 
 
 def _alprazolam_at_a_high_dose() -> dict:
