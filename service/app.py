@@ -21,6 +21,7 @@ from service.api.errors import install_error_handlers
 from service.api.limits import AdmissionControl, BodySizeLimit
 from service.api.openapi import install_complete_openapi
 from service.audit_secret import audit_secret
+from service.feedback import FeedbackService
 from service.fhir.cache import ResponseCache
 from service.fhir.client import make_http_client
 from service.knowledge.configured import load_configured_knowledge
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
             today=today,
         )
         store.on_suppressions_changed(app.state.pipeline.forget_suppressions)  # here or on any replica
+        app.state.feedback = FeedbackService(rules, store, settings.suppression_days, app.state.pipeline.forget_suppressions)
         try:
             yield
         finally:

@@ -12,9 +12,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 
+from service.api.deps import PipelineDep
 from service.api.errors import ApiError
 from service.demo.catalog import FORMULARY, PATIENTS, PATIENTS_BY_ID, load_bundle, patient_resource
 from service.demo.dates import age_on, shift_to
@@ -66,8 +67,8 @@ def demo_router() -> APIRouter:
         return static_file(name, SHARED, DEMO)
 
     @router.get("/demo/patients")
-    async def demo_patients(request: Request) -> dict[str, Any]:
-        today = request.app.state.pipeline.today()
+    async def demo_patients(pipeline: PipelineDep) -> dict[str, Any]:
+        today = pipeline.today()
         return {
             "today": today.isoformat(),
             "patients": [_summary(patient.id, today) for patient in PATIENTS],
@@ -75,11 +76,11 @@ def demo_router() -> APIRouter:
         }
 
     @router.get("/demo/patients/{patient_id}")
-    async def demo_patient(patient_id: str, request: Request) -> JSONResponse:
+    async def demo_patient(patient_id: str, pipeline: PipelineDep) -> JSONResponse:
         if patient_id not in PATIENTS_BY_ID:
             known = ", ".join(p.id for p in PATIENTS)
             raise ApiError(404, "not_found", f"no demo patient '{patient_id}'; known: {known}")
-        bundle = shift_to(load_bundle(patient_id), request.app.state.pipeline.today())
+        bundle = shift_to(load_bundle(patient_id), pipeline.today())
         return JSONResponse(bundle, media_type="application/fhir+json")
 
     return router

@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from service.api.deps import KnowledgeDep, PipelineDep, SettingsDep
 from service.planner.pages import BASE_POLICY, SHARED, Shelf, page, static_file
 from service.taper.choices import taper_choices
 
@@ -34,9 +35,7 @@ def planner_router() -> APIRouter:
         return page(PLANNER_DIR / "planner.html", PLANNER_CSP)
 
     @router.get("/planner/config")
-    async def planner_config(request: Request) -> dict[str, Any]:
-        settings = request.app.state.settings
-        knowledge = request.app.state.pipeline.knowledge
+    async def planner_config(settings: SettingsDep, knowledge: KnowledgeDep, pipeline: PipelineDep) -> dict[str, Any]:
         drugs = [
             {"id": drug_id, "name": {"en": drug.display.en, "nl": drug.display.nl or drug.display.en, "fr": drug.display.fr or drug.display.en}}
             for drug_id, drug in sorted(knowledge.drugs.items())
@@ -49,7 +48,7 @@ def planner_router() -> APIRouter:
             "defaultProtocol": settings.taper_protocol,
             "defaultMarket": settings.market,
             "language": settings.language,
-            "today": request.app.state.pipeline.today().isoformat(),
+            "today": pipeline.today().isoformat(),
             "drugs": drugs,
             **taper_choices(knowledge),
         }
