@@ -17,9 +17,10 @@ from service.api.deps import FeedbackDep, PipelineDep, SettingsDep, VerifierDep
 from service.api.examples import FEEDBACK_EXAMPLE, hook_example
 from service.api.errors import ApiError, shown
 from service.catalog import SERVICES, SERVICES_BY_ID, ServiceSpec, discovery_services
+from service.feedback import FeedbackService
 from service.fhir.gather import MissingData
 from service.logs import hook_instance
-from service.pipeline import WrongHook
+from service.pipeline import Pipeline, WrongHook
 from service.security.jwt_auth import AuthError, JwtVerifier
 from service.settings import Settings
 from service.rules.texts import pick_language
@@ -68,7 +69,7 @@ async def discovery() -> DiscoveryResponse:
 
 
 async def call_hook(
-    spec: ServiceSpec, request: Request, settings: SettingsDep, verifier: VerifierDep, pipeline: PipelineDep
+    spec: ServiceSpec, request: Request, settings: Settings, verifier: JwtVerifier, pipeline: Pipeline
 ) -> CDSResponse:
     await _require_caller(request, settings, verifier, f"/cds-services/{spec.id}")
     body = await parse_body(request, HookRequest)
@@ -96,7 +97,7 @@ async def call_hook(
 
 
 async def record_feedback(
-    spec: ServiceSpec, request: Request, settings: SettingsDep, verifier: VerifierDep, feedback: FeedbackDep
+    spec: ServiceSpec, request: Request, settings: Settings, verifier: JwtVerifier, feedback: FeedbackService
 ) -> dict[str, object]:
     """Receives feedback on cards; what it does (storing, suppressing) is `service.feedback`'s."""
     await _require_caller(request, settings, verifier, f"/cds-services/{spec.id}/feedback")
