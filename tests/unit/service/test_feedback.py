@@ -15,7 +15,7 @@ from service.knowledge.configured import load_configured_knowledge
 from service.rules.holder import RuleHolder
 from service.settings import Settings
 from service.store import Store
-from tests.store_support import NOW, card, hashed, make_call, overridden
+from tests.support.store_support import NOW, card, hashed, make_call, overridden
 
 pytestmark = pytest.mark.anyio
 SETTINGS = Settings(insecure_dev=True, rules_reload=False)
