@@ -20,7 +20,6 @@ from service.demo import catalog
 from service.demo.catalog import FORMULARY, PATIENTS, PRODUCTS, load_bundle, patient_resource
 from service.demo.dates import age_on, reference_day, shift_dates, shift_to, shift_value
 from service.demo.routes import DEMO_DIR, DEMO_FILES
-from service.planner.links import planner_link
 from service.planner.routes import PLANNER_DIR, PLANNER_FILES
 from service.settings import Settings
 from tests.support import builders as b
@@ -323,26 +322,6 @@ def test_without_demo_the_demo_routes_do_not_exist(client: TestClient) -> None:
     assert client.get("/planner/config").json()["demo"] is False
 
 
-def test_the_planner_page_its_files_and_config(demo_client: TestClient) -> None:
-    page = demo_client.get("/planner")
-    assert page.status_code == 200
-    policy = page.headers["content-security-policy"]
-    assert "script-src 'self'" in policy and "connect-src 'self' https:" in policy
-    assert page.headers["referrer-policy"] == "no-referrer"
-    for name in PLANNER_FILES:
-        assert demo_client.get(f"/planner/static/{name}").status_code == 200, name
-    config = demo_client.get("/planner/config").json()
-    assert config["demo"] is True and config["smartClientId"] is None
-    assert config["scope"] == "launch patient/MedicationRequest.write openid fhirUser"
-    assert {"id": "lorazepam", "name": {"en": "lorazepam", "nl": "lorazepam", "fr": "lorazépam"}} in config["drugs"]
-
-
-def test_the_smart_client_id_reaches_the_page() -> None:
-    settings = Settings(insecure_dev=True, rules_reload=False, smart_client_id="bzra-planner")
-    with TestClient(create_app(settings, today=lambda: TODAY)) as client:
-        assert client.get("/planner/config").json()["smartClientId"] == "bzra-planner"
-
-
 def test_every_static_file_is_served_by_a_page_and_loads_nothing_from_elsewhere() -> None:
     shipped = set(STATIC_FILES)
     assert shipped == DEMO_FILES | PLANNER_FILES | {"demo.html", "planner.html"}
@@ -413,33 +392,6 @@ def test_the_planner_changes_the_plan_with_pace_holds_and_switch(demo_client: Te
     assert switched["plan"]["switched"] and switched["plan"]["taper_drug"] == "diazepam"
     assert standard["medicationRequest"]["subject"] == {"reference": "Patient/ingrid-vos"}
     assert "Stap" in standard["markdown"]  # the language reaches the texts
-
-
-# ---- the card link to the planner ---------------------------------------------------------------------------
-
-
-def test_planner_link_is_a_smart_link_with_the_plan_in_app_context() -> None:
-    link = planner_link(
-        "https://cds.example.org/",
-        {"drug": "lorazepam", "dose": 3.0, "pace": "slow", "start": date(2026, 11, 23), "holds": [2], "switch_to": None, "patient": "Patient/p1"},
-        "nl",
-    )
-    assert link.type == "smart" and link.url == "https://cds.example.org/planner"
-    assert "afbouwplanner" in link.label
-    assert json.loads(link.appContext) == {
-        "drug": "lorazepam",
-        "dose": 3.0,
-        "pace": "slow",
-        "start": "2026-11-23",
-        "holds": [2],
-        "patient": "p1",
-        "language": "nl",
-    }
-    wire = link.wire()
-    assert set(wire) == {"label", "url", "type", "appContext"}
-    assert planner_link("http://x", {"drug": "zolpidem", "dose": "10"}, "de").label.startswith("Adjust")  # unknown language: English
-    with pytest.raises(ValueError, match="unknown plan parameter"):
-        planner_link("http://x", {"drug": "zolpidem", "dose": 10, "colour": "blue"}, "en")
 
 
 def test_the_served_dates_use_the_apps_today_not_the_wall_clock() -> None:
