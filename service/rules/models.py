@@ -114,6 +114,10 @@ class OverrideReasonFile(Strict):
     system: str = Field(min_length=1, description="The code system of the reasons, sent in each card's overrideReasons.")
     reasons: dict[str, OverrideReason] = Field(min_length=1, description="Code → the reason.")
 
+    def suppressing_codes(self) -> set[str]:
+        """The codes whose override silences the rule (`suppresses: true` in the file)."""
+        return {code for code, reason in self.reasons.items() if reason.suppresses}
+
 
 class RuleOverride(Strict):
     """A deployment's change to one shipped rule."""
