@@ -354,18 +354,3 @@ def path_problems(settings: Settings, *, serving: bool) -> list[str]:
 
 def database_url(settings: Settings) -> str:
     return settings.database_url or f"sqlite+aiosqlite:///{settings.data_dir / 'bzra.db'}"
-
-
-def describe_settings() -> list[dict[str, Any]]:
-    """Name, environment variable, default and meaning of every setting (for the README and `--help`)."""
-    rows = []
-    for name, field in Settings.model_fields.items():
-        rows.append(
-            {
-                "name": name,
-                "env": f"BZRA_{name.upper()}",
-                "default": field.get_default(call_default_factory=True),
-                "description": field.description or "",
-            }
-        )
-    return rows
