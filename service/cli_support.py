@@ -13,11 +13,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from cds_hooks import HookRequest
+from cds_hooks import HookError, HookRequest
 from service.catalog import SERVICES_BY_HOOK
 from service.fhir.cache import ResponseCache
 from service.fhir.client import make_http_client
-from service.fhir.gather import MissingData
+from service.errors import BzraError, RequestError
 from service.fhir.record import PatientRecord
 from service.knowledge.configured import ConfigurationError, load_configured_knowledge
 from service.pipeline import Pipeline
@@ -26,7 +26,7 @@ from service.settings import Settings
 USAGE_ERROR = 2
 
 
-class UsageError(Exception):
+class UsageError(RequestError):
     """A user error in a CLI command: printed as one line, exit status 2."""
 
 
@@ -83,7 +83,7 @@ def collect_record(pipeline: Pipeline, request: HookRequest) -> PatientRecord:
 
     try:
         return asyncio.run(run())
-    except (MissingData, ValueError) as error:  # ValueError: ContextError, WrongHook, templates
+    except (BzraError, HookError) as error:  # MissingData, ContextError, WrongHook, prefetch templates
         raise UsageError(str(error)) from None
 
 

@@ -37,11 +37,14 @@ from service.settings import Settings
 from service.store import Store, patient_hash
 from service.store.remembered import RememberedSuppressions
 from service.suggestions import Suggestions
+from service.errors import RequestError
 
 log = logging.getLogger(__name__)
 
-class WrongHook(ValueError):
-    pass
+class WrongHook(RequestError):
+    """A call for another hook than the service answers; the message repeats the hook sent, so it is cut."""
+
+    code, field, message_limit = "wrong_hook", "hook", 300
 
 
 def _could_advise(record: PatientRecord, facts: Facts | None) -> bool:

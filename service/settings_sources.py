@@ -21,22 +21,28 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from service.errors import DeploymentError
 from service.yamlsource import read_yaml
 
 
-class SettingProblem(ValueError):
-    """One bad setting, as the one line an operator reads: the variable, then what is wrong."""
+class SettingProblem(DeploymentError, ValueError):
+    """One bad setting, as the one line an operator reads: the variable, then what is wrong. A
+    `ValueError` too: pydantic-settings passes only those on from a source (as `SettingsError`)."""
+
+    code = "invalid_setting"
 
     def __init__(self, variable: str, problem: str):
         super().__init__(f"{variable}: {problem}")
         self.variable = variable
 
 
-class InvalidSettings(ValueError):
-    """Every bad setting, one line each."""
+class InvalidSettings(DeploymentError):
+    """Every bad setting, one line each (`BZRA_NAME: what is wrong`)."""
+
+    code = "invalid_settings"
 
     def __init__(self, lines: list[str]):
-        super().__init__("; ".join(lines))
+        super().__init__("; ".join(lines), [{"field": line.partition(":")[0], "problem": line} for line in lines])
         self.lines = lines
 
 

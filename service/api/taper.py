@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from service.api.body import openapi_body, parse_body
-from service.api.errors import ApiError
 from service.taper.errors import TaperError
 from service.taper.handout import handout_error_html
 from service.taper.inputs import PlanDefaults, PlanInput, to_request
@@ -32,18 +31,15 @@ def _language(plan_input: PlanInput, request: Request) -> str:
 
 
 def _plan(plan_input: PlanInput, request: Request) -> TaperPlan:
-    """The plan for the input with the deployment's defaults; a `TaperError` becomes a 422 in the language."""
+    """The plan for the input with the deployment's defaults; a `TaperError` is answered as a 422 in the
+    plan's language by the one error handler."""
     settings = request.app.state.settings
     knowledge = request.app.state.pipeline.knowledge
-    language = _language(plan_input, request)
-    try:
-        taper_request = to_request(
-            plan_input, PlanDefaults.from_settings(settings), knowledge, load_protocols(), request.app.state.pipeline.today()
-        )
-        return make_plan(taper_request, knowledge)
-    except TaperError as error:
-        message = error.text(language)
-        raise ApiError(422, "invalid_taper", message, [{"field": error.field, "problem": message}]) from None
+    request.state.language = _language(plan_input, request)  # the language of a `TaperError`'s 422
+    taper_request = to_request(
+        plan_input, PlanDefaults.from_settings(settings), knowledge, load_protocols(), request.app.state.pipeline.today()
+    )
+    return make_plan(taper_request, knowledge)
 
 
 @router.post("/taper", openapi_extra=openapi_body(PlanInput))
@@ -79,7 +75,7 @@ async def handout(request: Request) -> HTMLResponse:
     except ValidationError as error:
         fields = ", ".join(".".join(str(p) for p in item["loc"]) for item in error.errors())
         return HTMLResponse(handout_error_html(fields, language), status_code=422)
-    except ApiError as error:
-        return HTMLResponse(handout_error_html(error.message, language), status_code=422)
+    except TaperError as error:
+        return HTMLResponse(handout_error_html(error.text(language), language), status_code=422)
     contacts = [(link.label, link.url) for link in request.app.state.settings.help_links]
     return HTMLResponse(plan_handout_html(plan, language, contacts, made_on=request.app.state.pipeline.today()))

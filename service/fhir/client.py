@@ -27,6 +27,7 @@ from service import metrics
 from service.fhir.cache import ResponseCache
 from service.fhir.parse import next_link
 from service.strict_json import loads_strict
+from service.errors import UnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +37,16 @@ _NO_SORT: TTLCache[str, bool] = TTLCache(maxsize=1000, ttl=86_400)
 REFUSED_PARAMETER_STATUSES = (400, 403, 404, 405, 422, 501)
 
 
-class FhirError(Exception):
+class FhirError(UnavailableError):
     """A FHIR read that failed; `reason` is safe to show (no tokens, no resource contents); `kind` is one
-    of `FAILURE_KINDS`, for the data card."""
+    of `FAILURE_KINDS`, for the data card; `fhir_status` is the FHIR server's HTTP status, if any."""
 
-    def __init__(self, reason: str, status: int | None = None, kind: str = "server_error"):
+    code = "fhir_unavailable"
+
+    def __init__(self, reason: str, fhir_status: int | None = None, kind: str = "server_error"):
         super().__init__(reason)
         self.reason = reason
-        self.status = status
+        self.fhir_status = fhir_status
         self.kind = kind
 
 
@@ -138,9 +141,9 @@ class FhirSession:
             try:
                 return await self.search(_with_params(query, {**extra, "_sort": f"-{date_param}"}))
             except FhirError as error:
-                if error.status not in REFUSED_PARAMETER_STATUSES or error.kind == "unauthorized":
+                if error.fhir_status not in REFUSED_PARAMETER_STATUSES or error.kind == "unauthorized":
                     raise
-                log.info("FHIR server refused _sort (%s); searching without it", error.status)
+                log.info("FHIR server refused _sort (%s); searching without it", error.fhir_status)
                 _NO_SORT[self.base_url] = True
         return await self.search(_with_params(query, extra))
 

@@ -8,9 +8,10 @@ from pathlib import Path
 from service.knowledge.loader import KnowledgeError, load_knowledge
 from service.knowledge.models import Knowledge
 from service.settings import Settings
+from service.errors import DeploymentError
 
 
-class ConfigurationError(ValueError):
+class ConfigurationError(DeploymentError):
     """Settings and knowledge do not fit together; the message names the setting."""
 
 

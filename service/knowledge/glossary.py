@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.yamlsource import read_model
+from service.errors import DeploymentError
 
 GLOSSARY_FILE = Path(__file__).parent / "data" / "language" / "glossary.yaml"
 LANGUAGES = ("en", "nl", "fr")
@@ -81,8 +82,8 @@ class Glossary(_Strict):
         return [(variant, term.usage(language).use) for term in self.terms.values() for variant in term.usage(language).avoid]
 
 
-class GlossaryError(ValueError):
-    pass
+class GlossaryError(DeploymentError):
+    """The glossary file is invalid or cites a source it does not list."""
 
 
 @lru_cache(maxsize=4)

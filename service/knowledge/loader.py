@@ -15,6 +15,7 @@ from typing import Any
 
 from service.knowledge.models import FormModifiers, Knowledge, KnowledgeFile
 from service.yamlsource import Problem, YamlSource, read_yaml, validate
+from service.errors import DeploymentError
 
 __all__ = ["DATA_DIR", "KnowledgeError", "load_knowledge", "knowledge_files"]
 
@@ -31,7 +32,7 @@ _SECTIONS = (
 )
 
 
-class KnowledgeError(Exception):
+class KnowledgeError(DeploymentError):
     """Knowledge files could not be loaded; `problems` holds each one with file, line and column."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:

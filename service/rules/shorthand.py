@@ -14,13 +14,14 @@ from typing import Any
 
 from service.knowledge.models import Knowledge
 from service.rules.models import HistoryEntry, MedicationEntry, OrderEntry, PlanStep, RuleTestCase
+from service.errors import RuleError
 
 PATIENT_ID = "rule-test-patient"
 SYSTEM_URIS = {"snomed": "http://snomed.info/sct", "icd10_who": "http://hl7.org/fhir/sid/icd-10", "icd10_cm": "http://hl7.org/fhir/sid/icd-10-cm"}
 
 
-class ShorthandError(ValueError):
-    pass
+class ShorthandError(RuleError):
+    """A rule test case's shorthand that cannot be turned into a hook request."""
 
 
 def condition_coding(group_id: str, knowledge: Knowledge) -> dict[str, str]:

@@ -15,13 +15,15 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from service.errors import RequestError
+
 __all__ = ["add_taper_command", "main", "run_taper"]
 
 FORMATS = ("text", "json", "markdown", "fhir", "html")
 USAGE_ERROR = 2
 
 
-class _Usage(Exception):
+class _Usage(RequestError):
     """A user error: printed as one line, exit status 2."""
 
 

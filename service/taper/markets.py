@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from service.knowledge.loader import DATA_DIR
 from service.knowledge.models import Id, Knowledge, Names, NonEmpty, Positive
 from service.yamlsource import Problem, read_model
+from service.errors import DeploymentError
 
 __all__ = [
     "MARKETS_DIR",
@@ -225,14 +226,14 @@ def _finer_tags(value: Any, loc: tuple[str | int, ...]) -> Iterable[tuple[tuple[
             yield from _finer_tags(child, loc + (i,))
 
 
-class MarketError(ValueError):
+class MarketError(DeploymentError):
     """A market that cannot be used: unknown, or its file is invalid; `problems` has file and line."""
 
     def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
         self.problems = tuple(problems)
         lines = "".join(f"\n  {p}" for p in self.problems)
         super().__init__(f"{message}{lines}")
-        self.message = message
+        self.reason = message
 
 
 @lru_cache(maxsize=8)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from service.knowledge.loader import DATA_DIR
 from service.knowledge.models import Id, Names, Source, SourceId
 from service.yamlsource import Problem, read_yaml, validate
+from service.errors import DeploymentError
 
 __all__ = [
     "PACES",
@@ -299,7 +300,7 @@ class ProtocolSet(_Strict):
         return self.protocols[protocol_id]
 
 
-class TaperProtocolError(Exception):
+class TaperProtocolError(DeploymentError):
     """The protocol file could not be loaded; `problems` lists each with file, line and column."""
 
     def __init__(self, problems: list[Problem]) -> None:
