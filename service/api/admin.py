@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, timezone
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from service.api.errors import ApiError
-from service.store import report_csv, report_json, report_text
+from service.store import report_csv, report_json, report_text, since_datetime
 
 router = APIRouter(prefix="/admin")
 
@@ -31,10 +31,6 @@ def _require_admin(request: Request) -> None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip().encode(), expected.encode()):
         raise ApiError(401, "unauthorized", "a valid admin bearer token is required")
-
-
-def since_datetime(since: date | None) -> datetime | None:
-    return datetime.combine(since, time.min, tzinfo=timezone.utc) if since else None
 
 
 @router.get("/report")
