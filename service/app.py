@@ -30,7 +30,7 @@ from service.security.fhir_servers import FhirServerPolicy
 from service.security.jwt_auth import JwtVerifier
 from service.security.replay import replay_protection
 from service.suggestions import Suggestions
-from service.settings import Settings, database_url
+from service.settings import Settings
 from service.store import Store
 from service.store.hashing import secret_fingerprint
 from service.store.spool_dirs import claim_spool_dir
@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         http = make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout, aiohttp_pool=True)
         spool = claim_spool_dir(Path(settings.data_dir) / "spool")  # this process's own, locked
         store = await Store.open(
-            database_url(settings),
+            settings.database_url_in_use,
             spool.path,
             journal=settings.audit_journal,
             migrate_schema=settings.migrate_on_start,

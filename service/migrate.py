@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from alembic.script import ScriptDirectory
 
-from service.store.db import alembic_config, create_engine, migrate
 from service.errors import UnavailableError
+from service.store.db import alembic_config, create_engine, migrate
 
 
 class MigrationFailed(UnavailableError):

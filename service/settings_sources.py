@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -21,7 +22,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from service.errors import DeploymentError
+from service.errors import DeploymentError, shown
 from service.yamlsource import read_yaml
 
 
@@ -79,6 +80,14 @@ def settings_file_source(settings_cls: type[BaseSettings], path_text: str) -> Py
     return InitSettingsSource(settings_cls, init_kwargs=source.data or {})
 
 
+def _detail(item: ErrorDetails) -> str:
+    """What is wrong, as an operator reads it: a closed set lists its choices ("must be en, nl or fr")."""
+    if item["type"] == "literal_error":
+        expected = str((item.get("ctx") or {}).get("expected", "")).replace("'", "")
+        return f"must be {expected}, not '{shown(str(item['input']), 40)}'"
+    return item["msg"].removeprefix("Value error, ")
+
+
 def problem_lines(error: ValidationError) -> list[str]:
     """One line per setting: `BZRA_NAME: what is wrong` (nested places as `[0].iss`)."""
     by_variable: dict[str, list[str]] = {}
@@ -88,7 +97,7 @@ def problem_lines(error: ValidationError) -> list[str]:
             by_variable.setdefault("BZRA_SETTINGS_FILE", []).append(f"unknown setting '{loc[0]}'")
             continue
         variable = f"BZRA_{str(loc[0]).upper()}" if loc else "settings"
-        detail = item["msg"].removeprefix("Value error, ")
+        detail = _detail(item)
         place = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc[1:]).lstrip(".")
         by_variable.setdefault(variable, []).append(f"{place}: {detail}" if place else detail)
     return [f"{variable}: {'; '.join(details)}" for variable, details in by_variable.items()]

@@ -20,9 +20,8 @@ def add_commands(commands: Commands) -> None:
 def run_migrate(args: argparse.Namespace) -> int:
     """0 and the revision reached; a `MigrationFailed` is reported by `main` with exit status 1."""
     from service.migrate import migrate_database
-    from service.settings import database_url
 
     settings = command_settings(store=True)
-    revision = asyncio.run(migrate_database(database_url(settings)))
+    revision = asyncio.run(migrate_database(settings.database_url_in_use))
     print(f"database schema at revision {revision}")
     return 0

@@ -53,7 +53,8 @@ def pipeline_for(
     settings: Settings, knowledge: Knowledge, today: date, rules: RuleHolder | None = None
 ) -> Pipeline:
     """A pipeline complete for what the command does: facts only, or with `rules` the cards too."""
-    http = make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout)
+    limits = settings.fhir_limits
+    http = make_http_client(limits.connect_timeout, limits.read_timeout)
     suggestions = Suggestions(knowledge, settings) if rules is not None else None
     return Pipeline(
         settings, http, ResponseCache(0, 0), knowledge, rules=rules, suggestions=suggestions, today=lambda: today

@@ -41,14 +41,13 @@ class DatabaseUnreadable(UnavailableError):
 
 def with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
     """Open the configured store, run `work(store)`, close it."""
-    from service.settings import database_url
     from service.store import Store
     from service.store.spool_dirs import claim_spool_dir
 
     async def run() -> T:
         spool = claim_spool_dir(Path(settings.data_dir) / "spool")  # never the running service's own
         try:
-            store = await Store.open(database_url(settings), spool.path, migrate_schema=settings.migrate_on_start)
+            store = await Store.open(settings.database_url_in_use, spool.path, migrate_schema=settings.migrate_on_start)
             try:
                 return await work(store)
             finally:

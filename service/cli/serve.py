@@ -1,4 +1,7 @@
-"""`bzra-cds serve`: run the HTTP service (one process, or several workers sharing the port)."""
+"""`bzra-cds serve`: run the HTTP service (one process, or several workers sharing the port).
+
+Host, port and workers are settings (`BZRA_HOST`, `BZRA_PORT`, `BZRA_WORKERS`) the options override.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import os
 
 from service.cli.loading import command_settings
 from service.cli.usage import Commands
-from service.settings import InvalidSettings
 
 
 def add_commands(commands: Commands) -> None:
@@ -28,29 +30,11 @@ def add_commands(commands: Commands) -> None:
     serve.set_defaults(handler=run_serve)
 
 
-def _address(args: argparse.Namespace) -> tuple[str, int]:
-    """--host/--port, else BZRA_HOST/BZRA_PORT, else 127.0.0.1:8080."""
-    host = args.host or os.environ.get("BZRA_HOST") or "127.0.0.1"
-    port_text = str(args.port) if args.port is not None else os.environ.get("BZRA_PORT", "8080")
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise InvalidSettings([f"BZRA_PORT: not a port number: '{port_text}'"])
-    return host, int(port_text)
-
-
-def _workers(args: argparse.Namespace) -> int:
-    """--workers, else BZRA_WORKERS, else 1."""
-    text = str(args.workers) if args.workers is not None else os.environ.get("BZRA_WORKERS", "1")
-    if not text.isdigit() or int(text) < 1:
-        raise InvalidSettings([f"BZRA_WORKERS: not a number of worker processes (1 or more): '{text}'"])
-    return int(text)
-
-
 def run_serve(args: argparse.Namespace) -> int:
     settings = command_settings(
-        serving=True, insecure_dev=True if args.insecure_dev else None, demo=True if args.demo else None
+        serving=True, host=args.host, port=args.port, workers=args.workers,
+        insecure_dev=True if args.insecure_dev else None, demo=True if args.demo else None,
     )
-    host, port = _address(args)
-    workers = _workers(args)
 
     import uvicorn
 
@@ -60,10 +44,10 @@ def run_serve(args: argparse.Namespace) -> int:
 
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)  # also checks the configuration before any worker starts
-    if workers > 1:
+    if settings.workers > 1:
         os.environ.update({"BZRA_INSECURE_DEV": "1"} if settings.insecure_dev else {})  # workers read the environment
         os.environ.update({"BZRA_DEMO": "1"} if settings.demo else {})
-        run_workers(settings, host, port, workers)
+        run_workers(settings)
         return 0
-    uvicorn.run(app, host=host, port=port, **server_options(settings))  # overload: see service/serving.py
+    uvicorn.run(app, host=settings.host, port=settings.port, **server_options(settings))  # overload: see service/serving.py
     return 0

@@ -24,10 +24,11 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 
 from service import metrics
+from service.errors import UnavailableError
 from service.fhir.cache import ResponseCache
+from service.fhir.limits import FhirLimits
 from service.fhir.parse import next_link
 from service.strict_json import loads_strict
-from service.errors import UnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +95,7 @@ class FhirSession:
         token: str | None,
         cache: ResponseCache,
         *,
-        max_pages: int,
-        max_concurrency: int,
-        deadline: float,
-        max_response_bytes: int = 10_000_000,
-        page_count: int | None = None,
+        limits: FhirLimits,
         since: date | None = None,
     ):
         self._http = http
@@ -106,11 +103,11 @@ class FhirSession:
         self._patient_id = patient_id
         self._token = token
         self._cache = cache
-        self._max_pages = max_pages
-        self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._deadline = deadline
-        self._max_response_bytes = max_response_bytes
-        self._page_count = page_count
+        self._max_pages = limits.max_pages
+        self._semaphore = asyncio.Semaphore(limits.max_concurrency)
+        self._deadline = time.monotonic() + limits.total_timeout  # the call's budget starts now
+        self._max_response_bytes = limits.max_response_bytes
+        self._page_count = limits.page_count
         self._since = since
 
     def remaining(self) -> float:

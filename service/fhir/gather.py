@@ -17,11 +17,11 @@ from typing import Any
 from cds_hooks import HookContext, HookRequest
 from cds_hooks.prefetch import TemplateError, render
 from service.catalog import DATA_QUERIES, DataQuery
+from service.errors import RequestError
 from service.fhir.client import FhirError, FhirSession, SearchResult
 from service.fhir.parse import bundle_entries, parse_resource
 from service.fhir.record import DataIssue, PatientRecord
 from service.fhir.references import medication_reference, resolve_medication
-from service.errors import RequestError
 
 log = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from service.errors import DeploymentError
 from service.knowledge.loader import KnowledgeError, load_knowledge
 from service.knowledge.models import Knowledge
 from service.settings import Settings
-from service.errors import DeploymentError
 
 
 class ConfigurationError(DeploymentError):

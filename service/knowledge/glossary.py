@@ -13,11 +13,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.yamlsource import read_model
 from service.errors import DeploymentError
+from service.yamlsource import read_model
 
 GLOSSARY_FILE = Path(__file__).parent / "data" / "language" / "glossary.yaml"
-LANGUAGES = ("en", "nl", "fr")
 
 
 class _Strict(BaseModel):

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from service.errors import DeploymentError
 from service.knowledge.models import FormModifiers, Knowledge, KnowledgeFile
 from service.yamlsource import Problem, YamlSource, read_yaml, validate
-from service.errors import DeploymentError
 
 __all__ = ["DATA_DIR", "KnowledgeError", "load_knowledge", "knowledge_files"]
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from service.errors import RuleError
 from service.knowledge.models import Knowledge
 from service.rules.models import HistoryEntry, MedicationEntry, OrderEntry, PlanStep, RuleTestCase
-from service.errors import RuleError
 
 PATIENT_ID = "rule-test-patient"
 SYSTEM_URIS = {"snomed": "http://snomed.info/sct", "icd10_who": "http://hl7.org/fhir/sid/icd-10", "icd10_cm": "http://hl7.org/fhir/sid/icd-10-cm"}

@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from service import metrics
+from service.errors import UnavailableError
 from service.security.errors import AuthError
 from service.settings import Settings
 from service.store.hashing import token_key
 from service.store.store import Store, StoreUnavailable
-from service.errors import UnavailableError
 
 log = logging.getLogger(__name__)
 

@@ -44,9 +44,9 @@ from service.store.records import (
     Suppression,
     as_utc,
 )
+from service.errors import UnavailableError
 from service.store.spool import Spool
 from service.store.writes import unique_items, write_calls, write_feedback
-from service.errors import UnavailableError
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from service.errors import DeploymentError
 from service.knowledge.loader import DATA_DIR
 from service.knowledge.models import Id, Knowledge, Names, NonEmpty, Positive
 from service.yamlsource import Problem, read_model
-from service.errors import DeploymentError
 
 __all__ = [
     "MARKETS_DIR",
