@@ -1,6 +1,8 @@
 """Client errors as JSON bodies that name the problem: `{"error", "message", "fields"}`.
 
 Every 4xx the service sends has this shape, so an EHR integrator can see at once which field to fix.
+One handler answers every `BzraError` (service/errors.py) and every `cds_hooks.HookError`; Starlette
+finds it by walking the raised error's classes, so a route raises and never maps errors itself.
 """
 
 from __future__ import annotations
