@@ -3,6 +3,11 @@
 Precedence (highest first): explicit arguments (the CLI), environment variables, the settings file
 named by `BZRA_SETTINGS_FILE`, the defaults below. Every default lets the service run embedded,
 with nothing to set up. `load_settings` turns every bad value into one line naming its variable.
+
+Closed sets are `Literal` types (the language from `service.language`, the pace from
+`service.taper.vocabulary`). Values that travel together are read as one: `fhir_limits` (the
+`BZRA_FHIR_*` limits the FHIR client takes) and `database_url_in_use` (the configured URL, else SQLite
+in `data_dir`).
 """
 
 from __future__ import annotations
@@ -33,11 +38,9 @@ AUDIT_SECRET_MIN_LENGTH = 16  # shorter is guessable: the hashes could be recomp
 DATABASE_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 
 
-
 def _upper(value: Any) -> Any:
     """`info` and ` nl ` as an operator may write them: INFO, NL."""
     return value.strip().upper() if isinstance(value, str) else value
-
 
 
 def _two_letters(code: str) -> str:
