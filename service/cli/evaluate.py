@@ -43,7 +43,7 @@ def run_facts(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from service.cli.records import collect_record, parse_today, pipeline_for, read_hook_request
-    from service.rules.explain import evaluation_json, evaluation_text
+    from service.authoring.explain import evaluation_json, evaluation_text
     from service.rules.holder import RuleHolder
     from service.rules.texts import pick_language
 

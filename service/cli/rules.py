@@ -42,7 +42,7 @@ def run_lint(args: argparse.Namespace) -> int:
 
 
 def run_test(args: argparse.Namespace) -> int:
-    from service.rules.testing import run_rule_tests
+    from service.authoring.rule_tests import run_rule_tests
 
     settings = command_settings()
     directory = rules_directory(args.directory, settings.rules_dir)
@@ -61,7 +61,7 @@ def run_test(args: argparse.Namespace) -> int:
 
 
 def run_schema(args: argparse.Namespace) -> int:
-    from service.rules.schema import write_schemas
+    from service.authoring.schema import write_schemas
 
     for path in write_schemas(Path(args.output)):
         print(path)
