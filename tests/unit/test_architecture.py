@@ -43,14 +43,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 
 HTTP_AND_YAML = ("fastapi", "starlette", "httpx", "service.api", "yaml", "service.yamlsource")
 
-# Offenders other branches are removing right now (issue 19). The lead deletes each entry once the
-# branch that fixes it is merged; `test_pending_offenders_still_exist` names the ones already gone.
-PENDING_ON_OTHER_BRANCHES: set[str] = {
-    # core-errors-cli: service/cli.py becomes the package service/cli/.
-    "service/cli.py:build_parser",
-}
-
-
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -160,7 +152,7 @@ def test_nothing_outside_the_demo_imports_the_demo() -> None:
         f"{a} -> {b}"
         for a, b in _edges()
         if _within(b, "service.demo") and not _within(a, "service.demo")
-    } - PENDING_ON_OTHER_BRANCHES
+    }
     assert not offenders, "production code must not depend on the demo:\n" + _report(offenders)
 
 
@@ -176,21 +168,13 @@ def test_facts_know_nothing_of_http_or_yaml() -> None:
 
 
 def test_no_upward_import() -> None:
-    offenders = _upward_imports() - PENDING_ON_OTHER_BRANCHES
+    offenders = _upward_imports()
     assert not offenders, "imports from a higher layer (see LAYERS):\n" + _report(offenders)
 
 
 def test_no_function_over_sixty_lines() -> None:
-    long = _long_functions()
-    offenders = {name: lines for name, lines in long.items() if name not in PENDING_ON_OTHER_BRANCHES}
+    offenders = _long_functions()
     assert not offenders, f"functions over {MAX_FUNCTION_LINES} lines; split them along their steps:\n" + _report(offenders)
-
-
-def test_pending_offenders_still_exist() -> None:
-    """An entry whose offence is gone is deleted, so the exceptions never outlive their reason."""
-    current = _upward_imports() | set(_long_functions()) | {f"{a} -> {b}" for a, b in _edges() if _within(b, "service.demo")}
-    gone = PENDING_ON_OTHER_BRANCHES - current
-    assert not gone, "fixed on their branch; remove from PENDING_ON_OTHER_BRANCHES:\n" + _report(gone)
 
 
 def test_the_checks_see_a_known_import() -> None:
