@@ -17,6 +17,11 @@ def _other(run: dict[str, Any], limit: float) -> str:
     return "—" if other is None else f"{other:.2f}" + (" †" if other > limit else "")
 
 
+def cpu_ratio(service: dict[str, Any], baseline: dict[str, Any]) -> str:
+    mine, bare = service.get("server_cpu_ms_per_call"), baseline.get("server_cpu_ms_per_call")
+    return f"{bare / mine:.3f}" if mine and bare else "—"
+
+
 def markdown(results: dict[str, Any], disturbed_limit: float) -> list[str]:
     b, s = results["baseline"]["traffic"], results["service"]["traffic"]
     info = results["traffic"]
@@ -34,13 +39,17 @@ def markdown(results: dict[str, Any], disturbed_limit: float) -> list[str]:
         "each pass gives every patient a new id, so no patient is sent twice in a run (the selects and the "
         "sign of one sequence share theirs). The baseline parses the same bodies with the same wrk settings.",
         "",
-        "| Traffic | bodies | baseline req/s | service req/s | ratio | service p50 | p99 | CPU/call | errors | other CPU (b / s) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "*Ratio* is the service's throughput over the baseline's (the targets); *CPU ratio* the baseline's "
+        "CPU time per call over the service's, which other processes on a shared machine disturb less.",
+        "",
+        "| Traffic | bodies | baseline req/s | service req/s | ratio | CPU ratio | service p50 | p99 | CPU/call | errors | other CPU (b / s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for kind in ("bzra", "non_bzra", "select_sign", "selects"):
         rs, rb = s[kind], b[kind]
         lines.append(
             f"| {LABELS[kind]} | {rs['distinct_bodies']} | {rb['rps']:.0f} | {rs['rps']:.0f} | **{ratio(rs, rb):.3f}** | "
+            f"{cpu_ratio(rs, rb)} | "
             f"{_ms(rs['p50_ms'])} | {_ms(rs['p99_ms'])} | {_ms(rs.get('server_cpu_ms_per_call'))} | {rs['errors']} | "
             f"{_other(rb, disturbed_limit)} / {_other(rs, disturbed_limit)} |")
     sign = sign_after_selects(s, b)
