@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.targets import cpu_ratio as cpu_ratio_value
 from bench.targets import ratio, sign_after_selects
 from bench.traffic_runs import LABELS
 
@@ -18,8 +19,8 @@ def _other(run: dict[str, Any], limit: float) -> str:
 
 
 def cpu_ratio(service: dict[str, Any], baseline: dict[str, Any]) -> str:
-    mine, bare = service.get("server_cpu_ms_per_call"), baseline.get("server_cpu_ms_per_call")
-    return f"{bare / mine:.3f}" if mine and bare else "—"
+    value = cpu_ratio_value(service, baseline)
+    return "—" if value != value else f"{value:.3f}"
 
 
 def markdown(results: dict[str, Any], disturbed_limit: float) -> list[str]:
@@ -39,8 +40,9 @@ def markdown(results: dict[str, Any], disturbed_limit: float) -> list[str]:
         "each pass gives every patient a new id, so no patient is sent twice in a run (the selects and the "
         "sign of one sequence share theirs). The baseline parses the same bodies with the same wrk settings.",
         "",
-        "*Ratio* is the service's throughput over the baseline's (the targets); *CPU ratio* the baseline's "
-        "CPU time per call over the service's, which other processes on a shared machine disturb less.",
+        "*Ratio* is the service's throughput over the baseline's; *CPU ratio* the baseline's CPU time per call "
+        "over the service's. On one core the two agree; when other processes took the CPUs during a run "
+        "(†), the throughput ratio says more about the share each server got, and the targets judge the CPU ratio.",
         "",
         "| Traffic | bodies | baseline req/s | service req/s | ratio | CPU ratio | service p50 | p99 | CPU/call | errors | other CPU (b / s) |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -48,7 +50,7 @@ def markdown(results: dict[str, Any], disturbed_limit: float) -> list[str]:
     for kind in ("bzra", "non_bzra", "select_sign", "selects"):
         rs, rb = s[kind], b[kind]
         lines.append(
-            f"| {LABELS[kind]} | {rs['distinct_bodies']} | {rb['rps']:.0f} | {rs['rps']:.0f} | **{ratio(rs, rb):.3f}** | "
+            f"| {LABELS[kind]} | {rs['distinct_bodies']} | {rb['rps']:.0f} | {rs['rps']:.0f} | {ratio(rs, rb):.3f} | "
             f"{cpu_ratio(rs, rb)} | "
             f"{_ms(rs['p50_ms'])} | {_ms(rs['p99_ms'])} | {_ms(rs.get('server_cpu_ms_per_call'))} | {rs['errors']} | "
             f"{_other(rb, disturbed_limit)} / {_other(rs, disturbed_limit)} |")
@@ -57,11 +59,12 @@ def markdown(results: dict[str, Any], disturbed_limit: float) -> list[str]:
     checks = results["service"].get("traffic_checks", {})
     lines += [
         "",
-        f"**The sign after its selects:** one patient's sequence takes {sign['sign_ms']:.2f} ms "
-        f"more server capacity with its sign than without: **{sign['ratio']:.3f}** of the bare endpoint's "
-        f"{sign['bare_sign_ms']:.2f} ms for the same sign bodies ({b['signs']['rps']:.0f} req/s)"
-        + (f"; in CPU time, {sign['sign_cpu_ms']:.2f} ms a sign against {sign['select_cpu_ms']:.2f} ms a select"
-           if "sign_cpu_ms" in sign else "") + ".",
+        f"**The sign after its selects:** one patient's sequence takes {sign['sign_ms']:.2f} ms more server "
+        f"capacity with its sign than without, against {sign['bare_sign_ms']:.2f} ms for the bare endpoint on the "
+        f"same sign bodies ({b['signs']['rps']:.0f} req/s): {sign['ratio']:.3f} by throughput"
+        + (f"; in CPU time {sign['sign_cpu_ms']:.2f} ms a sign (a select {sign['select_cpu_ms']:.2f} ms) against "
+           f"{sign['bare_sign_cpu_ms']:.2f} ms bare: {sign['cpu_ratio']:.3f}" if "cpu_ratio" in sign else "")
+        + f". Judged: **{sign['judged']:.3f}** ({sign['basis']}).",
         "",
         f"**Open loop at half its own capacity** ({half['offered_rate']:.0f} req/s, Poisson arrivals, distinct BZRA "
         f"orders): p50 {_ms(half['p50_ms'])} ms, p95 {_ms(half['p95_ms'])} ms, p99 {_ms(half['p99_ms'])} ms, "
