@@ -13,10 +13,10 @@ from datetime import date, datetime, timezone
 
 import httpx
 
-from cds_hooks import CDSResponse, HookRequest, parse_context
+from cds_hooks import Card, CDSResponse, HookRequest, parse_context
 from cds_hooks.prefetch import null_keys, with_no_data_as_empty
 from service import metrics
-from service.audit import call_audit
+from service.audit import AnsweredCall, call_audit
 from service.catalog import DATA_QUERIES, ServiceSpec
 from service.data_card import data_issues_card, internal_error_card, issues_extension
 from service.fhir.gather import history_since
@@ -56,6 +56,25 @@ def _could_advise(record: PatientRecord, facts: Facts | None) -> bool:
     if facts is None:  # the facts failed: say what was missing if anything was ordered
         return bool(record.draft_orders)
     return any(order.is_bzra or order.classes for order in facts.drafts)
+
+
+@dataclass
+class HookCall:
+    """What one hook call has gathered so far, handed from stage to stage of `Pipeline.answer`."""
+
+    service: ServiceSpec
+    request: HookRequest
+    language: str
+    base_url: str | None
+    started: float = field(default_factory=time.monotonic)
+    received_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    record: PatientRecord | None = None
+    facts: Facts | None = None
+    skip: set[str] = field(default_factory=set)
+    evaluation: Evaluation | None = None
+    notes: list[Unknown] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -167,46 +186,82 @@ class Pipeline:
     async def answer(
         self, service: ServiceSpec, request: HookRequest, language: str | None = None, base_url: str | None = None
     ) -> CDSResponse:
-        started, received_at = time.monotonic(), datetime.now(timezone.utc)
-        record = await self.collect(service, request)
-        language = language or self.settings.language
-        notes: list[Unknown] = []
-        errors: list[str] = []
-        facts = None
+        """One hook call in named stages: collect → facts → suppressions → advise → data card → metrics
+        and log → audit. Only `collect` may raise (a request that cannot be answered at all); after it
+        the service always answers, at worst with the data check only."""
+        call = HookCall(service, request, language or self.settings.language, base_url)
+        call.record = await self.collect(service, request)
         try:
-            facts = self.facts(record, request.hook)
-            skip = await self._suppressed(request, record, received_at)
-            evaluation, notes = self.advise(facts, request.hook, language, record, base_url, skip)
-            cards = list(evaluation.cards) if evaluation else []
+            call.facts = self.facts(call.record, request.hook)
+            call.skip = await self._suppressed(request, call.record, call.received_at)
+            self._advise(call)
         except Exception as error:  # the service must never block prescribing
             log.exception("advice failed; answering with the data check only")
-            errors.append(f"internal error: {type(error).__name__}")
-            evaluation, cards = None, [internal_error_card(language)]
-        issue_card = data_issues_card(record.issues, notes, language) if _could_advise(record, facts) else None
-        if issue_card is not None:
-            cards.append(issue_card)
+            call.errors.append(f"internal error: {type(error).__name__}")
+            call.evaluation, call.cards = None, [internal_error_card(call.language)]
+        self._add_data_card(call)
+        response = self._respond(call)
+        self._audit(call, response)
+        return response
+
+    def _advise(self, call: HookCall) -> None:
+        assert call.record is not None and call.facts is not None
+        call.evaluation, call.notes = self.advise(
+            call.facts, call.request.hook, call.language, call.record, call.base_url, call.skip
+        )
+        call.cards = list(call.evaluation.cards) if call.evaluation else []
+
+    @staticmethod
+    def _add_data_card(call: HookCall) -> None:
+        """What could not be read or worked out, when a rule could have fired on what was ordered."""
+        assert call.record is not None
+        if _could_advise(call.record, call.facts):
+            card = data_issues_card(call.record.issues, call.notes, call.language)
+            if card is not None:
+                call.cards.append(card)
+
+    @staticmethod
+    def _respond(call: HookCall) -> CDSResponse:
+        """The response, counted in the metrics and logged (without patient data)."""
+        record = call.record
+        assert record is not None
         metrics.DATA_ISSUES.inc(len(record.issues))
-        for card in cards:
+        for card in call.cards:
             metrics.CARDS.labels(indicator=card.indicator).inc()
-        extension = {"bzra-cds.data-issues": issues_extension(record.issues)} if record.issues else None
         log.info(
             "hook answered",
             extra={
-                "service": service.id,
-                "cards": len(cards),
-                "fired": evaluation.fired if evaluation else [],
+                "service": call.service.id,
+                "cards": len(call.cards),
+                "fired": call.evaluation.fired if call.evaluation else [],
                 "dataIssues": len(record.issues),
                 "sources": record.sources,
             },
         )
-        response = CDSResponse(cards=cards, extension=extension)
-        if self.store is not None:
-            errors += [f"{issue.where}: {issue.problem}" for issue in record.issues]
-            latency_ms = (time.monotonic() - started) * 1000
-            self.store.record_call(
-                call_audit(request, service.id, record, evaluation, response, self.audit_secret, received_at, latency_ms, errors)
-            )
-        return response
+        extension = {"bzra-cds.data-issues": issues_extension(record.issues)} if record.issues else None
+        return CDSResponse(cards=call.cards, extension=extension)
+
+    def _audit(self, call: HookCall, response: CDSResponse) -> None:
+        """Hand the call's audit record to the store, which writes it in the background."""
+        if self.store is None or call.record is None:
+            return
+        record = call.record
+        errors = [*call.errors, *(f"{issue.where}: {issue.problem}" for issue in record.issues)]
+        answered = AnsweredCall(
+            request=call.request,
+            service_id=call.service.id,
+            record=record,
+            evaluation=call.evaluation,
+            response=response,
+            patient_hash=self._patient_hash(call.request, record),
+            received_at=call.received_at,
+            latency_ms=(time.monotonic() - call.started) * 1000,
+            errors=tuple(errors),
+        )
+        self.store.record_call(call_audit(answered))
+
+    def _patient_hash(self, request: HookRequest, record: PatientRecord) -> str:
+        return patient_hash(self.audit_secret, request.fhir_base_url, record.patient_id)
 
     async def _suppressed(self, request: HookRequest, record: PatientRecord, now: datetime) -> set[str]:
         """Rules this patient's prescriber already answered with a suppressing override reason.
@@ -218,8 +273,7 @@ class Pipeline:
         """
         if self.store is None:
             return set()
-        key = patient_hash(self.audit_secret, request.fhir_base_url, record.patient_id)
-        return await self._suppressions.rules(self.store, key, now)
+        return await self._suppressions.rules(self.store, self._patient_hash(request, record), now)
 
     def forget_suppressions(self) -> None:
         self._suppressions.forget()
