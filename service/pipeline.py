@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 
 import httpx
 
-from cds_hooks import Card, CDSResponse, HookRequest, parse_context
+from cds_hooks import Card, CDSResponse, HookContext, HookRequest, parse_context
 from cds_hooks.prefetch import null_keys, with_no_data_as_empty
 from service import metrics
 from service.audit import AnsweredCall, call_audit
@@ -21,17 +21,19 @@ from service.catalog import DATA_QUERIES, ServiceSpec
 from service.data_card import data_issues_card, internal_error_card, issues_extension
 from service.fhir.gather import history_since
 from service.facts.build import FactOptions, build_facts
+from service.facts.medication import draft_identity
 from service.facts.model import Facts
 from service.facts.unknown import Unknown
 from service.fhir.cache import ResponseCache
 from service.fhir.client import FhirSession
 from service.fhir.drafts import parse_draft_orders, selected_orders
 from service.fhir.gather import check_required_data, gather_record
-from service.fhir.record import DataIssue, PatientRecord, draft_reference
+from service.fhir.record import DataIssue, DraftOrder, PatientRecord, draft_reference
 from service.knowledge.models import Knowledge
 from service.rules.cards import no_suggestions
-from service.rules.engine import Evaluation, evaluate
+from service.rules.engine import Evaluation, evaluate, skipped_evaluation
 from service.rules.holder import RuleHolder
+from service.rules.models import BZRA_CLASS
 from service.security.fhir_servers import FhirServerPolicy
 from service.settings import Settings
 from service.store import Store, patient_hash
@@ -44,18 +46,30 @@ class WrongHook(ValueError):
     pass
 
 
-def _could_advise(record: PatientRecord, facts: Facts | None) -> bool:
+def draft_classes(order: DraftOrder, knowledge: Knowledge) -> frozenset[str] | None:
+    """`bzra` and the co-medication classes of a draft order, as rules declare them in `fires_on`;
+    None when its medication is a reference to a resource outside the order (not known unread)."""
+    identity = draft_identity(order, knowledge)
+    if identity is None:
+        return None
+    return frozenset((BZRA_CLASS,) if identity.is_bzra else ()) | frozenset(identity.comedication_classes)
+
+
+def _could_advise(record: PatientRecord, facts: Facts | None, declared: frozenset[str] | None) -> bool:
     """Whether a rule could have fired on what was ordered: only then can missing data matter.
 
-    True when a draft order could not be read (it may be a BZRA), or when an order is a BZRA or
-    belongs to a co-medication class the rules look at (an opioid, another sedative…). An order
-    for nothing of the kind (a CommunicationRequest, an antibiotic) gets no data card.
+    True when a draft order could not be read (it may be a BZRA), or when an order is of a class some
+    rule declares it fires on (`declared`; without declarations: a BZRA or any co-medication class
+    the knowledge names). An order for nothing of the kind (a CommunicationRequest, an antibiotic)
+    gets no data card.
     """
     if any(issue.where.startswith("context.") for issue in record.issues):
         return True
     if facts is None:  # the facts failed: say what was missing if anything was ordered
         return bool(record.draft_orders)
-    return any(order.is_bzra or order.classes for order in facts.drafts)
+    if declared is None:
+        return any(order.is_bzra or order.classes for order in facts.drafts)
+    return any(declared & {*order.classes, *((BZRA_CLASS,) if order.is_bzra else ())} for order in facts.drafts)
 
 
 @dataclass
@@ -114,6 +128,12 @@ class Pipeline:
 
     async def collect(self, service: ServiceSpec, request: HookRequest) -> PatientRecord:
         """The patient record for a call; raises ContextError/WrongHook/MissingData."""
+        context, record = self.read_drafts(service, request)
+        return await self.gather(request, context, record)
+
+    @staticmethod
+    def read_drafts(service: ServiceSpec, request: HookRequest) -> tuple[HookContext, PatientRecord]:
+        """The call's context and a record holding only its draft orders; raises ContextError/WrongHook."""
         if request.hook != service.hook:
             raise WrongHook(f"service '{service.id}' answers the '{service.hook}' hook, not '{request.hook}'")
         context = parse_context(request.hook, request.context)
@@ -123,13 +143,23 @@ class Pipeline:
         record = PatientRecord(patient_id=context.patientId, draft_orders=orders, draft_json=draft_json)
         record.focus_orders = selected_orders(orders, getattr(context, "selections", None))
         record.issues.extend(drafts.issues)
-        if not drafts.orders and not drafts.issues:
+        return context, record
+
+    async def gather(self, request: HookRequest, context: HookContext, record: PatientRecord, read: bool = True) -> PatientRecord:
+        """The record's history from prefetch and the FHIR server; raises MissingData.
+
+        `read=False`: only what the request itself says (prefetch keys sent as null, a refused server,
+        required data missing), for a call on whose draft orders no rule can fire.
+        """
+        if not record.draft_orders and not record.issues:
             return record  # no medication ordered: nothing to advise on, nothing to read
         request = self._no_data_read_as_empty(request, record)
         refusal = await self._refuse_server(request)
         if refusal:
             record.issues.append(DataIssue("fhirServer", refusal, reason="server_not_allowed"))
         check_required_data(request, server_usable=request.fhirServer is not None and not refusal, why=refusal)
+        if not read:
+            return record
         session = None if refusal else self._session(request, context.patientId)
         return await gather_record(request, context, record, session, self.settings.max_resources)
 
@@ -190,7 +220,12 @@ class Pipeline:
         and log → audit. Only `collect` may raise (a request that cannot be answered at all); after it
         the service always answers, at worst with the data check only."""
         call = HookCall(service, request, language or self.settings.language, base_url)
-        call.record = await self.collect(service, request)
+        context, record = self.read_drafts(service, request)
+        if not self._rules_can_fire(record, request.hook):
+            call.record = await self.gather(request, context, record, read=False)
+            call.evaluation = self._fast_evaluation(request.hook)
+            return self._answered(call)
+        call.record = await self.gather(request, context, record)
         try:
             call.facts = self.facts(call.record, request.hook)
             call.skip = await self._suppressed(request, call.record, call.received_at)
@@ -200,9 +235,33 @@ class Pipeline:
             call.errors.append(f"internal error: {type(error).__name__}")
             call.evaluation, call.cards = None, [internal_error_card(call.language)]
         self._add_data_card(call)
+        return self._answered(call)
+
+    def _answered(self, call: HookCall) -> CDSResponse:
         response = self._respond(call)
         self._audit(call, response)
         return response
+
+    def _declared_classes(self, hook: str) -> frozenset[str] | None:
+        """The draft classes some rule in service can fire on (None: any draft, or no rules known)."""
+        rule_set = self.rules.current if self.rules is not None else None
+        return rule_set.draft_classes(hook) if rule_set is not None else None
+
+    def _rules_can_fire(self, record: PatientRecord, hook: str) -> bool:
+        """Whether a rule in service could fire on the draft orders, from what the rules declare
+        (`fires_on`). Only then is the history read: an antibiotic order skips it all."""
+        declared = self._declared_classes(hook)
+        if declared is None or any(issue.where.startswith("context.") for issue in record.issues):
+            return True
+        for order in record.draft_orders:
+            classes = draft_classes(order, self.knowledge)
+            if classes is None or classes & declared:
+                return True
+        return False
+
+    def _fast_evaluation(self, hook: str) -> Evaluation | None:
+        rule_set = self.rules.current if self.rules is not None else None
+        return skipped_evaluation(rule_set, "it cannot fire on these draft orders (fires_on)") if rule_set is not None else None
 
     def _advise(self, call: HookCall) -> None:
         assert call.record is not None and call.facts is not None
@@ -211,11 +270,10 @@ class Pipeline:
         )
         call.cards = list(call.evaluation.cards) if call.evaluation else []
 
-    @staticmethod
-    def _add_data_card(call: HookCall) -> None:
+    def _add_data_card(self, call: HookCall) -> None:
         """What could not be read or worked out, when a rule could have fired on what was ordered."""
         assert call.record is not None
-        if _could_advise(call.record, call.facts):
+        if _could_advise(call.record, call.facts, self._declared_classes(call.request.hook)):
             card = data_issues_card(call.record.issues, call.notes, call.language)
             if card is not None:
                 call.cards.append(card)

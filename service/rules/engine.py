@@ -65,3 +65,9 @@ def evaluate(
     fired = [o.rule for o in outcomes if o.status == "fired"]
     cards, card_rules = merge_cards(fired, facts, data, rules.reasons, language, suggest)
     return Evaluation(outcomes, cards, card_rules)
+
+
+def skipped_evaluation(rules: RuleSet, reason: str) -> Evaluation:
+    """Every rule skipped for one reason (e.g. none can fire on the draft orders): no card, and the
+    audit trail records that no rule was evaluated."""
+    return Evaluation([RuleOutcome(rule, "skipped", reason) for rule in rules.rules], [], {})

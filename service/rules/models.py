@@ -16,9 +16,11 @@ ParamName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Language = Literal["en", "nl", "fr"]
 Indicator = Literal["info", "warning", "critical"]
 Hook = Literal["order-select", "order-sign", "medication-prescribe"]
+DraftClass = Annotated[str, StringConstraints(pattern=r"^(params\.)?[a-z][a-z0-9_]*$")]
 SuggestionKind = Literal["small_pack", "taper_plan", "referral", "reconsider_start"]
 
 LANGUAGES: tuple[Language, ...] = ("en", "nl", "fr")
+BZRA_CLASS = "bzra"  # in `fires_on`: a BZRA draft order (the other values are co-medication classes)
 SEVERITY: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
 
 
@@ -80,6 +82,15 @@ class Rule(Strict):
     enabled: bool = True
     parameters: dict[ParamName, Parameter] = {}
     when: str = Field(min_length=1, description="A CEL expression over the facts and `params`.")
+    fires_on: list[DraftClass] | None = Field(
+        None,
+        description=(
+            "The draft orders this rule can fire on: `bzra`, co-medication class ids from the knowledge "
+            "(`opioid_analgesic`, `antipsychotic`…), or `params.<name>` for a list parameter of such ids. "
+            "A call whose drafts are none of these skips the history when no rule in service can fire. "
+            "Left out: the rule can fire on any draft, and no call is ever skipped for it."
+        ),
+    )
     card: CardTemplate
     suggestions: list[SuggestionKind] = []
     override_reasons: list[str] = Field(default=[], description="Codes from rules/override-reasons.yaml.")
