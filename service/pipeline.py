@@ -20,7 +20,7 @@ from service.audit import AnsweredCall, call_audit
 from service.catalog import DATA_QUERIES, ServiceSpec
 from service.data_card import data_issues_card, internal_error_card, issues_extension
 from service.fhir.gather import history_since
-from service.facts.build import FactOptions, build_facts
+from service.facts.build import FactOptions, HistorySummaries, build_facts
 from service.facts.medication import draft_identity
 from service.facts.model import Facts
 from service.facts.unknown import Unknown
@@ -28,6 +28,7 @@ from service.fhir.cache import ResponseCache
 from service.fhir.client import FhirSession
 from service.fhir.drafts import parse_draft_orders, selected_orders
 from service.fhir.gather import check_required_data, gather_record
+from service.fhir.history_cache import ParsedHistory
 from service.fhir.record import DataIssue, DraftOrder, PatientRecord, draft_reference
 from service.knowledge.models import Knowledge
 from service.rules.cards import no_suggestions
@@ -104,9 +105,13 @@ class Pipeline:
     audit_secret: str = ""
     today: Callable[[], date] = field(default=date.today)
     _suppressions: RememberedSuppressions = field(init=False, repr=False)
+    _parsed: ParsedHistory = field(init=False, repr=False)
+    _summaries: HistorySummaries = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._suppressions = RememberedSuppressions(self.settings.suppression_cache_seconds)
+        self._parsed = ParsedHistory(self.settings.history_cache_resources)
+        self._summaries = HistorySummaries(self.settings.history_cache_resources)
 
     def _session(self, request: HookRequest, patient_id: str) -> FhirSession | None:
         if request.fhir_base_url is None or self.http is None:
@@ -161,7 +166,7 @@ class Pipeline:
         if not read:
             return record
         session = None if refusal else self._session(request, context.patientId)
-        return await gather_record(request, context, record, session, self.settings.max_resources)
+        return await gather_record(request, context, record, session, self.settings.max_resources, self._parsed)
 
     @staticmethod
     def _no_data_read_as_empty(request: HookRequest, record: PatientRecord) -> HookRequest:
@@ -187,7 +192,7 @@ class Pipeline:
             equivalence_table=self.settings.equivalence_table,
             gap_days=self.settings.exposure_gap_days,
         )
-        return build_facts(record, hook, self.knowledge, options)
+        return build_facts(record, hook, self.knowledge, options, self._summaries.summary(record, self.knowledge, options))
 
     def advise(
         self,
