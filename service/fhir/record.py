@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from fhir.resources.R4B.medicationrequest import MedicationRequest as DraftOrder
+from service.fhir.history_models import MedicationRequest as DraftOrder
 
 from service.fhir.history_models import (
     Condition,
