@@ -32,7 +32,7 @@ from service.fhir.history_cache import ParsedHistory
 from service.fhir.record import DataIssue, DraftOrder, PatientRecord, draft_reference
 from service.knowledge.models import Knowledge
 from service.rules.cards import no_suggestions
-from service.rules.engine import Evaluation, evaluate, skipped_evaluation
+from service.rules.engine import Decision, Evaluation, decide, evaluate, skipped_evaluation
 from service.rules.holder import RuleHolder
 from service.rules.models import BZRA_CLASS
 from service.security.fhir_servers import FhirServerPolicy
@@ -202,6 +202,7 @@ class Pipeline:
         record: PatientRecord | None = None,
         base_url: str | None = None,
         skip: set[str] | None = None,
+        decision: Decision | None = None,
     ) -> tuple[Evaluation | None, list[Unknown]]:
         """Evaluate the rules in service; also what could not be worked out, for the data card."""
         if self.rules is None:  # a pipeline built without rules: facts and data checks only
@@ -214,7 +215,7 @@ class Pipeline:
             if self.suggestions is not None and record is not None
             else no_suggestions
         )
-        evaluation = evaluate(rule_set, facts, hook, language, suggest, skip)
+        evaluation = evaluate(rule_set, facts, hook, language, suggest, skip, decision)
         notes = [Unknown(what="rule", subject={"en": o.rule.rule.title}, detail=o.reason) for o in evaluation.not_evaluated()]
         return evaluation, [*facts.unknown, *notes]
 
@@ -233,8 +234,7 @@ class Pipeline:
         call.record = await self.gather(request, context, record)
         try:
             call.facts = self.facts(call.record, request.hook)
-            call.skip = await self._suppressed(request, call.record, call.received_at)
-            self._advise(call)
+            await self._advise(call)
         except Exception as error:  # the service must never block prescribing
             log.exception("advice failed; answering with the data check only")
             call.errors.append(f"internal error: {type(error).__name__}")
@@ -268,10 +268,15 @@ class Pipeline:
         rule_set = self.rules.current if self.rules is not None else None
         return skipped_evaluation(rule_set, "it cannot fire on these draft orders (fires_on)") if rule_set is not None else None
 
-    def _advise(self, call: HookCall) -> None:
+    async def _advise(self, call: HookCall) -> None:
+        """The rules on the facts; the patient's suppressions are looked up only when a rule would fire."""
         assert call.record is not None and call.facts is not None
+        rule_set = self.rules.current if self.rules is not None else None
+        decision = decide(rule_set, call.facts, call.request.hook) if rule_set is not None else None
+        if decision is not None and decision.fires:
+            call.skip = await self._suppressed(call.request, call.record, call.received_at)
         call.evaluation, call.notes = self.advise(
-            call.facts, call.request.hook, call.language, call.record, call.base_url, call.skip
+            call.facts, call.request.hook, call.language, call.record, call.base_url, call.skip, decision
         )
         call.cards = list(call.evaluation.cards) if call.evaluation else []
 

@@ -144,3 +144,28 @@ async def test_a_new_rule_about_an_antipsychotic_draft_fires(tmp_path: Path, fir
     request = HookRequest.model_validate(b.hook_request(drafts=[order(QUETIAPINE)], prefetch=b.full_prefetch()))
     body = (await pipeline(directory).answer(SIGN, request)).wire()
     assert "antipsychotic-draft" in b.rule_ids(body)
+
+
+class SuppressionStore(AuditRecorder):
+    """Stands in for the store: one rule suppressed for every patient; counts the lookups."""
+
+    def __init__(self, suppressed: set[str]) -> None:
+        super().__init__()
+        self.suppressed = suppressed
+        self.lookups = 0
+
+    async def suppressed_rules(self, patient_hash: str, now: Any) -> set[str]:
+        self.lookups += 1
+        return self.suppressed
+
+
+async def test_suppressions_are_looked_up_only_when_a_rule_would_fire() -> None:
+    store = SuppressionStore({"sedative-co-prescription"})
+    no_bzra = {**b.full_prefetch(), "medicationStatements": b.searchset(), "medicationRequests": b.searchset()}
+    quiet = HookRequest.model_validate(b.hook_request(drafts=[order(GABAPENTIN)], prefetch=no_bzra))
+    assert (await pipeline(store=store).answer(SIGN, quiet)).cards == []
+    assert store.lookups == 0
+    firing = HookRequest.model_validate(b.hook_request(drafts=[order(GABAPENTIN)], prefetch=history_with_a_bzra_in_use()))
+    body = (await pipeline(store=store).answer(SIGN, firing)).wire()
+    assert store.lookups == 1 and "sedative-co-prescription" not in b.rule_ids(body)
+    assert ("sedative-co-prescription", 2) not in store.calls[-1].rules_evaluated  # recorded as skipped
