@@ -25,7 +25,7 @@ from service.rules.holder import RuleHolder
 from service.settings import Settings
 from service.store import Store
 from service.suggestions import Suggestions
-from tests import builders as b
+from tests.support import builders as b
 
 SIGN = SERVICES_BY_ID["bzra-order-sign"]
 

@@ -393,7 +393,7 @@ def delayed_fhir_server(resources: list[dict[str, Any]], delay: float) -> Any:
     client a 1 s retransmission. Here it listens with a backlog of 1024, keeps connections alive (with
     TCP_NODELAY) and notes when each request arrived.
     """
-    from tests.fhir_server import FhirStub
+    from tests.support.fhir_server import FhirStub
 
     class Server(ThreadingHTTPServer):
         request_queue_size = 1024

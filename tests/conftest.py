@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.settings import Settings
-from tests.facts_support import TODAY
+from tests.support.facts_support import TODAY
 
 # respx mocks at the httpx client (`using="httpx"`) rather than inside httpcore, so it also intercepts
 # the service's own client, which sends through aiohttp (service/fhir/client.py `make_http_client`).

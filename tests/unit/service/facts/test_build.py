@@ -1,8 +1,12 @@
-"""History summaries kept by content: the history's part reused, what depends on the draft worked out per call."""
+"""Facts from whole hook requests: worked examples checked by hand against the sources."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +18,196 @@ from service.fhir.cache import ResponseCache
 from service.knowledge.configured import load_configured_knowledge
 from service.pipeline import Pipeline
 from service.settings import Settings
-from tests import builders as b
+from tests.support import builders as b
+from tests.support import paths
+from tests.support.facts_support import facts_for
 
-pytestmark = pytest.mark.anyio
+FIXTURES = paths.FIXTURES / "fhir"
+
+
+def contained_alprazolam_order(rid: str = "draft-alp") -> dict:
+    order = b.draft_order(rid, medication_reference="#alp")
+    order["contained"] = [{**b.medication("alp")}]
+    order["dosageInstruction"] = [{"timing": {"code": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "code": "TID"}]}}, "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}]}]
+    return order
+
+
+def request_with(history: list[dict], drafts: list[dict] | None = None, conditions: list[dict] | None = None, patient: dict | None = None) -> dict:
+    statements = [r for r in history if r["resourceType"] == "MedicationStatement"]
+    requests = [r for r in history if r["resourceType"] in ("MedicationRequest", "Medication")]
+    dispenses = [r for r in history if r["resourceType"] == "MedicationDispense"]
+    prefetch = {
+        "patient": patient or b.patient(),
+        "medicationStatements": b.searchset(*statements),
+        "medicationRequests": b.searchset(*requests),
+        "medicationDispenses": b.searchset(*dispenses),
+        "conditions": b.searchset(*(conditions or [])),
+    }
+    return b.hook_request(drafts=drafts, prefetch=prefetch)
+
+
+def zolpidem_statement(start: str, end: str | None = None, status: str = "active", rid: str = "zol") -> dict:
+    period = {"start": start, **({"end": end} if end else {})}
+    return b.medication_statement(
+        rid,
+        status=status,
+        effectivePeriod=period,
+        dosage=[{"timing": {"repeat": {"when": ["HS"]}}, "doseAndRate": [{"doseQuantity": {"value": 10, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}}]}],
+    )
+
+
+def test_alprazolam_half_mg_three_times_a_day_is_30_mg_diazepam_under_ashton() -> None:
+    facts = facts_for(request_with([], drafts=[contained_alprazolam_order()]))
+    assert facts.draft.drug == "alprazolam"
+    assert facts.draft.mg_per_day == pytest.approx(1.5)
+    assert facts.draft.de_mg_per_day == pytest.approx(30.0)  # 1.5 × 10 / 0.5 (Ashton: 0.5 mg ≈ 10 mg diazepam)
+    assert "0.5" in facts.draft.dose_derivation and "ashton" in facts.draft.dose_derivation
+
+
+def test_zolpidem_every_night_for_nine_weeks_is_63_days_of_continuous_use() -> None:
+    facts = facts_for(request_with([zolpidem_statement("2026-09-21")]))
+    assert facts.history.bzra_continuous_days == 63
+    assert facts.history.continuous_days_by_drug == {"zolpidem": 63}
+    assert [u.drug for u in facts.history.current_bzras] == ["zolpidem"]
+    assert facts.history.current_bzras[0].de_mg_per_day == pytest.approx(5.0)  # 10 × 10 / 20
+
+
+def test_the_equivalence_table_is_a_setting() -> None:
+    lorazepam = b.draft_order("lz", rxnorm="197902", display="lorazepam 2 MG Oral Tablet")
+    lorazepam["dosageInstruction"] = [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}, "doseAndRate": [{"doseQuantity": {"value": 2.5, "unit": "mg"}}]}]
+    ashton = facts_for(request_with([], drafts=[lorazepam]))
+    denmark = facts_for(request_with([], drafts=[lorazepam]), equivalence_table="denmark")
+    assert ashton.draft.de_mg_per_day == pytest.approx(25.0)  # Ashton: lorazepam 1 mg ≈ diazepam 10 mg
+    assert denmark.draft.de_mg_per_day == pytest.approx(12.5)  # Denmark: 2 mg ≈ 10 mg
+    assert denmark.equivalence_table == "denmark"
+
+
+def test_a_renewal_replaces_the_dose_in_use_instead_of_adding_to_it() -> None:
+    history = [zolpidem_statement("2026-09-21")]
+    renewal = b.draft_order("renew", rxnorm="854873", display="zolpidem tartrate 10 MG Oral Tablet")
+    renewal["dosageInstruction"] = [{"timing": {"repeat": {"when": ["HS"]}}, "doseAndRate": [{"doseQuantity": {"value": 2, "unit": "tablet"}}]}]
+    facts = facts_for(request_with(history, drafts=[renewal]))
+    assert facts.current_bzras == ["zolpidem"] and facts.distinct_bzra_count == 1
+    assert facts.total_bzra_de_mg_per_day == pytest.approx(10.0)  # 20 mg/day of the draft, not 10 + 20
+
+
+def test_two_bzras_add_up_and_count_as_duplicates() -> None:
+    facts = facts_for(request_with([zolpidem_statement("2026-09-21")], drafts=[contained_alprazolam_order()]))
+    assert facts.current_bzras == ["alprazolam", "zolpidem"] and facts.distinct_bzra_count == 2
+    assert facts.total_bzra_de_mg_per_day == pytest.approx(35.0)
+    assert facts.total_de_known
+
+
+def test_stopped_use_long_ago_is_not_continuous_but_counts_in_the_year() -> None:
+    facts = facts_for(request_with([zolpidem_statement("2026-03-01", "2026-03-30", status="completed")]))
+    assert facts.history.bzra_continuous_days == 0
+    assert facts.history.bzra_days_last_12_months == 30
+    assert facts.history.distinct_bzra_last_90_days == 0
+    assert facts.history.current_bzras == []
+    assert facts.current_bzras == ["lorazepam"]  # the draft order itself
+
+
+def test_an_opioid_draft_and_a_gabapentinoid_in_use_are_co_medication() -> None:
+    oxycodone = b.draft_order("oxy", rxnorm="1049621", display="oxycodone hydrochloride 5 MG Oral Tablet")
+    gabapentin = json.loads((FIXTURES / "medicationrequest-gabapentin-atc.json").read_text())
+    gabapentin["subject"] = {"reference": f"Patient/{b.PATIENT_ID}"}
+    gabapentin["authoredOn"] = "2026-11-01"
+    facts = facts_for(request_with([gabapentin], drafts=[oxycodone]))
+    assert facts.comedication["opioid_analgesic"] and facts.comedication["gabapentinoid"]
+    assert not facts.comedication["antipsychotic"]
+    assert facts.draft_classes == ["opioid_analgesic"]
+    assert facts.comedication_sources["opioid_analgesic"] == ["MedicationRequest/oxy (draft)"]
+
+
+def test_conditions_are_grouped_and_resolved_ones_ignored() -> None:
+    aud = json.loads((FIXTURES / "condition-alcohol-use-disorder-us-core.json").read_text())
+    aud["subject"] = {"reference": f"Patient/{b.PATIENT_ID}"}
+    resolved = b.condition("old-insomnia")
+    resolved["clinicalStatus"]["coding"][0]["code"] = "resolved"
+    facts = facts_for(request_with([], conditions=[aud, resolved]))
+    assert facts.conditions["alcohol_use_disorder"] is True
+    assert facts.conditions["insomnia"] is False
+
+
+def test_order_reason_insomnia_and_days_covered_by_the_draft() -> None:
+    draft = b.draft_order("z", rxnorm="854873", display="zolpidem tartrate 10 MG Oral Tablet")
+    draft["reasonCode"] = [{"coding": [{"system": "http://snomed.info/sct", "code": "193462001", "display": "Insomnia"}]}]
+    draft["dosageInstruction"] = [{"timing": {"repeat": {"when": ["HS"]}}, "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}]}]
+    draft["dispenseRequest"] = {"quantity": {"value": 30, "unit": "tablet"}, "numberOfRepeatsAllowed": 1}
+    facts = facts_for(request_with([], drafts=[draft]))
+    assert facts.draft.for_insomnia and not facts.draft.for_anxiety
+    assert facts.draft.days_supply == pytest.approx(60.0)  # 30 tablets at 1 a night, twice
+    assert "30 units" in facts.draft.supply_derivation
+
+
+def test_unknown_dose_is_said_not_guessed() -> None:
+    draft = b.draft_order("nodose", rxnorm="854873", display="zolpidem tartrate 10 MG Oral Tablet")
+    draft["dosageInstruction"] = [{"text": "as discussed"}]
+    facts = facts_for(request_with([], drafts=[draft]))
+    assert facts.draft.mg_per_day is None and not facts.draft.dose_known
+    assert facts.total_bzra_de_mg_per_day is None and not facts.total_de_known
+    [note] = [note for note in facts.unknown if note.what == "dose"]
+    assert note.text("en").startswith("dose of zolpidem tartrate 10 MG Oral Tablet") and note.detail
+    assert note.text("nl").startswith("dosis van zolpidem tartrate 10 MG Oral Tablet (MedicationRequest/nodose): niet af te leiden")
+    assert note.text("fr").startswith("dose de zolpidem tartrate 10 MG Oral Tablet (MedicationRequest/nodose) : impossible")
+
+
+def test_age_from_birth_date() -> None:
+    facts = facts_for(request_with([], patient=b.patient(birth_date="1954-11-24")))
+    assert facts.patient.age == 71  # birthday tomorrow
+    assert facts.patient.age_known
+
+
+def test_the_real_shape_order_sign_fixture() -> None:
+    request = json.loads((FIXTURES / "cds-order-sign-request.json").read_text())
+    request.pop("fhirServer")
+    request.pop("fhirAuthorization")
+    request["prefetch"]["medicationDispenses"] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
+    facts = facts_for(request)
+    assert facts.patient.age == 72
+    assert facts.draft.drug == "zolpidem" and facts.draft.for_insomnia
+    assert facts.current_bzras == ["alprazolam", "zolpidem"]
+    assert facts.total_bzra_de_mg_per_day == pytest.approx(35.0)
+    assert facts.comedication["gabapentinoid"] and facts.conditions["alcohol_use_disorder"]
+    assert facts.not_checked == [] and facts.unknown == []
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_facts_command_prints_text_and_json(tmp_path: Path) -> None:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request_with([zolpidem_statement("2026-09-21")], drafts=[contained_alprazolam_order()])))
+    text = run_cli("facts", str(path), "--today", "2026-11-23")
+    assert text.returncode == 0, text.stderr
+    assert "continuous use up to the order date: 63 days" in text.stdout
+    assert "1.5 mg/day × 10 / 0.5 mg" in text.stdout
+    data = json.loads(run_cli("facts", str(path), "--today", "2026-11-23", "--format", "json").stdout)
+    assert data["draft"]["de_mg_per_day"] == pytest.approx(30.0)
+    assert data["history"]["bzra_continuous_days"] == 63
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read"),
+        ("{not json", "not valid JSON"),
+        ('{"hook": "order-sign"}', "not a CDS Hooks request: hookInstance"),
+        (json.dumps(b.hook_request(prefetch={})), "not prefetched and no fhirServer"),
+    ],
+)
+def test_facts_command_errors_exit_2_with_a_message(tmp_path: Path, content: str | None, message: str) -> None:
+    path = tmp_path / "request.json"
+    if content is not None:
+        path.write_text(content)
+    result = run_cli("facts", str(path))
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+# ---- history summaries kept by content: the history's part reused, the draft's worked out per call ----
+
 SIGN = SERVICES_BY_ID["bzra-order-sign"]
 TODAY = date(2026, 11, 23)
 DIAZEPAM = {"coding": [{"system": b.RXNORM, "code": "197591", "display": "diazepam 5 MG Oral Tablet"}], "text": "diazepam 5 MG Oral Tablet"}
@@ -39,6 +230,7 @@ async def facts_of(p: Pipeline, draft: dict[str, Any]) -> dict[str, Any]:
     return p.facts(record, request.hook).model_dump(mode="json")
 
 
+@pytest.mark.anyio
 async def test_the_sign_after_a_select_with_another_draft_gets_its_own_draft_facts() -> None:
     cached = pipeline(1000)
     selected = await facts_of(cached, b.draft_order())  # lorazepam
@@ -48,6 +240,7 @@ async def test_the_sign_after_a_select_with_another_draft_gets_its_own_draft_fac
     assert signed["draft"]["drug"] == "diazepam" and signed["total_bzra_de_mg_per_day"] != selected["total_bzra_de_mg_per_day"]
 
 
+@pytest.mark.anyio
 async def test_the_history_summary_is_reused_for_the_same_content(monkeypatch: pytest.MonkeyPatch) -> None:
     cached = pipeline(1000)
     await facts_of(cached, b.draft_order())

@@ -13,7 +13,7 @@ from service.catalog import DATA_QUERIES
 from service.fhir.gather import ingest
 from service.fhir.history_cache import ParsedHistory, content_key
 from service.fhir.record import PatientRecord
-from tests import builders as b
+from tests.support import builders as b
 
 QUERIES = {query.key: query for query in DATA_QUERIES}
 

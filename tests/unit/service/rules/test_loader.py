@@ -1,15 +1,142 @@
-"""`fires_on`: what a rule declares it can fire on, checked at load and summed over the rule set."""
+"""The rule linter: every mistake an author can make is reported with file, line and reason."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from service.knowledge.loader import load_knowledge
 from service.rules.loader import load_rule_set
-from tests.rules_support import SHIPPED, minimal_rule, rules_dir
+from tests.support.rules_support import SHIPPED, minimal_rule, rules_dir
 
 KNOWLEDGE = load_knowledge()
 
+
+def problems_for(tmp_path: Path, text: str, name: str = "rule.yaml", overrides: str | None = None) -> list[str]:
+    directory = rules_dir(tmp_path, extra={name: text})
+    overrides_path = None
+    if overrides is not None:
+        overrides_path = tmp_path / "overrides.yaml"
+        overrides_path.write_text(overrides)
+    rule_set, problems = load_rule_set(directory, KNOWLEDGE, overrides_path)
+    assert (rule_set is None) == bool(problems)
+    return [str(p) for p in problems]
+
+
+def test_a_valid_rule_loads(tmp_path: Path) -> None:
+    assert problems_for(tmp_path, minimal_rule()) == []
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    [problem] = problems_for(tmp_path, "rules:\n  - id: x\n    title: [unclosed\n")
+    assert problem.startswith(f"{tmp_path}/rules/rule.yaml:") and "YAML syntax error" in problem
+
+
+def test_schema_error_names_the_field_and_line(tmp_path: Path) -> None:
+    text = minimal_rule().replace("indicator: warning", "indicator: urgent")
+    [problem] = problems_for(tmp_path, text)
+    assert "rule.yaml:13:" in problem and "card.indicator" in problem
+
+
+def test_unknown_field_is_reported(tmp_path: Path) -> None:
+    text = minimal_rule().replace("    version: 1\n", "    version: 1\n    severity: high\n")
+    [problem] = problems_for(tmp_path, text)
+    assert "rule.yaml:4:" in problem and "unknown field" in problem
+
+
+def test_cel_syntax_error(tmp_path: Path) -> None:
+    [problem] = problems_for(tmp_path, minimal_rule(when='"has_draft_bzra &&"'))
+    assert "rule.yaml:11:" in problem and "CEL error" in problem
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("history.bzra_continous_days > 3", "unknown fact name 'history.bzra_continous_days'"),
+        ("drafts_count > 1", "unknown name 'drafts_count'"),
+        ("comedication.opioid", "unknown key 'opioid' in comedication"),
+        ("conditions.alcoholism", "unknown key 'alcoholism' in conditions"),
+        ("patient.age.years > 3", "'patient.age' is a single value"),
+        ("draft.days_supply > params.max_days", "unknown parameter 'params.max_days'"),
+    ],
+)
+def test_unknown_names_and_parameters(tmp_path: Path, when: str, expected: str) -> None:
+    [problem] = problems_for(tmp_path, minimal_rule(when=f'"{when}"'))
+    assert expected in problem and "rule.yaml:11:" in problem
+
+
+def test_names_inside_macros_and_strings_are_not_mistaken(tmp_path: Path) -> None:
+    when = "drafts.exists(d, d.is_bzra && \\\"x.y\\\" in d.reasons) && comedication[\\\"gabapentinoid\\\"] && params.limit > 1"
+    assert problems_for(tmp_path, minimal_rule(when=f'"{when}"')) == []
+
+
+def test_duplicate_ids_across_files(tmp_path: Path) -> None:
+    directory = rules_dir(tmp_path, extra={"a.yaml": minimal_rule("same"), "b.yaml": minimal_rule("same")})
+    _, problems = load_rule_set(directory, KNOWLEDGE)
+    [problem] = [str(p) for p in problems]
+    assert "b.yaml:2:" in problem and "duplicate rule id 'same'" in problem and "a.yaml" in problem
+
+
+def test_unknown_override_reason(tmp_path: Path) -> None:
+    [problem] = problems_for(tmp_path, minimal_rule().replace("[not-applicable]", "[because-i-said-so]"))
+    assert "unknown override reason 'because-i-said-so'" in problem
+
+
+def test_template_with_an_unknown_name(tmp_path: Path) -> None:
+    problems = problems_for(tmp_path, minimal_rule(summary="Dose {{ draft.dose_mg }}"))
+    assert problems and all("rule.yaml:" in p for p in problems)
+    assert any("dose_mg" in p for p in problems)
+
+
+def test_template_syntax_error(tmp_path: Path) -> None:
+    problems = problems_for(tmp_path, minimal_rule(summary="Dose {{ draft.mg_per_day "))
+    assert any("template syntax error" in p for p in problems)
+
+
+def test_small_pack_days_is_optional_but_must_be_whole_days(tmp_path: Path) -> None:
+    text = minimal_rule().replace("    override_reasons:", "    suggestions: [small_pack]\n    override_reasons:")
+    (tmp_path / "without").mkdir()
+    (tmp_path / "bad").mkdir()
+    assert problems_for(tmp_path / "without", text) == []  # sized to the days left within the course's limit
+    bad = text.replace("    parameters:\n", "    parameters:\n      small_pack_days: {value: two weeks, description: d, source: s}\n")
+    [problem] = problems_for(tmp_path / "bad", bad)
+    assert "suggestion small_pack needs 'small_pack_days' as whole days above 0" in problem
+
+
+def test_overrides_naming_unknown_rules_or_parameters(tmp_path: Path) -> None:
+    overrides = "rules:\n  test-rule:\n    parameters:\n      nope: 3\n  ghost-rule:\n    enabled: false\n"
+    problems = problems_for(tmp_path, minimal_rule(), overrides=overrides)
+    assert any("overrides.yaml:4:" in p and "no parameter 'nope'" in p for p in problems)
+    assert any("overrides.yaml:5:" in p and "no rule with id 'ghost-rule'" in p for p in problems)
+
+
+def test_missing_override_reasons_file(tmp_path: Path) -> None:
+    directory = tmp_path / "bare"
+    directory.mkdir()
+    (directory / "rule.yaml").write_text(minimal_rule())
+    _, problems = load_rule_set(directory, KNOWLEDGE)
+    assert any("override-reasons.yaml" in str(p) for p in problems)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_lint_command_exit_codes(tmp_path: Path) -> None:
+    good = run_cli("rules", "lint")
+    assert good.returncode == 0 and "11 rules, no problems" in good.stdout
+    bad_dir = rules_dir(tmp_path, extra={"rule.yaml": minimal_rule(when='"history.nope > 1"')})
+    bad = run_cli("rules", "lint", str(bad_dir))
+    assert bad.returncode == 1
+    assert "rule.yaml:11:" in bad.stdout and "unknown fact name 'history.nope'" in bad.stdout
+    missing = run_cli("rules", "lint", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "rules directory not found" in missing.stderr
+
+
+# ---- `fires_on`: what a rule declares it can fire on, checked at load and summed over the rule set ----
 
 def declared(rule_yaml: str, fires_on: str) -> str:
     return rule_yaml.replace("    when:", f"    fires_on: {fires_on}\n    when:")

@@ -1,0 +1,255 @@
+"""The HTTP surface: discovery, hook calls, feedback, operations endpoints and client errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.settings import Settings
+from tests.support import builders as b
+from tests.support.facts_support import TODAY
+
+SIGN = "/cds-services/bzra-order-sign"
+
+
+def test_discovery_lists_one_service_per_hook_with_prefetch(client: TestClient) -> None:
+    services = client.get("/cds-services").json()["services"]
+    assert sorted(s["hook"] for s in services) == ["medication-prescribe", "order-select", "order-sign"]
+    for service in services:
+        assert service["id"] and service["title"] and service["description"]
+        assert set(service["prefetch"]) == {
+            "patient",
+            "medicationStatements",
+            "medicationRequests",
+            "medicationDispenses",
+            "conditions",
+        }
+        assert service["prefetch"]["patient"] == "Patient/{{context.patientId}}"
+        assert service["prefetch"]["medicationRequests"].startswith("MedicationRequest?patient={{context.patientId}}")
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign", "medication-prescribe"])
+def test_each_hook_answers_with_cards_from_full_prefetch(client: TestClient, hook: str) -> None:
+    response = client.post(f"/cds-services/bzra-{hook}", json=b.hook_request(hook, prefetch=b.full_prefetch()))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "extension" not in body  # everything was read: no data issues
+    assert all(card["source"]["label"] not in b.DATA_CHECKS for card in body["cards"])
+    # a lorazepam draft for 30 days, zolpidem in use since September, a patient of 76:
+    assert {"long-term-use", "order-too-long", "older-adult", "duplicate-bzra"} <= b.rule_ids(body)
+    for card in body["cards"]:
+        assert len(card["summary"]) < 140 and card["indicator"] in ("info", "warning", "critical")
+        assert card["source"]["label"] and card["uuid"]
+
+
+def test_missing_optional_prefetch_without_server_is_reported_not_fatal(client: TestClient) -> None:
+    prefetch = b.full_prefetch()
+    del prefetch["conditions"]  # absent: not prefetched (null would mean "the EHR has none")
+    del prefetch["patient"]
+    response = client.post(SIGN, json=b.hook_request(prefetch=prefetch))
+    assert response.status_code == 200
+    card = b.data_card(response.json())
+    assert card["indicator"] == "info"
+    assert "age" in card["detail"] and "recorded conditions" in card["detail"]
+    assert len(card["summary"]) < 140
+    issues = response.json()["extension"]["bzra-cds.data-issues"]
+    assert {i["not_checked"] for i in issues} == {"age", "recorded conditions"}
+
+
+def test_one_bad_resource_is_skipped_and_reported(client: TestClient) -> None:
+    prefetch = b.full_prefetch()
+    bad = b.medication_request("broken")
+    del bad["subject"]
+    prefetch["medicationRequests"] = b.searchset(b.medication_request("ok"), bad)
+    response = client.post(SIGN, json=b.hook_request(prefetch=prefetch))
+    assert response.status_code == 200
+    card = b.data_card(response.json())
+    assert "MedicationRequest/broken" in card["detail"]
+    assert "1 record" in card["detail"]
+
+
+def test_required_data_neither_prefetched_nor_fetchable_is_412(client: TestClient) -> None:
+    prefetch = b.full_prefetch()
+    del prefetch["medicationRequests"]
+    response = client.post(SIGN, json=b.hook_request(prefetch=prefetch))
+    assert response.status_code == 412
+    body = response.json()
+    assert body["error"] == "missing_data"
+    assert body["fields"] == [{"field": "prefetch.medicationRequests", "problem": "not prefetched and no fhirServer"}]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "status", "field"),
+    [
+        (lambda r: r.pop("hookInstance"), 422, "hookInstance"),
+        (lambda r: r.update(hookInstance="not-a-uuid"), 422, "hookInstance"),
+        (lambda r: r.pop("context"), 422, "context"),
+        (lambda r: r["context"].pop("patientId"), 422, "context.patientId"),
+        (lambda r: r["context"].pop("draftOrders"), 422, "context.draftOrders"),
+        (lambda r: r["context"].update(draftOrders={"resourceType": "Patient"}), 422, "context"),
+        (lambda r: r.update(hook="patient-view"), 400, "hook"),
+        (lambda r: r.update(fhirAuthorization={"access_token": "t"}), 422, "fhirAuthorization.token_type"),
+    ],
+)
+def test_bad_requests_get_4xx_naming_the_field(client: TestClient, mutate, status: int, field: str) -> None:
+    request = b.hook_request(prefetch=b.full_prefetch())
+    mutate(request)
+    response = client.post(SIGN, json=request)
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["message"]
+    assert any(f["field"].startswith(field) for f in body["fields"]), body
+
+
+def test_order_select_requires_selections(client: TestClient) -> None:
+    request = b.hook_request("order-select", prefetch=b.full_prefetch())
+    del request["context"]["selections"]
+    response = client.post("/cds-services/bzra-order-select", json=request)
+    assert response.status_code == 422
+    assert response.json()["fields"][0]["field"] == "context.selections"
+
+
+def test_malformed_json_is_400(client: TestClient) -> None:
+    response = client.post(SIGN, content=b'{"hook": ', headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "malformed_json"
+    assert "line 1" in response.json()["message"]
+
+
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_json_constants_outside_the_standard_are_400(client: TestClient, constant: bytes) -> None:
+    body = b'{"hook": "order-sign", "hookInstance": "x", "context": {"weight": ' + constant + b"}}"
+    response = client.post(SIGN, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["fields"] == [{"field": "body", "problem": response.json()["message"]}]
+
+
+def test_json_the_fast_parser_refuses_is_read_as_the_standard_library_reads_it(client: TestClient) -> None:
+    """orjson refuses a lone surrogate escape; the standard library reads it, so the call still works."""
+    request = b.hook_request("order-sign", prefetch=b.full_prefetch())
+    request["extension"] = {"note": "\ud800"}  # json.dumps writes the escape \ud800
+    body = json.dumps(request).encode()
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(body)
+    response = client.post(SIGN, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+
+
+def test_json_that_is_not_an_object_is_400(client: TestClient) -> None:
+    response = client.post(SIGN, json=[1, 2])
+    assert response.status_code == 400
+    assert "JSON object" in response.json()["message"]
+
+
+def test_unknown_service_is_404_even_with_a_bad_body(client: TestClient) -> None:
+    response = client.post("/cds-services/nope", content=b"{", headers={"content-type": "application/json"})
+    assert response.status_code == 404
+    assert "bzra-order-sign" in response.json()["message"]
+
+
+def test_hook_calls_are_refused_outside_development_mode() -> None:
+    with TestClient(create_app(Settings(insecure_dev=False, audit_secret="a-test-audit-secret-0123456789"))) as client:
+        response = client.post(SIGN, json=b.hook_request(prefetch=b.full_prefetch()))
+        assert response.status_code == 401
+        assert "bearer JWT is required" in response.json()["message"]
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert client.get("/cds-services").status_code == 200  # discovery stays open
+
+
+def test_feedback_with_the_spec_shape_is_acknowledged(client: TestClient) -> None:
+    card = str(uuid.uuid4())
+    body = {
+        "feedback": [
+            {"card": card, "outcome": "accepted", "acceptedSuggestions": [{"id": str(uuid.uuid4())}], "outcomeTimestamp": "2026-11-23T10:00:00Z"},
+            {
+                "card": card,
+                "outcome": "overridden",
+                "overrideReason": {"reason": {"code": "tapering", "system": "http://example.org/reasons", "display": "Tapering under supervision"}, "userComment": "seen by GP"},
+                "outcomeTimestamp": "2026-11-23T10:01:00+01:00",
+            },
+        ]
+    }
+    response = client.post(f"{SIGN}/feedback", json=body)
+    assert response.status_code == 200
+    assert response.json() == {"received": 2, "stored": 2, "duplicates": 0, "unknownCards": 2, "suppressionsCreated": 0}
+
+
+@pytest.mark.parametrize(
+    ("feedback", "field"),
+    [
+        ({"feedback": []}, "feedback"),
+        ({"feedback": [{"card": "c", "outcome": "maybe", "outcomeTimestamp": "2026-11-23T10:00:00Z"}]}, "feedback.0.outcome"),
+        ({"feedback": [{"card": "c", "outcome": "accepted", "outcomeTimestamp": "yesterday"}]}, "feedback.0.outcomeTimestamp"),
+        ({"feedback": [{"card": "c", "outcome": "accepted"}]}, "feedback.0.outcomeTimestamp"),
+    ],
+)
+def test_bad_feedback_is_422_naming_the_field(client: TestClient, feedback: dict, field: str) -> None:
+    response = client.post(f"{SIGN}/feedback", json=feedback)
+    assert response.status_code == 422
+    assert response.json()["fields"][0]["field"] == field
+
+
+def test_health_readiness_and_metrics(client: TestClient) -> None:
+    assert client.get("/healthz").json()["status"] == "alive"  # and the version: tests/test_intended_use.py
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    client.post(SIGN, json=b.hook_request(prefetch=b.full_prefetch()))
+    text = client.get("/metrics").text
+    assert 'bzra_hook_calls_total{service="bzra-order-sign",status="ok"}' in text
+    assert "bzra_hook_latency_seconds_bucket" in text
+
+
+def test_cors_allows_the_configured_sandbox_origin(client: TestClient) -> None:
+    preflight = client.options(
+        SIGN,
+        headers={"Origin": "https://sandbox.cds-hooks.org", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,authorization"},
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://sandbox.cds-hooks.org"
+    other = client.options(SIGN, headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_openapi_documents_the_hook_request_body(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/cds-services/bzra-order-sign"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["properties"]["hook"]["const"] == "order-sign"
+    assert body["schema"]["properties"]["hookInstance"]["format"] == "uuid"
+    assert body["schema"]["properties"]["context"] == {"$ref": "#/components/schemas/OrderSignContext"}
+    assert client.post(SIGN, json=body["examples"]["example"]["value"]).status_code == 200  # the documented example works
+
+
+def test_every_schema_the_openapi_description_refers_to_is_in_its_components(client: TestClient) -> None:
+    """Four were missing (FhirAuthorization, AcceptedSuggestion, Feedback, OverrideReason)."""
+    spec = client.get("/openapi.json").json()
+    referred = set(re.findall(r"#/components/schemas/([^\"]+)", json.dumps(spec)))
+    assert {"FhirAuthorization", "AcceptedSuggestion", "Feedback", "OverrideReason", "OrderSignContext"} <= referred
+    assert referred <= set(spec["components"]["schemas"])
+    assert "$defs" not in json.dumps(spec)
+
+
+def test_the_language_can_be_chosen_per_request(client: TestClient) -> None:
+    request = b.hook_request(prefetch=b.full_prefetch())
+    dutch = client.post(f"{SIGN}?language=nl", json=request).json()
+    assert any(card["summary"].startswith("Dit voorschrift zou de dagdosis verhogen van 5 naar 25 mg") for card in dutch["cards"])
+    request = b.hook_request(prefetch=b.full_prefetch())
+    request["extension"] = {"bzra-cds.language": "fr"}
+    french = client.post(SIGN, json=request).json()
+    assert any(card["summary"].startswith("Cette prescription ferait passer la dose journalière de 5 à 25 mg") for card in french["cards"])
+    english = client.post(SIGN, json=b.hook_request(prefetch=b.full_prefetch())).json()
+    assert any(card["summary"].startswith("This order would raise the daily dose from 5 to 25 mg") for card in english["cards"])
+
+
+def test_with_the_database_down_the_hook_answers_and_readyz_says_so(tmp_path) -> None:
+    settings = Settings(insecure_dev=True, rules_reload=False, database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none", data_dir=tmp_path)
+    with TestClient(create_app(settings, today=lambda: TODAY)) as client:
+        response = client.post(SIGN, json=b.hook_request(prefetch=b.full_prefetch()))
+        assert response.status_code == 200 and b.rule_ids(response.json())
+        database = client.get("/readyz").json()["checks"]["database"]
+        assert database["state"].startswith("down") and database["pending"] >= 1

@@ -1,0 +1,120 @@
+"""SSRF protection for `fhirServer`, and the limits on bodies and resources."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+from fastapi.testclient import TestClient
+
+from cds_hooks import HookRequest
+from service.app import create_app
+from service.catalog import SERVICES_BY_ID
+from service.fhir.cache import ResponseCache
+from service.fhir.client import make_http_client
+from service.fhir.gather import MissingData
+from service.knowledge.configured import load_configured_knowledge
+from service.pipeline import Pipeline
+from service.security.fhir_servers import FhirServerPolicy
+from service.settings import Settings
+from tests.support import builders as b
+from tests.support.facts_support import TODAY
+from tests.unit.service.test_pipeline import route_all
+
+SIGN = SERVICES_BY_ID["bzra-order-sign"]
+ALLOWED = "https://ehr.hospital.example/fhir"
+pytestmark = pytest.mark.anyio
+
+
+async def answer(request: dict, policy: FhirServerPolicy) -> dict:
+    settings = Settings(insecure_dev=False)
+    async with make_http_client(1, 1) as http:
+        pipeline = Pipeline(settings, http, ResponseCache(0, 0), load_configured_knowledge(settings), fhir_policy=policy)
+        return (await pipeline.answer(SIGN, HookRequest.model_validate(request))).wire()
+
+
+def issues(body: dict) -> list[dict]:
+    return body.get("extension", {}).get("bzra-cds.data-issues", [])
+
+
+@pytest.mark.parametrize(
+    ("allowlist", "server", "allowed"),
+    [
+        ([ALLOWED], ALLOWED, True),
+        ([ALLOWED], ALLOWED + "/", True),
+        ([ALLOWED], "https://ehr.hospital.example/fhir-other", False),
+        ([ALLOWED], "http://ehr.hospital.example/fhir", False),  # scheme differs
+        ([ALLOWED], "https://ehr.hospital.example:8443/fhir", False),  # port differs
+        ([ALLOWED], "https://evil.example/fhir", False),
+        ([], ALLOWED, False),  # nothing allowed outside development mode
+    ],
+)
+async def test_allow_list_matches_scheme_host_port_and_path(allowlist, server, allowed) -> None:
+    policy = FhirServerPolicy(allowlist, allow_private=False, dev=False)
+    refusal = await policy.refusal(server)
+    assert (refusal is None) == allowed, refusal
+
+
+@pytest.mark.parametrize(
+    ("server", "allow_private", "dev", "refused"),
+    [
+        ("http://10.1.2.3/fhir", False, False, "private"),
+        ("http://10.1.2.3/fhir", True, False, None),
+        ("http://127.0.0.1:8080/fhir", False, True, None),  # development mode may use a local server
+        ("http://169.254.169.254/latest", False, True, "link-local"),  # cloud metadata: never, even in dev
+        ("http://[::1]/fhir", False, False, "private"),
+    ],
+)
+async def test_private_and_link_local_addresses(server, allow_private, dev, refused) -> None:
+    policy = FhirServerPolicy([server], allow_private=allow_private, dev=dev)
+    refusal = await policy.refusal(server)
+    assert (refusal is None) if refused is None else (refused in refusal or "loopback" in refusal)
+
+
+@respx.mock
+async def test_a_refused_server_is_never_called_and_never_sent_the_token() -> None:
+    evil = respx.route(host="evil.example").mock(return_value=httpx.Response(200, json=b.searchset()))
+    request = b.hook_request(prefetch=b.full_prefetch(), fhir_server="https://evil.example/fhir", token="precious")
+    body = await answer(request, FhirServerPolicy([ALLOWED], allow_private=False, dev=False))
+    assert evil.call_count == 0
+    assert any(i["where"] == "fhirServer" and "allow-list" in i["problem"] for i in issues(body))
+
+
+async def test_a_refused_server_with_missing_prefetch_is_412_with_the_reason() -> None:
+    request = b.hook_request(prefetch={"patient": b.patient()}, fhir_server="https://evil.example/fhir")
+    with pytest.raises(MissingData) as error:
+        await answer(request, FhirServerPolicy([ALLOWED], allow_private=False, dev=False))
+    assert "not on this service's allow-list" in str(error.value)
+
+
+@respx.mock
+async def test_an_allowed_server_is_used() -> None:
+    routes = route_all(respx.mock)  # answers for http://ehr.test/fhir
+    request = b.hook_request(fhir_server="http://ehr.test/fhir")
+    body = await answer(request, FhirServerPolicy(["http://ehr.test/fhir"], allow_private=False, dev=False))
+    assert routes["MedicationRequest"].call_count == 1 and issues(body) == []
+
+
+def test_bodies_over_the_limit_get_413_before_they_are_read() -> None:
+    with TestClient(create_app(Settings(insecure_dev=True, rules_reload=False, max_body_bytes=2048), today=lambda: TODAY)) as client:
+        big = b.hook_request(prefetch=b.full_prefetch())
+        big["context"]["padding"] = "x" * 5000
+        response = client.post("/cds-services/bzra-order-sign", json=big)
+        assert response.status_code == 413 and "BZRA_MAX_BODY_BYTES" in response.json()["message"]
+
+        def chunks():
+            yield b'{"hook": "order-sign", "padding": "'
+            for _ in range(10):
+                yield b"y" * 500
+            yield b'"}'
+
+        streamed = client.post("/cds-services/bzra-order-sign", content=chunks(), headers={"content-type": "application/json"})
+        assert streamed.status_code == 413
+
+
+def test_resources_over_the_limit_are_left_out_and_reported() -> None:
+    with TestClient(create_app(Settings(insecure_dev=True, rules_reload=False, max_resources=3), today=lambda: TODAY)) as client:
+        prefetch = b.full_prefetch()
+        prefetch["medicationRequests"] = b.searchset(*(b.medication_request(f"r{i}", authored_on="2025-01-01") for i in range(10)))
+        body = client.post("/cds-services/bzra-order-sign", json=b.hook_request(prefetch=prefetch)).json()
+        assert any("only the first 3 resources" in i["problem"] for i in issues(body))

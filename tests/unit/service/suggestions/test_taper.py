@@ -1,0 +1,176 @@
+"""The taper suggestion in cards, on real hook calls to the app's endpoint with the demo patients and
+the README's example request: it starts from what the history says the patient takes now, acts on the
+BZRA only, names any switch, and keeps the card short (no table; the plan is one link away)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+
+from service.app import create_app
+from service.demo.catalog import PATIENTS_BY_ID
+from service.settings import Settings
+from tests.support.facts_support import TODAY
+from tests.unit.service.demo.test_routes import hook_request_for
+from tests.support.paths import ROOT
+
+SIGN = "/cds-services/bzra-order-sign"
+TAPER_WORDS = re.compile(r"^(Taper |Switch to diazepam|Afbouwen: |Overschakelen op diazepam|Diminution progressive|Relais par le diazépam)")
+
+
+def call(request: dict[str, Any], **settings: Any) -> dict[str, Any]:
+    app = create_app(Settings(insecure_dev=True, demo=True, rules_reload=False, **settings), today=lambda: TODAY)
+    with TestClient(app) as client:
+        response = client.post(SIGN, json=request)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def demo_call(patient_id: str, language: str = "en", **settings: Any) -> dict[str, Any]:
+    app = create_app(Settings(insecure_dev=True, demo=True, rules_reload=False, **settings), today=lambda: TODAY)
+    with TestClient(app) as client:
+        bundle = client.get(f"/demo/patients/{patient_id}").json()
+        response = client.post(SIGN, json=hook_request_for(PATIENTS_BY_ID[patient_id], bundle, TODAY, language))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def taper_suggestions(body: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(card, suggestion) for every suggestion that creates a taper order (a stepped MedicationRequest)."""
+    found = []
+    for card in body["cards"]:
+        for suggestion in card.get("suggestions", []):
+            creates = [a for a in suggestion["actions"] if a["type"] == "create" and a["resource"]["resourceType"] == "MedicationRequest"]
+            if any(len(a["resource"].get("dosageInstruction", [])) > 2 for a in creates):
+                found.append((card, suggestion))
+    return found
+
+
+def drugs_ordered(suggestion: dict[str, Any]) -> list[str]:
+    return [a["resource"]["medicationCodeableConcept"]["coding"][0]["code"] for a in suggestion["actions"]
+            if a["type"] == "create" and "medicationCodeableConcept" in a["resource"]]
+
+
+def test_nadia_haddad_gets_a_clonazepam_taper_next_to_the_tramadol_draft() -> None:
+    body = demo_call("nadia-haddad")
+    found = taper_suggestions(body)
+    assert found, "her psychiatrist's long-term clonazepam is in the history"
+    for card, suggestion in found:
+        assert [a["type"] for a in suggestion["actions"]] == ["create"]  # nothing deleted: the tramadol draft stays
+        [action] = suggestion["actions"]
+        assert "next to the draft order, which stays as it is" in action["description"]
+        resource = MedicationRequest.model_validate(action["resource"])
+        assert resource.medicationCodeableConcept.coding[0].code == "N03AE01"  # clonazepam
+        assert "clonazepam" in suggestion["label"] and "tramadol" not in suggestion["label"].lower()
+        assert "| Step |" not in card["detail"] and "<table" not in card["detail"]
+
+
+def test_maria_claes_is_never_silently_switched() -> None:
+    body = demo_call("maria-claes")
+    found = taper_suggestions(body)
+    assert found
+    for card, suggestion in found:
+        assert "diazepam" not in suggestion["label"].lower()
+        assert drugs_ordered(suggestion) == ["N05CF02"]  # zolpidem itself
+        assert suggestion["label"].startswith("Taper zolpidem 5 mg a day to zero")
+        assert "Belgium" in card["detail"]
+
+
+def test_maria_claes_switch_is_named_when_the_protocol_asks() -> None:
+    body = demo_call("maria-claes", taper_protocol="nhg_lumc")
+    for _, suggestion in taper_suggestions(body):
+        assert suggestion["label"].startswith("Switch to diazepam")
+        assert drugs_ordered(suggestion)[-1] == "N05BA01"
+
+
+def test_jan_de_groot_has_no_bzra_in_his_history_so_no_taper() -> None:
+    body = demo_call("jan-de-groot")
+    assert body["cards"], "the opioid card is still there"
+    assert taper_suggestions(body) == []
+    for card in body["cards"]:
+        for suggestion in card.get("suggestions", []):
+            assert not TAPER_WORDS.match(suggestion["label"]), suggestion["label"]
+
+
+def test_the_readme_patient_s_plan_starts_from_zolpidem_10_mg_not_19_mg_diazepam() -> None:
+    request = json.loads((ROOT / "examples" / "order-sign-request.json").read_text(encoding="utf-8"))
+    body = call(request)
+    found = taper_suggestions(body)
+    assert found
+    for card, suggestion in found:
+        assert suggestion["label"].startswith("Taper zolpidem 10 mg a day to zero"), suggestion["label"]
+        assert drugs_ordered(suggestion) == ["N05CF02"]
+        # the lorazepam draft is another BZRA: it is not the one tapered, so it is left for the prescriber
+        assert [a["type"] for a in suggestion["actions"]] == ["create"]
+        resource = suggestion["actions"][0]["resource"]
+        doses = [d["doseAndRate"][0]["doseQuantity"]["value"] for d in resource["dosageInstruction"] if "doseAndRate" in d]
+        assert max(doses) <= 10 and "19" not in card["detail"]
+
+
+def test_a_draft_of_the_same_bzra_is_replaced_and_the_actions_say_so() -> None:
+    from tests.support import builders as b
+
+    statement = b.medication_statement(
+        "lz-use", medicationCodeableConcept={"coding": [{"system": b.RXNORM, "code": "197901", "display": "lorazepam 1 MG Oral Tablet"}]},
+        effectivePeriod={"start": "2026-03-01"}, dosage=[{"text": "1 tablet three times a day"}],
+    )
+    draft = b.draft_order("lz-renew", rxnorm="197901", display="lorazepam 1 MG Oral Tablet")
+    draft["dosageInstruction"] = [{"text": "1 tablet three times a day"}]
+    prefetch = b.full_prefetch()
+    prefetch["patient"] = b.patient(birth_date="1960-05-01")
+    prefetch["medicationStatements"] = b.searchset(statement)
+    prefetch["medicationRequests"] = b.searchset()
+    prefetch["conditions"] = b.searchset()
+    for language, words in (("en", "Removes this draft order of lorazepam"), ("nl", "Verwijdert dit conceptvoorschrift voor lorazepam"),
+                            ("fr", "Supprime ce projet de prescription de lorazépam")):
+        body = call({**b.hook_request(drafts=[draft], prefetch=prefetch), "extension": {"bzra-cds.language": language}})
+        found = taper_suggestions(body)
+        assert found
+        for card, suggestion in found:
+            delete, create = suggestion["actions"]
+            assert delete["type"] == "delete" and delete["resourceId"] == "MedicationRequest/lz-renew"
+            assert delete["description"].startswith(words)
+            assert create["type"] == "create"
+            MedicationRequest.model_validate(create["resource"])
+            taper_part = card["detail"].split("\n\n")[-1]
+            assert taper_part.startswith(("The plan starts from", "Het schema vertrekt", "Le schéma part")) and len(taper_part) <= 400
+            links = {link["type"]: link for link in card["links"]}
+            assert "taper/handout?" in links["absolute"]["url"] and links["smart"]["url"].endswith("/planner")
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "fr"])
+def test_the_card_says_the_market_the_protocol_and_about_how_long_in_its_language(language: str) -> None:
+    body = demo_call("nadia-haddad", language, market="NL", taper_protocol="cks_ashton")
+    country = {"en": "the Netherlands", "nl": "Nederland", "fr": "Pays-Bas"}[language]
+    protocol = {"en": "NICE CKS after Ashton", "nl": "NICE CKS naar Ashton", "fr": "NICE CKS d'après Ashton"}[language]
+    for card, suggestion in taper_suggestions(body):
+        taper_part = card["detail"].split("\n\n")[-1]
+        assert country in taper_part and protocol in taper_part and re.search(r"\d+", taper_part)
+        assert "|" not in taper_part and len(taper_part) < 500
+        for action in suggestion["actions"]:
+            for dosage in action["resource"]["dosageInstruction"]:
+                if language != "en":
+                    assert not dosage["text"].startswith("Step "), dosage["text"]
+
+
+def test_an_absurd_dosage_in_the_history_gives_no_taper_and_the_call_still_answers() -> None:
+    # issue 17: 1,000,000 tablets per 0.0001 s; the planner refuses it with a reason, the card has no taper
+    from tests.support import builders as b
+
+    absurd = [{"timing": {"repeat": {"frequency": 1, "period": 0.0001, "periodUnit": "s"}},
+               "doseAndRate": [{"doseQuantity": {"value": 1000000, "unit": "tablet"}}]}]
+    statement = b.medication_statement(
+        "lz-use", medicationCodeableConcept={"coding": [{"system": b.RXNORM, "code": "197901", "display": "lorazepam 1 MG Oral Tablet"}]},
+        effectivePeriod={"start": "2026-03-01"}, dosage=absurd,
+    )
+    draft = b.draft_order("lz-renew", rxnorm="197901", display="lorazepam 1 MG Oral Tablet")
+    draft["dosageInstruction"] = absurd
+    prefetch = b.full_prefetch()
+    prefetch["medicationStatements"] = b.searchset(statement)
+    body = call(b.hook_request(drafts=[draft], prefetch=prefetch))
+    assert taper_suggestions(body) == []
