@@ -11,7 +11,7 @@ import pytest
 from service.knowledge.loader import load_knowledge
 from service.rules.holder import RuleHolder
 from service.rules.loader import load_rule_set
-from service.rules.testing import run_rule_tests
+from service.authoring.rule_tests import run_rule_tests
 from service.settings import Settings
 from tests.support.configmap_support import mount_configmap, update_configmap
 from tests.support.rules_support import SHIPPED, shipped_rule_count
