@@ -49,7 +49,7 @@ class WrongHook(ValueError):
 
 def draft_classes(order: DraftOrder, knowledge: Knowledge) -> frozenset[str] | None:
     """`bzra` and the co-medication classes of a draft order, as rules declare them in `fires_on`;
-    None when its medication is a reference to a resource outside the order (not known unread)."""
+    None when its medication is a reference to a resource outside the order (unknown until read)."""
     identity = draft_identity(order, knowledge)
     if identity is None:
         return None

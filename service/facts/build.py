@@ -26,6 +26,7 @@ from service.facts.steps import dosage_steps
 from service.facts.supply import order_supply
 from service.facts.unknown import Unknown
 from service.facts.units import to_float
+from service.fhir.history_cache import SecondSight
 from service.fhir.record import PatientRecord
 from service.knowledge.models import Knowledge
 
@@ -223,11 +224,13 @@ def summarise_record(record: PatientRecord, knowledge: Knowledge, options: FactO
 
 class HistorySummaries:
     """History summaries by content: the record's `history_key` plus everything else they depend on
-    (the order date, the options, the knowledge). Bounded by the number of history resources held."""
+    (the order date, the options, the knowledge). Bounded by the number of history resources held;
+    kept from the second time a content is seen (`history_cache.SecondSight` says why)."""
 
     def __init__(self, max_resources: int):
         self._max = max_resources
         self._entries: LRUCache[tuple[Any, ...], HistorySummary] = LRUCache(maxsize=max(max_resources, 1), getsizeof=_resource_count)
+        self._seen = SecondSight(max_resources)
 
     @staticmethod
     def key(record: PatientRecord, knowledge: Knowledge, options: FactOptions) -> tuple[Any, ...] | None:
@@ -239,7 +242,7 @@ class HistorySummaries:
         found = self._entries.get(key) if key is not None else None
         if found is None:
             found = summarise_record(record, knowledge, options)
-            if key is not None and _resource_count(found) <= self._max:
+            if key is not None and _resource_count(found) <= self._max and self._seen.again(repr(key)):
                 self._entries[key] = found
         return found
 
