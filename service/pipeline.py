@@ -19,6 +19,7 @@ from service import metrics
 from service.audit import AnsweredCall, call_audit
 from service.catalog import DATA_QUERIES, ServiceSpec
 from service.data_card import data_issues_card, internal_error_card, issues_extension
+from service.errors import RequestError
 from service.fhir.gather import history_since
 from service.facts.build import FactOptions, HistorySummaries, build_facts
 from service.facts.medication import draft_identity
@@ -43,8 +44,10 @@ from service.suggestions import Suggestions
 
 log = logging.getLogger(__name__)
 
-class WrongHook(ValueError):
-    pass
+class WrongHook(RequestError):
+    """A call for another hook than the service answers; the message repeats the hook sent, so it is cut."""
+
+    code, field, message_limit = "wrong_hook", "hook", 300
 
 
 def draft_classes(order: DraftOrder, knowledge: Knowledge) -> frozenset[str] | None:
@@ -123,11 +126,7 @@ class Pipeline:
             patient_id,
             token,
             self.cache,
-            max_pages=self.settings.fhir_max_pages,
-            max_concurrency=self.settings.fhir_max_concurrency,
-            deadline=time.monotonic() + self.settings.fhir_total_timeout,
-            max_response_bytes=self.settings.fhir_max_response_bytes,
-            page_count=self.settings.fhir_page_count,
+            limits=self.settings.fhir_limits,
             since=history_since(self.today(), self.settings.fhir_history_months),
         )
 
