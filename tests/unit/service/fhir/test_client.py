@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +12,7 @@ import pytest
 
 from service.fhir.cache import ResponseCache
 from service.fhir.client import FhirError, FhirSession, PooledClient, make_http_client
+from service.fhir.limits import FhirLimits
 
 PATIENT = b'{"resourceType": "Patient", "id": "p", "gender": "female"}'
 BIG = b'{"resourceType": "Patient", "id": "p", "text": "' + b"x" * 5000 + b'"}'
@@ -63,8 +63,8 @@ def server() -> Iterator[str]:
 async def read(base: str, path: str, limit: int = 10_000_000) -> dict:
     async with make_http_client(1.0, 2.0, aiohttp_pool=True) as http:
         assert isinstance(http, PooledClient)
-        session = FhirSession(http, base, "p", "token-1", ResponseCache(0, 0), max_pages=2, max_concurrency=4,
-                              deadline=time.monotonic() + 5, max_response_bytes=limit)
+        limits = FhirLimits(connect_timeout=1.0, read_timeout=2.0, total_timeout=5.0, max_pages=2, max_concurrency=4, max_response_bytes=limit)
+        session = FhirSession(http, base, "p", "token-1", ResponseCache(0, 0), limits=limits)
         return await session.get(path)
 
 
