@@ -30,10 +30,17 @@ class CallsWritten(NamedTuple):
     suppressions: int  # made by feedback that was waiting for these calls' cards
 
 
-async def write_calls(connection: AsyncConnection, records: Sequence[tuple[str, CallAudit]]) -> CallsWritten:
-    """Inserts the calls not stored yet (by record id), and links feedback that was waiting for their cards."""
-    ids = [record_id for record_id, _ in records]
-    existing = set((await connection.execute(select(models.calls.c.id).where(models.calls.c.id.in_(ids)))).scalars())
+async def write_calls(
+    connection: AsyncConnection, records: Sequence[tuple[str, CallAudit]], *, fresh: bool = False
+) -> CallsWritten:
+    """Inserts the calls not stored yet (by record id), and links feedback that was waiting for their cards.
+
+    `fresh`: the ids were never handed to a write before (new uuids from the hook path's queue; a failed
+    transaction is rolled back), so the query for those already stored is skipped. A replay never is."""
+    existing: set[str] = set()
+    if not fresh:
+        ids = [record_id for record_id, _ in records]
+        existing = set((await connection.execute(select(models.calls.c.id).where(models.calls.c.id.in_(ids)))).scalars())
     call_rows: list[dict[str, Any]] = []
     rule_rows: list[dict[str, Any]] = []
     card_rows: list[dict[str, Any]] = []

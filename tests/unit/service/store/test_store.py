@@ -369,10 +369,10 @@ async def test_the_writer_recovers_without_a_restart(
     store = await Store.open(store_url, spool_dir, retry_seconds=0.05)
     outage = True
 
-    async def flaky_write(connection: AsyncConnection, records: Sequence[tuple[str, CallAudit]]) -> int:
+    async def flaky_write(connection: AsyncConnection, records: Sequence[tuple[str, CallAudit]], **options: bool) -> int:
         if outage:
             raise OperationalError("INSERT", {}, ConnectionRefusedError("database restarting"))
-        return await write_calls(connection, records)
+        return await write_calls(connection, records, **options)
 
     monkeypatch.setattr("service.store.store.write_calls", flaky_write)
     store.record_call(make_call())
