@@ -166,6 +166,7 @@ async def _open_store(settings: Settings, spool_path: Path, secret: str) -> Stor
         migrate_schema=settings.migrate_on_start,
         secret_fingerprint=secret_fingerprint(secret),
         listen=True,
+        suppression_check_seconds=settings.suppression_cache_seconds,
     )
 
 

@@ -2,7 +2,8 @@
 
 Every transaction that creates or lifts a suppression also sends a NOTIFY (delivered on commit); each
 replica LISTENs on one connection of its own and, on any notification, forgets every remembered
-answer, so its next call for any patient asks the database again. While the listening connection is
+answer and its set of suppressed patients (`suppressed_patients`, loaded again at once), so its next
+call for any patient asks the database again. While the listening connection is
 down (or on SQLite, which has no notifications) remembered answers are refreshed by age only
 (`BZRA_SUPPRESSION_CACHE_SECONDS`). Reconnecting forgets everything too: notifications may have been
 missed meanwhile.

@@ -25,6 +25,26 @@ async def suppressed_rules(connection: AsyncConnection, patient_hash: str, now: 
     return set((await connection.execute(query)).scalars())
 
 
+async def suppressed_patients(connection: AsyncConnection, now: datetime) -> dict[str, datetime]:
+    """Each patient with a suppression in force at `now`, with the latest end of its suppressions."""
+    s = models.suppressions.c
+    query = (
+        select(s.patient_hash, func.max(s.until))
+        .where(s.until > as_utc(now), s.lifted.is_(False))
+        .group_by(s.patient_hash)
+    )
+    return {patient: as_utc(until) for patient, until in await connection.execute(query)}
+
+
+async def suppressions_generation(connection: AsyncConnection) -> tuple[int, int]:
+    """What changes whenever a suppression is made (the highest id) or lifted (fewer not lifted): lifts
+    are never undone and rows never deleted, so an equal pair means no change."""
+    s = models.suppressions.c
+    query = select(func.coalesce(func.max(s.id), 0), func.count().filter(s.lifted.is_(False)))
+    highest, not_lifted = (await connection.execute(query)).one()
+    return int(highest), int(not_lifted)
+
+
 async def list_suppressions(connection: AsyncConnection, active_only: bool, now: datetime) -> list[Suppression]:
     s = models.suppressions.c
     query = select(models.suppressions).order_by(s.id)

@@ -5,6 +5,8 @@ An answer is fresh for `fresh_seconds`; after that, the next call starts one ref
 background and goes on with what was remembered, so only a patient not seen lately waits for the
 database, and calls that arrive meanwhile wait for that same lookup. (Under load, calls that each
 waited on a lookup of their own piled up by the dozen, each holding its whole call in memory.)
+Before all that, a patient the store knows to have no suppression at all (`Store.surely_unsuppressed`,
+most patients) is answered at once.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class RememberedSuppressions:
 
     async def rules(self, store: Store, patient_hash: str, now: datetime) -> set[str]:
         """The rules suppressed for the patient (an empty set when the database is down or slow)."""
+        if store.surely_unsuppressed(patient_hash, now):
+            return set()
         remembered = self._answers.get(patient_hash)
         if remembered is not None:
             found, fetched_at = remembered

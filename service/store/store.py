@@ -46,6 +46,7 @@ from service.store.records import (
 )
 from service.errors import UnavailableError
 from service.store.spool import Spool
+from service.store.suppressed_patients import SuppressedPatients
 from service.store.writes import unique_items, write_calls, write_feedback
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,8 @@ class Store:
         self._problems: dict[str, str] = {}  # what makes this replica unfit to serve: schema, secret
         self._waiting_for: str | None = None  # why records wait in the spool though the database answers
         self._on_change: list[Callable[[], None]] = []
+        self._suppressed: SuppressedPatients | None = None  # see `watch_suppressed_patients`
+        self._suppressed_changed = asyncio.Event()
         self._feed: ChangeFeed | None = None
         self._last_prune = 0.0
 
@@ -130,6 +133,7 @@ class Store:
         journal: bool = False,
         secret_fingerprint: str | None = None,
         listen: bool = False,
+        suppression_check_seconds: float | None = None,
     ) -> Store:
         """Migrates the database (unless `migrate_schema` is false: `bzra-cds migrate` did it), replays
         the spool and starts the writer.
@@ -138,6 +142,9 @@ class Store:
         hook path, and the journal files a crashed run left are replayed first. `secret_fingerprint` is
         recorded in the database by the first replica and compared by the others (see `problems`).
         With `listen`, suppression changes made by other replicas are heard at once (PostgreSQL).
+        With `suppression_check_seconds`, the patients with a suppression are kept in memory (see
+        `suppressed_patients`; without notifications, changes by other processes are checked for that
+        often), so that the hook path asks the database only for them.
         A database that cannot be reached does not stop the opening: the store starts unhealthy, spools,
         and keeps retrying. Only a URL that cannot work at all (unknown dialect or driver) raises.
         """
@@ -166,6 +173,10 @@ class Store:
             asyncio.create_task(store._writer(), name="bzra-store-writer"),
             asyncio.create_task(store._maintain(), name="bzra-store-maintenance"),
         ]
+        if suppression_check_seconds is not None:
+            store._suppressed = SuppressedPatients(suppression_check_seconds)
+            await store._refresh_suppressed(store._suppressed)
+            store._tasks.append(asyncio.create_task(store._keep_suppressed(store._suppressed), name="bzra-store-suppressed"))
         if listen and engine.dialect.name == "postgresql":
             store._feed = ChangeFeed(engine, store._announce_change)
             store._tasks.append(asyncio.create_task(store._feed.run(), name="bzra-store-change-feed"))
@@ -190,6 +201,10 @@ class Store:
                 self._journal.append(item[0], json_line(_call_record(item)))
             except OSError as error:  # a full disk: the record still has its place in the queue
                 log.error("store: journaling an audit failed (%s)", _describe(error))
+
+    def surely_unsuppressed(self, patient_hash: str, now: datetime) -> bool:
+        """True when the patient surely has no suppression in force: no database lookup is needed."""
+        return self._suppressed is not None and self._suppressed.surely_none(patient_hash, now, self.listening())
 
     async def suppressed_rules(self, patient_hash: str, now: datetime) -> set[str]:
         """Rules suppressed for this patient now; an empty set when the database is down or slow."""
@@ -296,6 +311,9 @@ class Store:
         self._on_change.append(callback)
 
     def _announce_change(self) -> None:
+        if self._suppressed is not None:
+            self._suppressed.changed()
+            self._suppressed_changed.set()
         for callback in self._on_change:
             callback()
 
@@ -460,6 +478,28 @@ class Store:
             except Exception as error:  # noqa: BLE001 - keep maintaining
                 log.error("store: maintenance failed (%s)", _describe(error))
 
+    async def _keep_suppressed(self, suppressed: SuppressedPatients) -> None:
+        """Loads the suppressed patients again after each change; without notifications, also checks
+        every `check_seconds` whether another process changed them. A failed load leaves the set
+        distrusted (the per-patient lookups answer) until the next round."""
+        check_seconds = suppressed.check_seconds or self._retry_seconds
+        while True:
+            try:
+                await asyncio.wait_for(self._suppressed_changed.wait(), check_seconds)
+            except TimeoutError:
+                pass
+            self._suppressed_changed.clear()
+            await self._refresh_suppressed(suppressed)
+
+    async def _refresh_suppressed(self, suppressed: SuppressedPatients) -> None:
+        if not self._healthy or (suppressed.trusted() and self.listening()):
+            return
+        try:
+            async with self._engine.connect() as connection:
+                await suppressed.refresh(connection, self.listening())
+        except Exception as error:  # noqa: BLE001 - distrusted meanwhile; tried again next round
+            log.warning("store: loading the suppressed patients failed (%s)", _describe(error))
+
     async def _prune_tokens(self) -> None:
         if not self._healthy or time.monotonic() - self._last_prune < PRUNE_SECONDS:
             return
@@ -576,13 +616,16 @@ class Store:
             return True
         try:
             async with self._write_lock, self._engine.begin() as connection:
-                await write_feedback(connection, *arguments)
+                outcome = await write_feedback(connection, *arguments)
         except Exception as error:  # noqa: BLE001
             if is_unavailable(error):
                 self._set_health(False, error)
                 return False
             log.error("store: a spooled feedback record was refused (%s); set aside", _describe(error))
             self._spool.reject(record)
+            return True
+        if outcome.suppressions_created:
+            self._announce_change()
         return True
 
     # --- helpers -----------------------------------------------------------------------------

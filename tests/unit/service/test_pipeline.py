@@ -379,6 +379,9 @@ class SuppressionStore(AuditRecorder):
         self.suppressed = suppressed
         self.lookups = 0
 
+    def surely_unsuppressed(self, patient_hash: str, now: Any) -> bool:
+        return not self.suppressed
+
     async def suppressed_rules(self, patient_hash: str, now: Any) -> set[str]:
         self.lookups += 1
         return self.suppressed
