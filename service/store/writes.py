@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -88,7 +89,17 @@ async def write_calls(
 
 async def _insert(connection: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:
     if rows:
-        await connection.execute(table.insert(), [_storable(row) for row in rows])
+        await connection.execute(table.insert(), rows if _all_storable(rows) else [_storable(row) for row in rows])
+
+
+def _all_storable(rows: list[dict[str, Any]]) -> bool:
+    """Whether every str in the rows is storable as it is, tested in one pass in C: orjson refuses a lone
+    surrogate and writes NUL as an escape. (Walking each row in Python was half an audit write's CPU.)
+    A false alarm (a literal backslash-u0000 in a text) only costs the walk."""
+    try:
+        return b"\\u0000" not in orjson.dumps(rows)
+    except TypeError:  # a lone surrogate, or a value orjson does not know: the walk decides
+        return False
 
 
 def _storable(value: Any) -> Any:
