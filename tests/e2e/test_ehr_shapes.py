@@ -1,6 +1,6 @@
 """Real EHR shapes read leniently (issue 17, point 7), against the real service process.
 
-Each request under tests/fixtures/ehr-shapes/ follows a publisher's printed shape (see the README
+Each request under tests/support/fixtures/ehr-shapes/ follows a publisher's printed shape (see the README
 there). Before this was fixed, all but one got a 412 or 422 for the whole call, the DSTU2
 MedicationOrder got no advice, null prefetch keys were read again from the FHIR server, and an
 order for nothing a rule looks at still got a data-gap card.

@@ -1,4 +1,4 @@
-"""Rules mounted from a Kubernetes ConfigMap, in the layout the kubelet writes (tests/configmap_support.py):
+"""Rules mounted from a Kubernetes ConfigMap, in the layout the kubelet writes (tests/support/configmap_support.py):
 each rule is loaded once, and hot reload follows the kubelet's atomic swap of `..data`."""
 
 from __future__ import annotations

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -119,18 +117,3 @@ def test_missing_override_reasons_file(tmp_path: Path) -> None:
     (directory / "rule.yaml").write_text(minimal_rule())
     _, problems = load_rule_set(directory, KNOWLEDGE)
     assert any("override-reasons.yaml" in str(p) for p in problems)
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, timeout=120)
-
-
-def test_lint_command_exit_codes(tmp_path: Path) -> None:
-    good = run_cli("rules", "lint")
-    assert good.returncode == 0 and "11 rules, no problems" in good.stdout
-    bad_dir = rules_dir(tmp_path, extra={"rule.yaml": minimal_rule(when='"history.nope > 1"')})
-    bad = run_cli("rules", "lint", str(bad_dir))
-    assert bad.returncode == 1
-    assert "rule.yaml:11:" in bad.stdout and "unknown fact name 'history.nope'" in bad.stdout
-    missing = run_cli("rules", "lint", str(tmp_path / "nowhere"))
-    assert missing.returncode == 2 and "rules directory not found" in missing.stderr

@@ -1,7 +1,7 @@
 """The store: audit, feedback, suppression and report on a real database, and no loss when it is down.
 
 Every test that needs a database runs on SQLite, and on PostgreSQL too when BZRA_TEST_DATABASE_URL is
-set (see tests/store_support.py).
+set (see tests/support/store_support.py).
 """
 
 from __future__ import annotations

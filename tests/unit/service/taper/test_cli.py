@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 
 import pytest
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from service.taper.cli import add_taper_command, main
-from tests.support.paths import ROOT
-
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -169,20 +165,3 @@ def test_main_accepts_the_word_taper_or_not(capsys):
     assert json.loads(capsys.readouterr().out)["drug"] == "lorazepam"
     assert main(["taper", "--drug", "nobody", "--dose", "1mg"]) == 2
     assert capsys.readouterr().err.startswith("bzra-cds: unknown drug")
-
-
-def test_module_entry_point():
-    ok = subprocess.run(
-        [sys.executable, "-m", "service.taper.cli", "--drug", "temazepam", "--dose", "20 mg", "--market", "NL",
-         "--start", "2026-12-01"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
-    )
-    assert ok.returncode == 0 and ok.stdout.startswith("Taper plan: temazepam 20 mg a day")
-    bad = subprocess.run(
-        [sys.executable, "-m", "service.taper.cli", "--drug", "lorazepam", "--dose", "abc mg"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
-    )
-    assert bad.returncode == 2 and bad.stdout == ""
-    assert bad.stderr.strip().splitlines() == [
-        "bzra-cds: cannot read the dose 'abc mg'; write the daily dose like '3 mg/day', '0.5 mg' or '500 µg/day'"
-    ]

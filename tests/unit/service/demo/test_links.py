@@ -1,0 +1,34 @@
+"""The planner link on a card: a SMART link with the plan in its appContext."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from service.demo.links import planner_link
+
+
+def test_planner_link_is_a_smart_link_with_the_plan_in_app_context() -> None:
+    link = planner_link(
+        "https://cds.example.org/",
+        {"drug": "lorazepam", "dose": 3.0, "pace": "slow", "start": date(2026, 11, 23), "holds": [2], "switch_to": None, "patient": "Patient/p1"},
+        "nl",
+    )
+    assert link.type == "smart" and link.url == "https://cds.example.org/planner"
+    assert "afbouwplanner" in link.label
+    assert json.loads(link.appContext) == {
+        "drug": "lorazepam",
+        "dose": 3.0,
+        "pace": "slow",
+        "start": "2026-11-23",
+        "holds": [2],
+        "patient": "p1",
+        "language": "nl",
+    }
+    wire = link.wire()
+    assert set(wire) == {"label", "url", "type", "appContext"}
+    assert planner_link("http://x", {"drug": "zolpidem", "dose": "10"}, "de").label.startswith("Adjust")  # unknown language: English
+    with pytest.raises(ValueError, match="unknown plan parameter"):
+        planner_link("http://x", {"drug": "zolpidem", "dose": 10, "colour": "blue"}, "en")
