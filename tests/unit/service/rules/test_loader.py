@@ -1,4 +1,5 @@
-"""The rule linter: every mistake an author can make is reported with file, line and reason."""
+"""The rule loader and linter: every mistake an author can make is reported with file, line and reason,
+and a ConfigMap volume loads each rule once."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 
 from service.knowledge.loader import load_knowledge
 from service.rules.loader import load_rule_set
-from tests.support.rules_support import minimal_rule, rules_dir
+from tests.support.configmap_support import mount_configmap, shipped_files
+from tests.support.rules_support import minimal_rule, rules_dir, shipped_rule_count
 
 KNOWLEDGE = load_knowledge()
 
@@ -117,3 +119,15 @@ def test_missing_override_reasons_file(tmp_path: Path) -> None:
     (directory / "rule.yaml").write_text(minimal_rule())
     _, problems = load_rule_set(directory, KNOWLEDGE)
     assert any("override-reasons.yaml" in str(p) for p in problems)
+
+
+def test_a_configmap_volume_loads_each_rule_once(tmp_path: Path) -> None:
+    volume = tmp_path / "rules"
+    mount_configmap(volume, shipped_files())
+    assert any(p.name.startswith("..2026") for p in volume.iterdir())  # the hidden copy is really there
+
+    rule_set, problems = load_rule_set(volume, KNOWLEDGE)
+
+    assert problems == []
+    assert rule_set is not None and len(rule_set.rules) == shipped_rule_count()
+    assert all(Path(f).parent == volume for f in rule_set.files)  # read through the visible symlinks

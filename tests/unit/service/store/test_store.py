@@ -72,21 +72,6 @@ def spool_dir(tmp_path: Path) -> Path:
     return tmp_path / "spool"
 
 
-# --- hashing ----------------------------------------------------------------------------------------
-
-
-def test_patient_hash_is_keyed_and_stable() -> None:
-    one = patient_hash(SECRET, FHIR_SERVER, "123")
-    assert one == patient_hash(SECRET, FHIR_SERVER + "/", "123")
-    assert len(one) == 64 and "123" not in one
-    assert one != patient_hash("another-secret", FHIR_SERVER, "123")
-    assert one != patient_hash(SECRET, "https://other.example/fhir", "123")
-    assert one != patient_hash(SECRET, FHIR_SERVER, "1234")
-    assert patient_hash(SECRET, None, "123") != one
-    with pytest.raises(ValueError):
-        patient_hash("", FHIR_SERVER, "123")
-
-
 # --- schema -----------------------------------------------------------------------------------------
 
 
