@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from tests.support import builders as b
-from tests.support.service_process import running_service
 from tests.support import paths
+from tests.support.service_process import running_service
 
 FIXTURES = paths.FIXTURES / "ehr-shapes"
 SERVICE = {"order-sign": "bzra-order-sign", "order-select": "bzra-order-select", "medication-prescribe": "bzra-medication-prescribe"}

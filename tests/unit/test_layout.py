@@ -7,6 +7,7 @@ groups sit next to `unit/`: `content/`, `e2e/`, `browser/`, and `support/` for w
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.support.paths import ROOT
@@ -53,6 +54,13 @@ def test_no_flat_tests_and_only_the_known_groups() -> None:
     groups = {path.name for path in TESTS.iterdir() if path.is_dir() and path.name != "__pycache__"}
     assert groups == GROUPS
     assert sorted(path.name for path in (TESTS / "support").rglob("test_*.py") if "node_modules" not in path.parts) == []
+
+
+def test_tests_share_helpers_through_support_not_through_each_other() -> None:
+    """A helper imported from another test module moves when that module moves; tests/support/ stays put."""
+    test_group = re.compile(r"^\s*(from|import) tests\.(unit|content|e2e|browser)\b", re.M)
+    sources = [path for path in TESTS.rglob("*.py") if "node_modules" not in path.parts]
+    assert [str(path.relative_to(ROOT)) for path in sources if test_group.search(path.read_text(encoding="utf-8"))] == []
 
 
 def test_the_check_finds_a_stray() -> None:
