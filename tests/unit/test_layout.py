@@ -1,8 +1,9 @@
 """The tests mirror the code, so a newcomer finds a module's tests from its name (README "Tests").
 
 `tests/unit/<package path>/test_<module>.py` holds the unit tests of `<package path>/<module>.py`, and
-`test_<module>_<aspect>.py` beside it the property, fuzz or memo tests of the same module. The other
-groups sit next to `unit/`: `content/`, `e2e/`, `browser/`, and `support/` for what tests share.
+`test_<module>_<aspect>.py` beside it the property, fuzz or memo tests of the same module. Files at the
+top of `tests/unit/` check the code base as a whole (this layout, its import layers). The other groups
+sit next to `unit/`: `content/`, `e2e/`, `browser/`, and `support/` for what tests share.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from tests.support.paths import ROOT
 TESTS = ROOT / "tests"
 UNIT = TESTS / "unit"
 GROUPS = {"unit", "content", "e2e", "browser", "support"}
-THIS = Path(__file__).resolve()
 
 
 def unit_test_files() -> list[Path]:
-    return sorted(path for path in UNIT.rglob("test_*.py") if path != THIS)
+    """The test files of one module each: all under tests/unit/ but those at its top."""
+    return sorted(path for path in UNIT.rglob("test_*.py") if path.parent != UNIT)
 
 
 def mirrored(test_file: Path) -> Path:
