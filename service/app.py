@@ -6,29 +6,33 @@ import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
-
-from service import metrics
 from fastapi.middleware.cors import CORSMiddleware
 
+from service import metrics
+from service.addons import install_addons
 from service.api import admin, cds, ops, taper
 from service.api.errors import install_error_handlers
 from service.api.limits import AdmissionControl, BodySizeLimit
 from service.api.openapi import install_complete_openapi
 from service.audit_secret import audit_secret
-from service.demo.routes import demo_router, planner_router
+from service.feedback import FeedbackService
 from service.fhir.cache import ResponseCache
 from service.fhir.client import make_http_client
 from service.knowledge.configured import load_configured_knowledge
+from service.knowledge.models import Knowledge
 from service.pipeline import Pipeline
+from service.planner.routes import planner_router
 from service.rules.holder import RuleHolder
 from service.security.fhir_servers import FhirServerPolicy
 from service.security.jwt_auth import JwtVerifier
-from service.security.replay import replay_protection
+from service.security.replay import ReplayProtection, replay_protection
 from service.suggestions import Suggestions
 from service.settings import Settings, database_url
 from service.store import Store
@@ -47,12 +51,6 @@ GC_YOUNG_THRESHOLD = 10_000
 INSECURE_BANNER = (
     "INSECURE DEVELOPMENT MODE: hook calls are accepted WITHOUT authentication. "
     "Never expose this service to a network with real patient data in this mode."
-)
-
-
-DEMO_BANNER = (
-    "DEMO MODE: the demo page is served at / with synthetic patients; this implies development mode. "
-    "Never use it with real patient data."
 )
 
 
@@ -81,54 +79,63 @@ def replay_readiness(app: FastAPI) -> dict[str, object]:
     return verifier.replays.readiness() if verifier is not None else {"ok": False, "state": "not started"}
 
 
+@dataclass(frozen=True)
+class StartUp:
+    """What `create_app` reads and checks before serving; the lifespan starts the service from it."""
+
+    settings: Settings
+    knowledge: Knowledge
+    rules: RuleHolder
+    audit_secret: str
+    today: Callable[[], date]
+
+
 def create_app(settings: Settings | None = None, today: Callable[[], date] = date.today) -> FastAPI:
+    """The application, its configuration checked now (knowledge, audit secret); the clients, the store
+    and the pipeline start in its lifespan."""
     settings = settings or Settings()
     knowledge = load_configured_knowledge(settings)
     secret = audit_secret(settings)  # outside development mode: BZRA_AUDIT_SECRET, or a start-up error
-
     rules = RuleHolder(settings.rules_dir, knowledge, settings.rules_overrides_file)
+    app = FastAPI(
+        title="bzra-cds",
+        summary="CDS Hooks service for safer benzodiazepine and Z-drug prescribing",
+        version=VERSION,
+        lifespan=_lifespan(StartUp(settings, knowledge, rules, secret, today)),
+    )
+    app.state.settings = settings
+    app.state.rules = rules
+    app.state.readiness = {
+        "settings": lambda: {"ok": True, "insecureDev": settings.insecure_dev},
+        "rules": rules.readiness,
+        "database": lambda: store_readiness(app),
+        "replayProtection": lambda: replay_readiness(app),
+    }
+    _add_middleware(app, settings)
+    install_error_handlers(app)
+    install_complete_openapi(app)
+    _add_routes(app, settings)
+    return app
+
+
+def _lifespan(start: StartUp) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Starts the clients, the store and the pipeline, and stops them in order: nothing queued is lost."""
+    settings, rules = start.settings, start.rules
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.demo:
-            log.warning(DEMO_BANNER)
         if settings.insecure_dev:
             log.warning(INSECURE_BANNER)
         rules.reload()
-        # Start-up objects (models, knowledge, rules) live as long as the process: keep them out of
-        # the cyclic collector's full passes, which otherwise pause every call for ~100 ms.
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+        _freeze_start_up_objects()
         stop = asyncio.Event()
         watcher = asyncio.create_task(rules.watch(stop)) if settings.rules_reload else None
         http = make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout, aiohttp_pool=True)
         spool = claim_spool_dir(Path(settings.data_dir) / "spool")  # this process's own, locked
-        store = await Store.open(
-            database_url(settings),
-            spool.path,
-            journal=settings.audit_journal,
-            migrate_schema=settings.migrate_on_start,
-            secret_fingerprint=secret_fingerprint(secret),
-            listen=True,
-        )
-        app.state.store = store
+        store = await _open_store(settings, spool.path, start.audit_secret)
         replays = replay_protection(settings, store)
-        app.state.verifier = JwtVerifier(settings.trusted_issuers, http, settings.jwt_leeway_seconds, replays=replays)
         replay_watcher = asyncio.create_task(replays.watch(stop))
-        app.state.pipeline = Pipeline(
-            settings=settings,
-            http=http,
-            cache=ResponseCache(int(settings.cache_max_megabytes * 1_000_000), settings.cache_ttl_seconds),
-            knowledge=knowledge,
-            rules=rules,
-            suggestions=Suggestions(knowledge, settings),
-            fhir_policy=FhirServerPolicy(settings.fhir_server_allowlist, settings.fhir_allow_private, settings.insecure_dev),
-            store=store,
-            audit_secret=secret,
-            today=today,
-        )
-        store.on_suppressions_changed(app.state.pipeline.forget_suppressions)  # here or on any replica
+        _serve_with(app, start, http, store, replays)
         try:
             yield
         finally:
@@ -140,20 +147,51 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
             await http.aclose()
             metrics.process_ended()
 
-    app = FastAPI(
-        title="bzra-cds",
-        summary="CDS Hooks service for safer benzodiazepine and Z-drug prescribing",
-        version=VERSION,
-        lifespan=lifespan,
+    return lifespan
+
+
+def _freeze_start_up_objects() -> None:
+    """Start-up objects (models, knowledge, rules) live as long as the process: keep them out of the
+    cyclic collector's full passes, which otherwise pause every call for ~100 ms."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+
+async def _open_store(settings: Settings, spool_path: Path, secret: str) -> Store:
+    return await Store.open(
+        database_url(settings),
+        spool_path,
+        journal=settings.audit_journal,
+        migrate_schema=settings.migrate_on_start,
+        secret_fingerprint=secret_fingerprint(secret),
+        listen=True,
     )
-    app.state.settings = settings
-    app.state.rules = rules
-    app.state.readiness = {
-        "settings": lambda: {"ok": True, "insecureDev": settings.insecure_dev},
-        "rules": rules.readiness,
-        "database": lambda: store_readiness(app),
-        "replayProtection": lambda: replay_readiness(app),
-    }
+
+
+def _serve_with(app: FastAPI, start: StartUp, http: httpx.AsyncClient, store: Store, replays: ReplayProtection) -> None:
+    """Builds what the routes use (`service.api.deps` hands it over) from the started clients and store."""
+    settings = start.settings
+    app.state.store = store
+    app.state.verifier = JwtVerifier(settings.trusted_issuers, http, settings.jwt_leeway_seconds, replays=replays)
+    pipeline = Pipeline(
+        settings=settings,
+        http=http,
+        cache=ResponseCache(int(settings.cache_max_megabytes * 1_000_000), settings.cache_ttl_seconds),
+        knowledge=start.knowledge,
+        rules=start.rules,
+        suggestions=Suggestions(start.knowledge, settings),
+        fhir_policy=FhirServerPolicy(settings.fhir_server_allowlist, settings.fhir_allow_private, settings.insecure_dev),
+        store=store,
+        audit_secret=start.audit_secret,
+        today=start.today,
+    )
+    store.on_suppressions_changed(pipeline.forget_suppressions)  # here or on any replica
+    app.state.pipeline = pipeline
+    app.state.feedback = FeedbackService(start.rules, store, settings.suppression_days, pipeline.forget_suppressions)
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -162,13 +200,12 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
     )
     app.add_middleware(AdmissionControl, limit=settings.max_concurrent_requests)  # before any work
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # outermost: bounds what admission reads
-    install_error_handlers(app)
-    install_complete_openapi(app)
+
+
+def _add_routes(app: FastAPI, settings: Settings) -> None:
     app.include_router(cds.router)
     app.include_router(ops.router)
     app.include_router(taper.router)
     app.include_router(admin.router)
     app.include_router(planner_router())  # the taper planner (SMART app target): every mode
-    if settings.demo:
-        app.include_router(demo_router())  # the demo page and synthetic patients: --demo only
-    return app
+    install_addons(app, settings)  # the demo page and synthetic patients: --demo only

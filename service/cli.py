@@ -146,7 +146,7 @@ def _rules_lint(args: argparse.Namespace) -> int:
 
 
 def _rules_test(args: argparse.Namespace) -> int:
-    from service.rules.testing import run_rule_tests
+    from service.authoring.rule_tests import run_rule_tests
 
     settings = _settings_or_exit()
     directory = _rules_dir(args, settings)
@@ -165,7 +165,7 @@ def _rules_test(args: argparse.Namespace) -> int:
 
 
 def _rules_schema(args: argparse.Namespace) -> int:
-    from service.rules.schema import write_schemas
+    from service.authoring.schema import write_schemas
 
     for path in write_schemas(Path(args.output)):
         print(path)
@@ -174,7 +174,7 @@ def _rules_schema(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from service.cli_support import UsageError, fail, read_record
-    from service.rules.explain import evaluation_json, evaluation_text
+    from service.authoring.explain import evaluation_json, evaluation_text
     from service.rules.holder import RuleHolder
     from service.rules.texts import pick_language
     from service.suggestions import Suggestions

@@ -3,7 +3,7 @@
 One style per language, wherever a text is made (cards, the data card, taper texts, FHIR texts):
 a decimal comma in Dutch and French; a date as day, short month, year ("7 Dec 2026", "7 dec 2026",
 "7 déc. 2026", the abbreviations of the Unicode CLDR, which the browser's Intl uses too). The demo
-page and the planner write the same months (`service/demo/static/i18n.js`; a test compares them).
+page and the planner write the same months (`i18n.js` of the planner's static files; a test compares them).
 """
 
 from __future__ import annotations

@@ -13,7 +13,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from service.api.deps import SettingsDep, StoreDep
 from service.api.errors import ApiError
+from service.settings import Settings
 from service.store import report_csv, report_json, report_text
 
 router = APIRouter(prefix="/admin")
@@ -24,8 +26,8 @@ MAX_ROW_ID = 2**63 - 1
 SuppressionId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The id listed by GET /admin/suppressions.")]
 
 
-def _require_admin(request: Request) -> None:
-    expected = request.app.state.settings.admin_token
+def _require_admin(request: Request, settings: Settings) -> None:
+    expected = settings.admin_token
     if not expected:
         raise ApiError(404, "not_found", "admin endpoints are disabled (set BZRA_ADMIN_TOKEN to enable them)")
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -38,9 +40,15 @@ def since_datetime(since: date | None) -> datetime | None:
 
 
 @router.get("/report")
-async def report(request: Request, since: date | None = None, format: Literal["json", "csv", "text"] = "json") -> Response:
-    _require_admin(request)
-    rows = await request.app.state.store.report(since_datetime(since))
+async def report(
+    request: Request,
+    settings: SettingsDep,
+    store: StoreDep,
+    since: date | None = None,
+    format: Literal["json", "csv", "text"] = "json",
+) -> Response:
+    _require_admin(request, settings)
+    rows = await store.report(since_datetime(since))
     if format == "csv":
         return PlainTextResponse(report_csv(rows), media_type="text/csv")
     if format == "text":
@@ -49,15 +57,15 @@ async def report(request: Request, since: date | None = None, format: Literal["j
 
 
 @router.get("/suppressions")
-async def suppressions(request: Request, all: bool = False) -> list[dict[str, object]]:
-    _require_admin(request)
-    found = await request.app.state.store.list_suppressions(active_only=not all, now=datetime.now(timezone.utc))
+async def suppressions(request: Request, settings: SettingsDep, store: StoreDep, all: bool = False) -> list[dict[str, object]]:
+    _require_admin(request, settings)
+    found = await store.list_suppressions(active_only=not all, now=datetime.now(timezone.utc))
     return [{**asdict(s), "created_at": s.created_at.isoformat(), "until": s.until.isoformat()} for s in found]
 
 
 @router.delete("/suppressions/{suppression_id}")
-async def lift(request: Request, suppression_id: SuppressionId) -> dict[str, object]:
-    _require_admin(request)
-    if not await request.app.state.store.lift_suppression(suppression_id):
+async def lift(request: Request, settings: SettingsDep, store: StoreDep, suppression_id: SuppressionId) -> dict[str, object]:
+    _require_admin(request, settings)
+    if not await store.lift_suppression(suppression_id):
         raise ApiError(404, "not_found", f"no suppression {suppression_id}")
     return {"lifted": suppression_id}

@@ -13,13 +13,16 @@ from cds_hooks import CDSResponse, ContextError, DiscoveryResponse, FeedbackRequ
 from cds_hooks.hooks import request_schema
 from service import metrics
 from service.api.body import REF_TEMPLATE, openapi_body, parse_body
+from service.api.deps import FeedbackDep, PipelineDep, SettingsDep, VerifierDep
 from service.api.examples import FEEDBACK_EXAMPLE, hook_example
 from service.api.errors import ApiError, shown
 from service.catalog import SERVICES, SERVICES_BY_ID, ServiceSpec, discovery_services
+from service.feedback import FeedbackService
 from service.fhir.gather import MissingData
 from service.logs import hook_instance
 from service.pipeline import Pipeline, WrongHook
-from service.security.jwt_auth import AuthError
+from service.security.jwt_auth import AuthError, JwtVerifier
+from service.settings import Settings
 from service.rules.texts import pick_language
 
 LANGUAGE_EXTENSION = "bzra-cds.language"
@@ -33,9 +36,8 @@ def _refuse_unknown(service_id: str) -> NoReturn:
     raise ApiError(404, "unknown_service", f"no CDS service '{shown(service_id)}' here; known services: {known}")
 
 
-async def _require_caller(request: Request, endpoint: str) -> None:
+async def _require_caller(request: Request, settings: Settings, verifier: JwtVerifier, endpoint: str) -> None:
     """Verify the CDS client's JWT; only explicit development mode lets calls in without one."""
-    settings = request.app.state.settings
     if settings.insecure_dev:
         return
     base = (settings.public_base_url or str(request.base_url)).rstrip("/")
@@ -46,19 +48,19 @@ async def _require_caller(request: Request, endpoint: str) -> None:
             raise AuthError("a bearer JWT is required in the Authorization header")
         if not settings.trusted_issuers:
             raise AuthError("no trusted CDS clients are configured (BZRA_TRUSTED_ISSUERS)")
-        await request.app.state.verifier.verify(token.strip(), {f"{base}{endpoint}"})
+        await verifier.verify(token.strip(), {f"{base}{endpoint}"})
     except AuthError as error:
         log.warning("call refused", extra={"reason": error.reason})
         raise ApiError(401, "unauthorized", error.reason) from None
 
 
-def _language(request: Request, body: HookRequest) -> str:
+def _language(request: Request, body: HookRequest, settings: Settings) -> str:
     """`?language=nl`, or the request's `extension["bzra-cds.language"]`, else the deployment's."""
     extension = getattr(body, "extension", None)
     asked = request.query_params.get("language") or (
         extension.get(LANGUAGE_EXTENSION) if isinstance(extension, dict) else None
     )
-    return pick_language(asked if isinstance(asked, str) else None, request.app.state.settings.language)
+    return pick_language(asked if isinstance(asked, str) else None, settings.language)
 
 
 @router.get("/cds-services", response_model=DiscoveryResponse, response_model_exclude_none=True)
@@ -66,15 +68,16 @@ async def discovery() -> DiscoveryResponse:
     return DiscoveryResponse(services=discovery_services())
 
 
-async def call_hook(spec: ServiceSpec, request: Request) -> CDSResponse:
-    await _require_caller(request, f"/cds-services/{spec.id}")
+async def call_hook(
+    spec: ServiceSpec, request: Request, settings: Settings, verifier: JwtVerifier, pipeline: Pipeline
+) -> CDSResponse:
+    await _require_caller(request, settings, verifier, f"/cds-services/{spec.id}")
     body = await parse_body(request, HookRequest)
-    request.state.language = _language(request, body)  # also the language of an error's message
+    request.state.language = _language(request, body, settings)  # also the language of an error's message
     token = hook_instance.set(body.hookInstance)
     started = time.monotonic()
     status = "ok"
     try:
-        pipeline: Pipeline = request.app.state.pipeline
         return await pipeline.answer(spec, body, request.state.language, str(request.base_url))
     except WrongHook as error:
         status = "client_error"
@@ -93,17 +96,13 @@ async def call_hook(spec: ServiceSpec, request: Request) -> CDSResponse:
         hook_instance.reset(token)
 
 
-async def record_feedback(spec: ServiceSpec, request: Request) -> dict[str, object]:
-    """Stores each outcome with its card and rules; a suppressing override silences the rule for a while."""
-    await _require_caller(request, f"/cds-services/{spec.id}/feedback")
+async def record_feedback(
+    spec: ServiceSpec, request: Request, settings: Settings, verifier: JwtVerifier, feedback: FeedbackService
+) -> dict[str, object]:
+    """Receives feedback on cards; what it does (storing, suppressing) is `service.feedback`'s."""
+    await _require_caller(request, settings, verifier, f"/cds-services/{spec.id}/feedback")
     body = await parse_body(request, FeedbackRequest)
-    rules = request.app.state.rules.current
-    suppressing = {code for code, reason in rules.reasons.reasons.items() if reason.suppresses} if rules else set()
-    outcome = await request.app.state.store.record_feedback(
-        spec.id, body.feedback, suppressing, request.app.state.settings.suppression_days, datetime.now(timezone.utc)
-    )
-    if outcome.suppressions_created:
-        request.app.state.pipeline.forget_suppressions()
+    outcome = await feedback.record(spec.id, body.feedback, datetime.now(timezone.utc))
     log.info("feedback received", extra={"service": spec.id, "stored": outcome.stored, "duplicates": outcome.duplicates})
     return {
         "received": len(body.feedback),
@@ -117,11 +116,15 @@ async def record_feedback(spec: ServiceSpec, request: Request) -> dict[str, obje
 def _add_service_routes(spec: ServiceSpec) -> None:
     """One path per service, as discovery lists them, each documented with its own hook's request."""
 
-    async def hook_call(request: Request) -> CDSResponse:
-        return await call_hook(spec, request)
+    async def hook_call(
+        request: Request, settings: SettingsDep, verifier: VerifierDep, pipeline: PipelineDep
+    ) -> CDSResponse:
+        return await call_hook(spec, request, settings, verifier, pipeline)
 
-    async def feedback(request: Request) -> dict[str, object]:
-        return await record_feedback(spec, request)
+    async def feedback(
+        request: Request, settings: SettingsDep, verifier: VerifierDep, service: FeedbackDep
+    ) -> dict[str, object]:
+        return await record_feedback(spec, request, settings, verifier, service)
 
     request_body = openapi_body(request_schema(spec.hook, REF_TEMPLATE), {"example": hook_example(spec.hook)})
     router.add_api_route(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from service import metrics as service_metrics
+from service.api.deps import ReadinessDep
 
 from service.version import VERSION
 
@@ -19,8 +20,8 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(request: Request) -> JSONResponse:
-    checks: dict[str, dict[str, object]] = {name: check() for name, check in request.app.state.readiness.items()}
+async def readyz(readiness: ReadinessDep) -> JSONResponse:
+    checks: dict[str, dict[str, object]] = {name: check() for name, check in readiness.items()}
     ready = all(check["ok"] for check in checks.values())
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
 

@@ -14,7 +14,10 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from service.api.body import openapi_body, parse_body
+from service.api.deps import PipelineDep, SettingsDep
 from service.api.errors import ApiError
+from service.pipeline import Pipeline
+from service.settings import Settings
 from service.taper.errors import TaperError
 from service.taper.handout import handout_error_html
 from service.taper.inputs import PlanDefaults, PlanInput, to_request
@@ -26,19 +29,18 @@ from service.taper.wording import LANGUAGES
 router = APIRouter()
 
 
-def _language(plan_input: PlanInput, request: Request) -> str:
-    language = plan_input.language or request.app.state.settings.language
+def _language(plan_input: PlanInput, settings: Settings) -> str:
+    language = plan_input.language or settings.language
     return language if language in LANGUAGES else "en"
 
 
-def _plan(plan_input: PlanInput, request: Request) -> TaperPlan:
+def _plan(plan_input: PlanInput, settings: Settings, pipeline: Pipeline) -> TaperPlan:
     """The plan for the input with the deployment's defaults; a `TaperError` becomes a 422 in the language."""
-    settings = request.app.state.settings
-    knowledge = request.app.state.pipeline.knowledge
-    language = _language(plan_input, request)
+    knowledge = pipeline.knowledge
+    language = _language(plan_input, settings)
     try:
         taper_request = to_request(
-            plan_input, PlanDefaults.from_settings(settings), knowledge, load_protocols(), request.app.state.pipeline.today()
+            plan_input, PlanDefaults.from_settings(settings), knowledge, load_protocols(), pipeline.today()
         )
         return make_plan(taper_request, knowledge)
     except TaperError as error:
@@ -47,10 +49,10 @@ def _plan(plan_input: PlanInput, request: Request) -> TaperPlan:
 
 
 @router.post("/taper", openapi_extra=openapi_body(PlanInput))
-async def taper(request: Request) -> dict[str, object]:
+async def taper(request: Request, settings: SettingsDep, pipeline: PipelineDep) -> dict[str, object]:
     plan_input = await parse_body(request, PlanInput)
-    plan = _plan(plan_input, request)
-    language = _language(plan_input, request)
+    plan = _plan(plan_input, settings, pipeline)
+    language = _language(plan_input, settings)
     patient = f"Patient/{plan_input.patient}" if plan_input.patient else None
     resources = plan_medication_requests(plan, patient, language)
     return {
@@ -69,17 +71,17 @@ def _query(plan_input: PlanInput) -> str:
 
 
 @router.get("/taper/handout", response_class=HTMLResponse)
-async def handout(request: Request) -> HTMLResponse:
+async def handout(request: Request, settings: SettingsDep, pipeline: PipelineDep) -> HTMLResponse:
     """The patient handout for the plan the query asks for (the same fields as `POST /taper`)."""
-    language = request.query_params.get("language") or request.app.state.settings.language
+    language = request.query_params.get("language") or settings.language
     language = language if language in LANGUAGES else "en"
     try:
         plan_input = PlanInput.from_query(request.query_params.multi_items())
-        plan = _plan(plan_input, request)
+        plan = _plan(plan_input, settings, pipeline)
     except ValidationError as error:
         fields = ", ".join(".".join(str(p) for p in item["loc"]) for item in error.errors())
         return HTMLResponse(handout_error_html(fields, language), status_code=422)
     except ApiError as error:
         return HTMLResponse(handout_error_html(error.message, language), status_code=422)
-    contacts = [(link.label, link.url) for link in request.app.state.settings.help_links]
-    return HTMLResponse(plan_handout_html(plan, language, contacts, made_on=request.app.state.pipeline.today()))
+    contacts = [(link.label, link.url) for link in settings.help_links]
+    return HTMLResponse(plan_handout_html(plan, language, contacts, made_on=pipeline.today()))

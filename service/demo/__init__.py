@@ -1,6 +1,7 @@
-"""Try bzra-cds without an EHR: synthetic demo patients, an EHR-like order screen, and the taper planner.
+"""Try bzra-cds without an EHR: synthetic demo patients and an EHR-like order screen.
 
 `routes.demo_router()` (only with `bzra-cds serve --demo`) serves the order screen at `/` and the
-patients; `routes.planner_router()` serves the taper planner, the SMART app cards can link to with
-`links.planner_link()`. See `dates.py` for how the patients' dates follow the calendar.
+patients; the application finds it through the `bzra_cds.addons` entry point (`routes.install`), so
+production code never imports this package. The taper planner the cards link to is production code
+(`service.planner`). See `dates.py` for how the patients' dates follow the calendar.
 """

@@ -1,108 +1,40 @@
-"""HTTP routes of the demo (an EHR-like order screen with synthetic patients) and of the taper planner.
+"""HTTP routes of the demo: an EHR-like order screen with synthetic patients.
 
 `demo_router()` exists only when the service runs with `--demo` (`BZRA_DEMO`): the page at `/`, its
-files under `/demo/static/`, and the patients under `/demo/patients`. `planner_router()` is the taper
-planner, the SMART app the cards can link to: `/planner`, `/planner/config` and `/planner/static/`.
-It only calls the public `POST /taper` of this service and, after a SMART launch, the EHR's own FHIR
-server with the token the EHR gave it; it holds no data of its own.
-
-Pages are static files served from the package (no build step, nothing from a CDN) with a strict
-Content-Security-Policy: scripts and styles from this service only.
+files under `/demo/static/` (its own, and the look and texts it shares with the taper planner), and
+the patients under `/demo/patients`. `install` is how the application finds it (the `bzra_cds.addons`
+entry point): production code never imports the demo.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 
+from service.api.deps import PipelineDep
 from service.api.errors import ApiError
 from service.demo.catalog import FORMULARY, PATIENTS, PATIENTS_BY_ID, load_bundle, patient_resource
 from service.demo.dates import age_on, shift_to
-from service.taper.choices import taper_choices
+from service.planner.pages import BASE_POLICY, SHARED, Shelf, page, static_file
+from service.settings import Settings
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
-SMART_SCOPE = "launch patient/MedicationRequest.write openid fhirUser"
+log = logging.getLogger(__name__)
 
-# Files each page may load; anything else under the static prefixes is a 404.
-PLANNER_FILES = frozenset({"style.css", "i18n.js", "http.js", "chart.js", "smart.js", "planner.js", "dom.js"})
-DEMO_FILES = frozenset({"style.css", "i18n.js", "http.js", "markdown.js", "ehr.js", "demo.js", "dom.js"})
-MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".html": "text/html; charset=utf-8"}
+DEMO_DIR = Path(__file__).resolve().parent / "static"
+DEMO = Shelf(DEMO_DIR, frozenset({"markdown.js", "ehr.js", "demo.js"}))
+DEMO_FILES = SHARED.names | DEMO.names  # what the demo page may load
 
-_BASE_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'"
-)
 # The demo page talks to this service only; it is never framed by others.
-DEMO_CSP = f"{_BASE_POLICY}; connect-src 'self'; frame-ancestors 'self'"
-# The planner may be framed by an EHR and talks to the EHR's authorization and FHIR servers.
-PLANNER_CSP = f"{_BASE_POLICY}; connect-src 'self' https: http:"
+DEMO_CSP = f"{BASE_POLICY}; connect-src 'self'; frame-ancestors 'self'"
 
-
-def _page(name: str, policy: str) -> FileResponse:
-    return FileResponse(
-        STATIC_DIR / name,
-        media_type=MEDIA_TYPES[".html"],
-        headers={
-            "Content-Security-Policy": policy,
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",  # launch and code parameters never leave in a Referer
-            "Cache-Control": "no-cache",
-        },
-    )
-
-
-def _static(name: str, allowed: frozenset[str]) -> FileResponse:
-    if name not in allowed:
-        raise ApiError(404, "not_found", f"no file '{name}' here")
-    path = STATIC_DIR / name
-    return FileResponse(
-        path,
-        media_type=MEDIA_TYPES[path.suffix],
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
-    )
-
-
-def _today(request: Request):
-    return request.app.state.pipeline.today()
-
-
-def planner_router() -> APIRouter:
-    """The taper planner (SMART app launch target); safe to include in every mode."""
-    router = APIRouter(include_in_schema=False)
-
-    @router.get("/planner")
-    async def planner_page() -> FileResponse:
-        return _page("planner.html", PLANNER_CSP)
-
-    @router.get("/planner/config")
-    async def planner_config(request: Request) -> dict[str, Any]:
-        settings = request.app.state.settings
-        knowledge = request.app.state.pipeline.knowledge
-        drugs = [
-            {"id": drug_id, "name": {"en": drug.display.en, "nl": drug.display.nl or drug.display.en, "fr": drug.display.fr or drug.display.en}}
-            for drug_id, drug in sorted(knowledge.drugs.items())
-        ]
-        return {
-            "smartClientId": settings.smart_client_id,
-            "scope": SMART_SCOPE,
-            "demo": settings.demo,
-            "defaultPace": settings.taper_pace,
-            "defaultProtocol": settings.taper_protocol,
-            "defaultMarket": settings.market,
-            "language": settings.language,
-            "today": _today(request).isoformat(),
-            "drugs": drugs,
-            **taper_choices(knowledge),
-        }
-
-    @router.get("/planner/static/{name}")
-    async def planner_static(name: str) -> FileResponse:
-        return _static(name, PLANNER_FILES)
-
-    return router
+DEMO_BANNER = (
+    "DEMO MODE: the demo page is served at / with synthetic patients; this implies development mode. "
+    "Never use it with real patient data."
+)
 
 
 def _summary(patient_id: str, today) -> dict[str, Any]:
@@ -128,15 +60,15 @@ def demo_router() -> APIRouter:
 
     @router.get("/")
     async def demo_page() -> FileResponse:
-        return _page("demo.html", DEMO_CSP)
+        return page(DEMO_DIR / "demo.html", DEMO_CSP)
 
     @router.get("/demo/static/{name}")
     async def demo_static(name: str) -> FileResponse:
-        return _static(name, DEMO_FILES)
+        return static_file(name, SHARED, DEMO)
 
     @router.get("/demo/patients")
-    async def demo_patients(request: Request) -> dict[str, Any]:
-        today = _today(request)
+    async def demo_patients(pipeline: PipelineDep) -> dict[str, Any]:
+        today = pipeline.today()
         return {
             "today": today.isoformat(),
             "patients": [_summary(patient.id, today) for patient in PATIENTS],
@@ -144,11 +76,18 @@ def demo_router() -> APIRouter:
         }
 
     @router.get("/demo/patients/{patient_id}")
-    async def demo_patient(patient_id: str, request: Request) -> JSONResponse:
+    async def demo_patient(patient_id: str, pipeline: PipelineDep) -> JSONResponse:
         if patient_id not in PATIENTS_BY_ID:
             known = ", ".join(p.id for p in PATIENTS)
             raise ApiError(404, "not_found", f"no demo patient '{patient_id}'; known: {known}")
-        bundle = shift_to(load_bundle(patient_id), _today(request))
+        bundle = shift_to(load_bundle(patient_id), pipeline.today())
         return JSONResponse(bundle, media_type="application/fhir+json")
 
     return router
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Adds the demo to the application when the settings ask for it (`--demo`, `BZRA_DEMO`)."""
+    if settings.demo:
+        log.warning(DEMO_BANNER)
+        app.include_router(demo_router())

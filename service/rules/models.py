@@ -100,6 +100,10 @@ class OverrideReasonFile(Strict):
     system: str = Field(min_length=1)
     reasons: dict[str, OverrideReason] = Field(min_length=1)
 
+    def suppressing_codes(self) -> set[str]:
+        """The codes whose override silences the rule (`suppresses: true` in the file)."""
+        return {code for code, reason in self.reasons.items() if reason.suppresses}
+
 
 class RuleOverride(Strict):
     enabled: bool | None = None

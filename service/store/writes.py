@@ -133,38 +133,73 @@ async def write_feedback(
 ) -> FeedbackOutcome:
     """Stores each new outcome linked to its card's rules; an override with a suppressing reason code
     suppresses each of those rules for the card's patient for `suppression_days`.
-
     Feedback can reach a replica before the replica that answered the call has written the card's
     audit: it is stored as an unknown card with the suppression it asks for, and linked (suppression
     included) when the audit arrives (`link_waiting_feedback`), or when the same feedback is sent again."""
     now = as_utc(now)
     await lock_for_linking(connection, exclusive=True)
     keyed, duplicates = unique_items(service_id, items)
-    keys = [key for key, _ in keyed]
-    stored = select(models.feedback.c.id, models.feedback.c.card_uuid, models.feedback.c.unknown_card)
-    stored_rows = (await connection.execute(stored.where(models.feedback.c.id.in_(keys)))).all()
-    card_info = await _cards(connection, [storable(item.card) for _, item in keyed])
+    stored_rows = await _stored_feedback(connection, [key for key, _ in keyed])
     stored_ids = {row.id for row in stored_rows}
-    rows: list[dict[str, Any]] = []
-    for key, item in keyed:
-        if key not in stored_ids:
-            days = suppression_days if _suppresses(item, suppressing_codes) else None
-            rows.append(_feedback_row(key, service_id, item, card_info.get(storable(item.card)), days, now))
-    waiting = [row.card_uuid for row in stored_rows if row.unknown_card]  # sent again: its card may be known now
-    linked, linked_suppressions = await link_waiting_feedback(connection, waiting) if waiting else (0, 0)
-    suppressions = [s for row in rows for s in _suppression_rows(row)]
-    links = [{"feedback_id": row["id"], "rule_id": rule} for row in rows for rule in row.pop("_rules")]
-    await _insert(connection, models.feedback, rows)
-    await _insert(connection, models.feedback_rules, links)
-    await _insert(connection, models.suppressions, suppressions)
+    new_items = [(key, item) for key, item in keyed if key not in stored_ids]
+    rows = await _new_feedback_rows(connection, service_id, new_items, suppressing_codes, suppression_days, now)
+    linked, linked_suppressions = await _link_sent_again(connection, stored_rows)
+    suppressions = await _insert_new_feedback(connection, rows)
     if suppressions or linked_suppressions:
         await announce_suppressions_changed(connection)
     return FeedbackOutcome(
         stored=len(rows) + linked,
         duplicates=duplicates + len(stored_rows) - linked,
         unknown_cards=sum(row["unknown_card"] for row in rows),
-        suppressions_created=len(suppressions) + linked_suppressions,
+        suppressions_created=suppressions + linked_suppressions,
     )
+
+
+async def _stored_feedback(connection: AsyncConnection, keys: list[str]) -> list[Any]:
+    """The feedback already stored under these keys: its id, card and whether the card was unknown."""
+    fb = models.feedback.c
+    query = select(fb.id, fb.card_uuid, fb.unknown_card).where(fb.id.in_(keys))
+    return list((await connection.execute(query)).all())
+
+
+async def _new_feedback_rows(
+    connection: AsyncConnection,
+    service_id: str,
+    new_items: list[tuple[str, Feedback]],
+    suppressing_codes: set[str],
+    suppression_days: int,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The rows of feedback not stored before, each with its card's rules and patient when the card is known."""
+    card_info = await _cards(connection, [storable(item.card) for _, item in new_items])
+    return [
+        _feedback_row(
+            key,
+            service_id,
+            item,
+            card_info.get(storable(item.card)),
+            suppression_days if _suppresses(item, suppressing_codes) else None,
+            now,
+        )
+        for key, item in new_items
+    ]
+
+
+async def _link_sent_again(connection: AsyncConnection, stored_rows: list[Any]) -> tuple[int, int]:
+    """Feedback sent again while its card was unknown: its card may be known now (see `link_waiting_feedback`)."""
+    waiting = [row.card_uuid for row in stored_rows if row.unknown_card]
+    return await link_waiting_feedback(connection, waiting) if waiting else (0, 0)
+
+
+async def _insert_new_feedback(connection: AsyncConnection, rows: list[dict[str, Any]]) -> int:
+    """Inserts the rows, their links to the card's rules and the suppressions they ask for; returns how many
+    suppressions were made."""
+    suppressions = [s for row in rows for s in _suppression_rows(row)]
+    links = [{"feedback_id": row["id"], "rule_id": rule} for row in rows for rule in row.pop("_rules")]
+    await _insert(connection, models.feedback, rows)
+    await _insert(connection, models.feedback_rules, links)
+    await _insert(connection, models.suppressions, suppressions)
+    return len(suppressions)
 
 
 def _suppresses(item: Feedback, suppressing_codes: set[str]) -> bool:

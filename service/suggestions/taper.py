@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import orjson
 
 from cds_hooks import Action, Link, Suggestion
-from service.demo.links import planner_link
+from service.planner.links import planner_link
 from service.facts.model import Facts
 from service.fhir.record import PatientRecord
 from service.knowledge.models import Knowledge

@@ -33,7 +33,7 @@ def test_the_writing_rules_worked_example_lints_and_passes(tmp_path) -> None:
     import shutil
 
     from service.knowledge.loader import load_knowledge
-    from service.rules.testing import run_rule_tests
+    from service.authoring.rule_tests import run_rule_tests
     from service.settings import Settings
 
     rule, tests, overrides = re.findall(r"```yaml\n(.*?)```", README, re.S)[:3]

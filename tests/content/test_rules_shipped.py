@@ -10,8 +10,8 @@ import yaml
 from service.knowledge.loader import load_knowledge
 from service.rules.loader import load_rule_set, rule_test_files
 from service.rules.models import LANGUAGES
-from service.rules.schema import rendered_schemas
-from service.rules.testing import run_rule_tests
+from service.authoring.schema import rendered_schemas
+from service.authoring.rule_tests import run_rule_tests
 from service.settings import Settings
 from tests.support.rules_support import SHIPPED
 

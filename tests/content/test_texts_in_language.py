@@ -21,7 +21,7 @@ from tests.support.facts_support import TODAY
 from tests.support.paths import ROOT
 
 SIGN = "/cds-services/bzra-order-sign"
-I18N_JS = ROOT / "service" / "demo" / "static" / "i18n.js"
+I18N_JS = ROOT / "service" / "planner" / "static" / "i18n.js"
 
 
 def _alprazolam_at_a_high_dose() -> dict:

@@ -1,5 +1,5 @@
-"""The demo's stories as tests see them: the requests the demo page builds (mirroring static/ehr.js) and the
-cards each story promises."""
+"""The demo's stories as tests see them: the requests the demo page builds (mirroring static/ehr.js), the
+cards each story promises, and the files its pages are made of."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ from typing import Any
 
 from service.demo import catalog
 from service.demo.catalog import PRODUCTS, patient_resource
+from service.demo.routes import DEMO_DIR
+from service.planner.routes import PLANNER_DIR
 
+# Every file the two pages are made of: the demo's own, and the planner's (which the demo shares).
+STATIC_FILES = {path.name: path for directory in (DEMO_DIR, PLANNER_DIR) for path in directory.iterdir()}
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ATC = "http://www.whocc.no/atc"
 SNOMED = "http://snomed.info/sct"

@@ -46,7 +46,7 @@ from service.yamlsource import read_model
 from tests.support.paths import ROOT
 
 RULES_DIR = ROOT / "rules"
-I18N_JS = ROOT / "service" / "demo" / "static" / "i18n.js"
+I18N_JS = ROOT / "service" / "planner" / "static" / "i18n.js"
 EXAMPLE = ROOT / "examples" / "order-sign-request.json"
 LANGUAGES = ("en", "nl", "fr")
 BASE_URL = "http://cds.example.org/"

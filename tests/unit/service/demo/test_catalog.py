@@ -14,11 +14,10 @@ from fhir.resources.R4B.bundle import Bundle
 from service.demo import catalog
 from service.demo.catalog import FORMULARY, PATIENTS, PRODUCTS, load_bundle, patient_resource
 from service.demo.dates import shift_to
-from service.demo.routes import STATIC_DIR
 from service.settings import Settings
 from tests.support import builders as b
 from tests.support.builders import SIGN
-from tests.support.demo_support import ATC, PROMISES, RXNORM, SEVERITY, hook_request_for
+from tests.support.demo_support import ATC, PROMISES, RXNORM, SEVERITY, STATIC_FILES, hook_request_for
 from tests.support.facts_support import TODAY
 
 
@@ -74,7 +73,7 @@ def test_names_are_synthetic_and_wording_is_respectful() -> None:
     for patient in PATIENTS:
         for text in (*patient.story.values(), *patient.try_this.values()):
             assert not words.search(text), text
-    for path in STATIC_DIR.iterdir():
+    for path in STATIC_FILES.values():
         assert not words.search(path.read_text(encoding="utf-8")), path.name
 
 

@@ -13,11 +13,12 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.demo import catalog
 from service.demo.catalog import PATIENTS, PRODUCTS
-from service.demo.routes import DEMO_FILES, PLANNER_FILES, STATIC_DIR
+from service.demo.routes import DEMO_DIR, DEMO_FILES
+from service.planner.routes import PLANNER_DIR, PLANNER_FILES
 from service.settings import Settings
 from tests.support import builders as b
 from tests.support.builders import SIGN
-from tests.support.demo_support import PROMISES, hook_request_for
+from tests.support.demo_support import PROMISES, STATIC_FILES, hook_request_for
 from tests.support.facts_support import TODAY
 
 # ---- routes --------------------------------------------------------------------------------------------
@@ -59,44 +60,25 @@ def test_without_demo_the_demo_routes_do_not_exist(client: TestClient) -> None:
     assert client.get("/planner/config").json()["demo"] is False
 
 
-def test_the_planner_page_its_files_and_config(demo_client: TestClient) -> None:
-    page = demo_client.get("/planner")
-    assert page.status_code == 200
-    policy = page.headers["content-security-policy"]
-    assert "script-src 'self'" in policy and "connect-src 'self' https:" in policy
-    assert page.headers["referrer-policy"] == "no-referrer"
-    for name in PLANNER_FILES:
-        assert demo_client.get(f"/planner/static/{name}").status_code == 200, name
-    config = demo_client.get("/planner/config").json()
-    assert config["demo"] is True and config["smartClientId"] is None
-    assert config["scope"] == "launch patient/MedicationRequest.write openid fhirUser"
-    assert {"id": "lorazepam", "name": {"en": "lorazepam", "nl": "lorazepam", "fr": "lorazépam"}} in config["drugs"]
-
-
-def test_the_smart_client_id_reaches_the_page() -> None:
-    settings = Settings(insecure_dev=True, rules_reload=False, smart_client_id="bzra-planner")
-    with TestClient(create_app(settings, today=lambda: TODAY)) as client:
-        assert client.get("/planner/config").json()["smartClientId"] == "bzra-planner"
-
-
 def test_every_static_file_is_served_by_a_page_and_loads_nothing_from_elsewhere() -> None:
-    shipped = {path.name for path in STATIC_DIR.iterdir()}
+    shipped = set(STATIC_FILES)
     assert shipped == DEMO_FILES | PLANNER_FILES | {"demo.html", "planner.html"}
+    assert sum(1 for directory in (DEMO_DIR, PLANNER_DIR) for _ in directory.iterdir()) == len(shipped)  # each file once
     for name in shipped:
-        text = (STATIC_DIR / name).read_text(encoding="utf-8")
+        text = STATIC_FILES[name].read_text(encoding="utf-8")
         assert not re.search(r"""(src|href)=["']https?://""", text), name  # no CDN
         assert "innerHTML =" not in text and "insertAdjacentHTML" not in text and "eval(" not in text, name
 
 
 def test_every_ui_string_exists_in_english_dutch_and_french() -> None:
-    source = (STATIC_DIR / "i18n.js").read_text(encoding="utf-8")
+    source = STATIC_FILES["i18n.js"].read_text(encoding="utf-8")
     tables = re.split(r"\n  (en|nl|fr): \{\n", source)[1:]
     keys = {tables[i]: set(re.findall(r'^\s+"([\w.]+)":', tables[i + 1], re.MULTILINE)) for i in range(0, len(tables), 2)}
     assert set(keys) == {"en", "nl", "fr"}
     assert keys["en"] == keys["nl"] == keys["fr"]
     used = set()
     for name in ("demo.html", "planner.html", "demo.js", "planner.js"):
-        text = (STATIC_DIR / name).read_text(encoding="utf-8")
+        text = STATIC_FILES[name].read_text(encoding="utf-8")
         used |= set(re.findall(r'data-i18n="([\w.]+)"', text))
         used |= set(re.findall(r'\bt\("([\w.]+)"', text))
     assert used <= keys["en"], used - keys["en"]
@@ -148,9 +130,6 @@ def test_the_planner_changes_the_plan_with_pace_holds_and_switch(demo_client: Te
     assert switched["plan"]["switched"] and switched["plan"]["taper_drug"] == "diazepam"
     assert standard["medicationRequest"]["subject"] == {"reference": "Patient/ingrid-vos"}
     assert "Stap" in standard["markdown"]  # the language reaches the texts
-
-
-# ---- the card link to the planner ---------------------------------------------------------------------------
 
 
 def test_the_served_dates_use_the_apps_today_not_the_wall_clock() -> None:

@@ -1,6 +1,6 @@
 """Hot reload of rules mounted from a Kubernetes ConfigMap, in the layout the kubelet writes
 (tests/support/configmap_support.py): it follows the kubelet's atomic swap of `..data`. Loading such a
-volume: test_loader.py; its rule tests: test_testing.py."""
+volume: test_loader.py; its rule tests: tests/unit/service/authoring/test_rule_tests.py."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from service.knowledge.loader import load_knowledge
-from service.rules.testing import run_rule_tests
+from service.authoring.rule_tests import run_rule_tests
 from service.settings import Settings
 from tests.support.configmap_support import mount_configmap, shipped_files
 from tests.support.rules_support import SHIPPED

@@ -2,7 +2,7 @@
 with the rules expected to fire and not to fire, the suggestions expected (or not), phrases the cards
 must say and facts they must hold. Used by `bzra-cds rules test` and by CI.
 
-Cases run through the real pipeline and the real suggestion builders, in English.
+A case runs through the pipeline's own steps up to the rules (see `run_case`), in English.
 """
 
 from __future__ import annotations
@@ -121,7 +121,14 @@ def _recording(suggest: SuggestionFactory, offered: list[str]) -> SuggestionFact
 
 
 async def run_case(case: RuleTestCase, rule_set: RuleSet, knowledge: Knowledge, settings: Settings) -> tuple[list[str], list[str]]:
-    """(rules fired, failures) for one case, through the same pipeline as a real hook call."""
+    """(rules fired, failures) for one case.
+
+    What runs is what a hook call runs up to the advice: `Pipeline.collect` (the context, the draft
+    orders and the record from the case's prefetch; no FHIR server), `Pipeline.facts`, then the rules
+    of `rule_set` with the real suggestion builders (`Suggestions.for_call`). What does not run: the
+    suppressions (a case has no store, hence no earlier feedback), the data card, the audit and the
+    metrics, so a case's expected `cards` are the rules' cards alone.
+    """
     try:
         request = HookRequest.model_validate(request_for_case(case, knowledge))
     except ShorthandError as error:

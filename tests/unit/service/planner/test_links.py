@@ -1,4 +1,4 @@
-"""The planner link on a card: a SMART link with the plan in its appContext."""
+"""The card link that opens the taper planner: a SMART link carrying the plan in `appContext`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from service.demo.links import planner_link
+from service.planner.links import planner_link
 
 
 def test_planner_link_is_a_smart_link_with_the_plan_in_app_context() -> None:

@@ -1,0 +1,59 @@
+"""What the routes need from the running application, declared once as `Annotated[..., Depends(...)]`
+aliases: a route asks for `PipelineDep` or `SettingsDep` by type instead of reading `request.app.state`.
+
+The objects are built by `service.app.create_app` (settings, rules) and its lifespan (the store, the
+pipeline, the verifier, the feedback service); these functions only hand them over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from service.feedback import FeedbackService
+from service.knowledge.models import Knowledge
+from service.pipeline import Pipeline
+from service.security.jwt_auth import JwtVerifier
+from service.settings import Settings
+from service.store import Store
+
+ReadinessChecks = dict[str, Callable[[], dict[str, object]]]
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_pipeline(request: Request) -> Pipeline:
+    return request.app.state.pipeline
+
+
+def get_knowledge(request: Request) -> Knowledge:
+    return request.app.state.pipeline.knowledge
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def get_verifier(request: Request) -> JwtVerifier:
+    return request.app.state.verifier
+
+
+def get_feedback(request: Request) -> FeedbackService:
+    return request.app.state.feedback
+
+
+def get_readiness(request: Request) -> ReadinessChecks:
+    return request.app.state.readiness
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
+KnowledgeDep = Annotated[Knowledge, Depends(get_knowledge)]
+StoreDep = Annotated[Store, Depends(get_store)]
+VerifierDep = Annotated[JwtVerifier, Depends(get_verifier)]
+FeedbackDep = Annotated[FeedbackService, Depends(get_feedback)]
+ReadinessDep = Annotated[ReadinessChecks, Depends(get_readiness)]
