@@ -3,6 +3,7 @@
 This package knows nothing of medications or clinical rules; a CDS service is built on top of it.
 """
 
+from cds_hooks.errors import HookError
 from cds_hooks.hooks import CONTEXT_MODELS, ContextError, HookContext, draft_order_resources, parse_context
 from cds_hooks.models import (
     Action,
@@ -32,6 +33,7 @@ __all__ = [
     "FeedbackRequest",
     "FhirAuthorization",
     "HookContext",
+    "HookError",
     "HookRequest",
     "Link",
     "ServiceDescriptor",

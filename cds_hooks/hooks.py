@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from cds_hooks.errors import HookError
 from cds_hooks.models import HookRequest
 
 
@@ -115,14 +116,17 @@ def request_schema(hook: str, ref_template: str = "#/$defs/{model}") -> dict[str
     return schema
 
 
-class ContextError(ValueError):
+class ContextError(HookError):
     """The context does not carry what its hook requires; `problems` name each field."""
+
+    status = 422
+    code = "invalid_context"
 
     def __init__(self, hook: str, problems: list[dict[str, str]]):
         self.hook = hook
         self.problems = problems
         listed = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
-        super().__init__(f"invalid context for hook '{hook}': {listed}")
+        super().__init__(f"invalid context for hook '{hook}': {listed}", problems)
 
 
 def parse_context(hook: str, context: dict[str, Any]) -> HookContext:

@@ -10,11 +10,15 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from cds_hooks.errors import HookError
+
 _TOKEN = re.compile(r"\{\{\s*([A-Za-z0-9_.]+)\s*\}\}")
 
 
-class TemplateError(ValueError):
+class TemplateError(HookError):
     """A template names a token that the request does not provide."""
+
+    code = "incomplete_request"
 
 
 def render(template: str, context: dict[str, Any], user_practitioner_id: str | None = None) -> str:

@@ -34,7 +34,7 @@ from service.security.fhir_servers import FhirServerPolicy
 from service.security.jwt_auth import JwtVerifier
 from service.security.replay import ReplayProtection, replay_protection
 from service.suggestions import Suggestions
-from service.settings import Settings, database_url
+from service.settings import Settings
 from service.store import Store
 from service.store.hashing import secret_fingerprint
 from service.store.spool_dirs import claim_spool_dir
@@ -160,7 +160,7 @@ def _freeze_start_up_objects() -> None:
 
 async def _open_store(settings: Settings, spool_path: Path, secret: str) -> Store:
     return await Store.open(
-        database_url(settings),
+        settings.database_url_in_use,
         spool_path,
         journal=settings.audit_journal,
         migrate_schema=settings.migrate_on_start,

@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 
 from cds_hooks import Card, Source
-from service.data_card_texts import LANGUAGES, PHRASES, WHAT, WHY
+from service.data_card_texts import PHRASES, WHAT, WHY
 from service.facts.unknown import Unknown
 from service.fhir.record import DataIssue
+from service.language import LANGUAGES
 
 MAX_LISTED = 6
 SUMMARY_MAX = 140  # CDS Hooks: a card's summary is under 140 characters

@@ -8,8 +8,6 @@ Kept apart from `data_card` so that a translator reads and edits them in one pla
 
 from __future__ import annotations
 
-LANGUAGES = ("en", "nl", "fr")
-
 # What could not be checked: the data behind each prefetch key, in the prescriber's words.
 WHAT: dict[str, dict[str, str]] = {
     "patient": {"en": "age", "nl": "leeftijd", "fr": "âge"},

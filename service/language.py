@@ -9,9 +9,10 @@ page and the planner write the same months (`i18n.js` of the planner's static fi
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal, get_args
 
-LANGUAGES = ("en", "nl", "fr")
+Language = Literal["en", "nl", "fr"]  # every text a person sees exists in each of these
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 DECIMAL_COMMA = frozenset({"nl", "fr"})
 
 MONTHS: dict[str, tuple[str, ...]] = {

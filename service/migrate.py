@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from alembic.script import ScriptDirectory
 
+from service.errors import UnavailableError
 from service.store.db import alembic_config, create_engine, migrate
 
 
-class MigrationFailed(Exception):
+class MigrationFailed(UnavailableError):
     """The schema could not be brought up to date; the message is one line without stored values."""
+
+    code = "migration_failed"
 
 
 def _one_line(error: BaseException) -> str:

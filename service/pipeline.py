@@ -19,6 +19,7 @@ from service import metrics
 from service.audit import call_audit
 from service.catalog import DATA_QUERIES, ServiceSpec
 from service.data_card import data_issues_card, internal_error_card, issues_extension
+from service.errors import RequestError
 from service.fhir.gather import history_since
 from service.facts.build import FactOptions, build_facts
 from service.facts.model import Facts
@@ -40,8 +41,10 @@ from service.suggestions import Suggestions
 
 log = logging.getLogger(__name__)
 
-class WrongHook(ValueError):
-    pass
+class WrongHook(RequestError):
+    """A call for another hook than the service answers; the message repeats the hook sent, so it is cut."""
+
+    code, field, message_limit = "wrong_hook", "hook", 300
 
 
 def _could_advise(record: PatientRecord, facts: Facts | None) -> bool:
@@ -85,11 +88,7 @@ class Pipeline:
             patient_id,
             token,
             self.cache,
-            max_pages=self.settings.fhir_max_pages,
-            max_concurrency=self.settings.fhir_max_concurrency,
-            deadline=time.monotonic() + self.settings.fhir_total_timeout,
-            max_response_bytes=self.settings.fhir_max_response_bytes,
-            page_count=self.settings.fhir_page_count,
+            limits=self.settings.fhir_limits,
             since=history_since(self.today(), self.settings.fhir_history_months),
         )
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from service.settings import Settings, database_url
+from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -58,20 +58,20 @@ def app_from_environment() -> FastAPI:
     return create_app(settings)
 
 
-def run_workers(settings: Settings, host: str, port: int, workers: int) -> None:
-    """Serves with `workers` processes sharing the port, their metrics added up."""
+def run_workers(settings: Settings) -> None:
+    """Serves with `settings.workers` processes sharing the port, their metrics added up."""
     import uvicorn
 
-    if database_url(settings).startswith("sqlite"):
+    if settings.database_url_in_use.startswith("sqlite"):
         log.warning(
             "%d workers on SQLite: audits and replay protection are shared through the file, but a suppression "
             "reaches the other workers only after BZRA_SUPPRESSION_CACHE_SECONDS; use PostgreSQL to have it at once",
-            workers,
+            settings.workers,
         )
     with metrics_directory():
         uvicorn.run(
-            "service.serving:app_from_environment", factory=True, host=host, port=port,
-            **{**server_options(settings), "workers": workers},
+            "service.serving:app_from_environment", factory=True, host=settings.host, port=settings.port,
+            **{**server_options(settings), "workers": settings.workers},
         )
 
 

@@ -3,17 +3,24 @@
 Precedence (highest first): explicit arguments (the CLI), environment variables, the settings file
 named by `BZRA_SETTINGS_FILE`, the defaults below. Every default lets the service run embedded,
 with nothing to set up. `load_settings` turns every bad value into one line naming its variable.
+
+Closed sets are `Literal` types (the language from `service.language`, the pace from
+`service.taper.vocabulary`). Values that travel together are read as one: `fhir_limits` (the
+`BZRA_FHIR_*` limits the FHIR client takes) and `database_url_in_use` (the configured URL, else SQLite
+in `data_dir`).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from service.fhir.limits import FhirLimits
+from service.language import Language
 from service.settings_sources import (
     EnvironmentSource,
     InvalidSettings,
@@ -21,6 +28,7 @@ from service.settings_sources import (
     problem_lines,
     settings_file_source,
 )
+from service.taper.vocabulary import Pace
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGED_RULES = Path(__file__).resolve().parent / "shipped_rules"  # written by setup.py's build step
@@ -28,6 +36,25 @@ PACKAGED_RULES = Path(__file__).resolve().parent / "shipped_rules"  # written by
 PUBLIC_PLACEHOLDER_SECRETS = frozenset({"change-me-to-a-long-random-value"})
 AUDIT_SECRET_MIN_LENGTH = 16  # shorter is guessable: the hashes could be recomputed from patient ids
 DATABASE_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+
+
+def _upper(value: Any) -> Any:
+    """`info` and ` nl ` as an operator may write them: INFO, NL."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _two_letters(code: str) -> str:
+    if len(code) != 2 or not code.isalpha():
+        raise ValueError("must be a two-letter country code such as BE or NL")
+    return code
+
+
+# Closed sets and shapes, declared as types rather than checked by hand.
+LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)]
+LogFormat = Literal["json", "text"]  # one JSON object a line, or text
+CountryCode = Annotated[str, BeforeValidator(_upper), AfterValidator(_two_letters)]
+ReplayStore = Literal["database", "redis", "local"]
+ReplayFallback = Literal["local", "refuse"]
 
 
 def default_rules_dir() -> Path:
@@ -66,11 +93,16 @@ class TrustedIssuer(BaseModel):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BZRA_", extra="forbid", validate_default=True)
 
+    host: str = Field("127.0.0.1", min_length=1, description="Address `bzra-cds serve` listens on (or `--host`).")
+    port: int = Field(8080, description="Port `bzra-cds serve` listens on (or `--port`).")
+    workers: int = Field(
+        1, ge=1, description="Worker processes of `bzra-cds serve` sharing the port (or `--workers`)."
+    )
     insecure_dev: bool = Field(
         False, description="Accept hook calls without a JWT. For local trials only; logged loudly."
     )
-    log_level: str = Field("INFO", description="Python log level name.")
-    log_format: str = Field("json", description="`json` (one object a line) or `text`.")
+    log_level: LogLevel = Field("INFO", description="Python log level name.")
+    log_format: LogFormat = Field("json", description="`json` (one object a line) or `text`.")
     cors_origins: list[str] = Field(
         ["https://sandbox.cds-hooks.org"], description="Browser origins allowed to call the service (CORS)."
     )
@@ -128,7 +160,7 @@ class Settings(BaseSettings):
         None, description="YAML file that enables/disables rules and overrides their parameters for this deployment."
     )
     rules_reload: bool = Field(True, description="Watch the rules directory and reload a valid new set without a restart.")
-    language: str = Field("en", description="Language of card texts: en, nl or fr (a request may ask for another).")
+    language: Language = Field("en", description="Language of card texts: en, nl or fr (a request may ask for another).")
     trusted_issuers: list[TrustedIssuer] = Field(
         [], description="CDS clients allowed to call, as a JSON list of {iss, jwks_url | jwks_file, jku_prefixes}."
     )
@@ -136,13 +168,13 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         None, description="The URL EHRs and browsers use to reach this service, for links in cards (default: taken from each request)."
     )
-    taper_pace: str = Field("standard", description="Default pace of taper plans: standard or slow.")
+    taper_pace: Pace = Field("standard", description="Default pace of taper plans: standard or slow.")
     taper_protocol: str = Field(
         "deprescribing_org",
         description="Default taper protocol (service/knowledge/data/taper/protocols.yaml): deprescribing_org, cks_ashton, "
         "nhg_lumc, riziv_inami or asam_2025.",
     )
-    market: str = Field(
+    market: CountryCode = Field(
         "BE", description="Country whose products taper plans use (a file in service/knowledge/data/markets/: BE, NL, US)."
     )
     referral_code: Coding = Field(
@@ -180,10 +212,10 @@ class Settings(BaseSettings):
     audit_secret: str | None = Field(
         None, description="Key of the patient hash in the audit trail, the same on every replica (at least 16 characters); required outside development mode, where it is generated once in data_dir.",
     )
-    replay_store: Literal["database", "redis", "local"] = Field(
+    replay_store: ReplayStore = Field(
         "database", description="Where used token ids (jti) are shared by every process and replica: the store's database, Redis (BZRA_REDIS_URL), or local (this process only).",
     )
-    replay_fallback: Literal["local", "refuse"] = Field(
+    replay_fallback: ReplayFallback = Field(
         "local", description="While the shared store of used token ids is down: check against this process's memory only (local), or refuse every call (refuse).",
     )
     redis_url: str | None = Field(None, description="Redis for BZRA_REPLAY_STORE=redis, e.g. redis://redis:6379/0.")
@@ -229,6 +261,32 @@ class Settings(BaseSettings):
         """`BZRA_ADMIN_TOKEN=` (as compose writes an unset `${VAR:-}`) means unset, not an empty value."""
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port_number(cls, value: Any) -> Any:
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.isdigit() or not 0 < int(text) < 65536:
+            raise ValueError(f"not a port number: '{text[:20]}'")
+        return int(text)
+
+    @property
+    def fhir_limits(self) -> FhirLimits:
+        """The `fhir_*` limits as the one value the FHIR client and each session take."""
+        return FhirLimits(
+            connect_timeout=self.fhir_connect_timeout,
+            read_timeout=self.fhir_read_timeout,
+            total_timeout=self.fhir_total_timeout,
+            max_pages=self.fhir_max_pages,
+            max_concurrency=self.fhir_max_concurrency,
+            max_response_bytes=self.fhir_max_response_bytes,
+            page_count=self.fhir_page_count,
+        )
+
+    @property
+    def database_url_in_use(self) -> str:
+        """`database_url` when set, else the embedded SQLite database in `data_dir`."""
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'bzra.db'}"
+
     @field_validator("audit_secret")
     @classmethod
     def _not_a_public_placeholder(cls, value: str | None) -> str | None:
@@ -266,42 +324,6 @@ class Settings(BaseSettings):
         if driver is None or url.get_driver_name() != driver:
             raise ValueError("supported: sqlite+aiosqlite:///path or postgresql+asyncpg://user:password@host/db") from None
         return value
-
-    @field_validator("log_format")
-    @classmethod
-    def _known_log_format(cls, value: str) -> str:
-        if value not in ("json", "text"):
-            raise ValueError("log_format must be 'json' or 'text'")
-        return value
-
-    @field_validator("language")
-    @classmethod
-    def _known_language(cls, value: str) -> str:
-        if value not in ("en", "nl", "fr"):
-            raise ValueError("language must be en, nl or fr")
-        return value
-
-    @field_validator("taper_pace")
-    @classmethod
-    def _known_pace(cls, value: str) -> str:
-        if value not in ("standard", "slow"):
-            raise ValueError("taper_pace must be standard or slow")
-        return value
-
-    @field_validator("market")
-    @classmethod
-    def _market_code(cls, value: str) -> str:
-        code = value.strip().upper()
-        if len(code) != 2 or not code.isalpha():
-            raise ValueError("market must be a two-letter country code such as BE or NL")
-        return code
-
-    @field_validator("log_level")
-    @classmethod
-    def _known_log_level(cls, value: str) -> str:
-        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-            raise ValueError("log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
-        return value.upper()
 
     @classmethod
     def settings_customise_sources(
@@ -350,22 +372,3 @@ def path_problems(settings: Settings, *, serving: bool) -> list[str]:
         if issuer.jwks_file and not Path(issuer.jwks_file).is_file():
             problems.append(f"BZRA_TRUSTED_ISSUERS: [{index}].jwks_file: no such file: {issuer.jwks_file}")
     return problems
-
-
-def database_url(settings: Settings) -> str:
-    return settings.database_url or f"sqlite+aiosqlite:///{settings.data_dir / 'bzra.db'}"
-
-
-def describe_settings() -> list[dict[str, Any]]:
-    """Name, environment variable, default and meaning of every setting (for the README and `--help`)."""
-    rows = []
-    for name, field in Settings.model_fields.items():
-        rows.append(
-            {
-                "name": name,
-                "env": f"BZRA_{name.upper()}",
-                "default": field.get_default(call_default_factory=True),
-                "description": field.description or "",
-            }
-        )
-    return rows

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -21,22 +22,28 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from service.errors import DeploymentError, shown
 from service.yamlsource import read_yaml
 
 
-class SettingProblem(ValueError):
-    """One bad setting, as the one line an operator reads: the variable, then what is wrong."""
+class SettingProblem(DeploymentError, ValueError):
+    """One bad setting, as the one line an operator reads: the variable, then what is wrong. A
+    `ValueError` too: pydantic-settings passes only those on from a source (as `SettingsError`)."""
+
+    code = "invalid_setting"
 
     def __init__(self, variable: str, problem: str):
         super().__init__(f"{variable}: {problem}")
         self.variable = variable
 
 
-class InvalidSettings(ValueError):
-    """Every bad setting, one line each."""
+class InvalidSettings(DeploymentError):
+    """Every bad setting, one line each (`BZRA_NAME: what is wrong`)."""
+
+    code = "invalid_settings"
 
     def __init__(self, lines: list[str]):
-        super().__init__("; ".join(lines))
+        super().__init__("; ".join(lines), [{"field": line.partition(":")[0], "problem": line} for line in lines])
         self.lines = lines
 
 
@@ -73,6 +80,14 @@ def settings_file_source(settings_cls: type[BaseSettings], path_text: str) -> Py
     return InitSettingsSource(settings_cls, init_kwargs=source.data or {})
 
 
+def _detail(item: ErrorDetails) -> str:
+    """What is wrong, as an operator reads it: a closed set lists its choices ("must be en, nl or fr")."""
+    if item["type"] == "literal_error":
+        expected = str((item.get("ctx") or {}).get("expected", "")).replace("'", "")
+        return f"must be {expected}, not '{shown(str(item['input']), 40)}'"
+    return item["msg"].removeprefix("Value error, ")
+
+
 def problem_lines(error: ValidationError) -> list[str]:
     """One line per setting: `BZRA_NAME: what is wrong` (nested places as `[0].iss`)."""
     by_variable: dict[str, list[str]] = {}
@@ -82,7 +97,7 @@ def problem_lines(error: ValidationError) -> list[str]:
             by_variable.setdefault("BZRA_SETTINGS_FILE", []).append(f"unknown setting '{loc[0]}'")
             continue
         variable = f"BZRA_{str(loc[0]).upper()}" if loc else "settings"
-        detail = item["msg"].removeprefix("Value error, ")
+        detail = _detail(item)
         place = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc[1:]).lstrip(".")
         by_variable.setdefault(variable, []).append(f"{place}: {detail}" if place else detail)
     return [f"{variable}: {'; '.join(details)}" for variable, details in by_variable.items()]

@@ -18,6 +18,8 @@ Two limits hold whatever the reader:
 
 from __future__ import annotations
 
+from service.errors import RequestError
+
 import json
 import re
 from typing import Any
@@ -29,7 +31,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 
 
-class TooDeep(ValueError):
+class TooDeep(RequestError, ValueError):
+    """JSON too deep to read safely; a `ValueError` like every other reason a body is not JSON."""
+
+    code = "malformed_json"
+
     def __init__(self) -> None:
         super().__init__(f"JSON nested more than {MAX_DEPTH} levels deep")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, timezone
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
@@ -16,7 +16,7 @@ from fastapi.responses import PlainTextResponse, Response
 from service.api.deps import SettingsDep, StoreDep
 from service.api.errors import ApiError
 from service.settings import Settings
-from service.store import report_csv, report_json, report_text
+from service.store import report_csv, report_json, report_text, since_datetime
 
 router = APIRouter(prefix="/admin")
 
@@ -33,10 +33,6 @@ def _require_admin(request: Request, settings: Settings) -> None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip().encode(), expected.encode()):
         raise ApiError(401, "unauthorized", "a valid admin bearer token is required")
-
-
-def since_datetime(since: date | None) -> datetime | None:
-    return datetime.combine(since, time.min, tzinfo=timezone.utc) if since else None
 
 
 @router.get("/report")

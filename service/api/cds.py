@@ -9,7 +9,7 @@ from typing import NoReturn
 
 from fastapi import APIRouter, Request
 
-from cds_hooks import CDSResponse, ContextError, DiscoveryResponse, FeedbackRequest, HookRequest
+from cds_hooks import CDSResponse, DiscoveryResponse, FeedbackRequest, HookError, HookRequest
 from cds_hooks.hooks import request_schema
 from service import metrics
 from service.api.body import REF_TEMPLATE, openapi_body, parse_body
@@ -17,10 +17,10 @@ from service.api.deps import FeedbackDep, PipelineDep, SettingsDep, VerifierDep
 from service.api.examples import FEEDBACK_EXAMPLE, hook_example
 from service.api.errors import ApiError, shown
 from service.catalog import SERVICES, SERVICES_BY_ID, ServiceSpec, discovery_services
+from service.errors import BzraError
 from service.feedback import FeedbackService
-from service.fhir.gather import MissingData
 from service.logs import hook_instance
-from service.pipeline import Pipeline, WrongHook
+from service.pipeline import Pipeline
 from service.security.jwt_auth import AuthError, JwtVerifier
 from service.settings import Settings
 from service.rules.texts import pick_language
@@ -51,7 +51,14 @@ async def _require_caller(request: Request, settings: Settings, verifier: JwtVer
         await verifier.verify(token.strip(), {f"{base}{endpoint}"})
     except AuthError as error:
         log.warning("call refused", extra={"reason": error.reason})
-        raise ApiError(401, "unauthorized", error.reason) from None
+        raise
+
+
+def _metric_status(http_status: int) -> str:
+    """The `status` label of a hook call the service refused."""
+    if http_status == 412:
+        return "precondition_failed"
+    return "client_error" if http_status < 500 else "server_error"
 
 
 def _language(request: Request, body: HookRequest, settings: Settings) -> str:
@@ -79,17 +86,9 @@ async def call_hook(
     status = "ok"
     try:
         return await pipeline.answer(spec, body, request.state.language, str(request.base_url))
-    except WrongHook as error:
-        status = "client_error"
-        problem = shown(str(error), 300)  # the message repeats the hook sent, which may be huge
-        raise ApiError(400, "wrong_hook", problem, [{"field": "hook", "problem": problem}]) from None
-    except ContextError as error:
-        status = "client_error"
-        raise ApiError(422, "invalid_context", str(error), error.problems) from None
-    except MissingData as error:
-        status = "precondition_failed"
-        fields = [{"field": f"prefetch.{key}", "problem": "not prefetched and no fhirServer"} for key in error.keys]
-        raise ApiError(412, "missing_data", str(error), fields) from None
+    except (BzraError, HookError) as error:  # answered by the one handler (service/api/errors.py)
+        status = _metric_status(error.status)
+        raise
     finally:
         metrics.HOOK_CALLS.labels(service=spec.id, status=status).inc()
         metrics.HOOK_LATENCY.labels(service=spec.id).observe(time.monotonic() - started)

@@ -1,6 +1,8 @@
 """Client errors as JSON bodies that name the problem: `{"error", "message", "fields"}`.
 
 Every 4xx the service sends has this shape, so an EHR integrator can see at once which field to fix.
+One handler answers every `BzraError` (service/errors.py) and every `cds_hooks.HookError`; Starlette
+finds it by walking the raised error's classes, so a route raises and never maps errors itself.
 """
 
 from __future__ import annotations
@@ -12,24 +14,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.api.error_texts import localised
+from cds_hooks import HookError
+from service.api.error_texts import localised, request_language
+from service.errors import BzraError, RequestError, shown
+
+__all__ = ["ApiError", "error_body", "install_error_handlers", "shown"]
 
 
-def shown(text: str, limit: int = 100) -> str:
-    """A value from the request as an error message may repeat it: cut to `limit` characters, so a
-    5 MB field never comes back in a 10 MB answer."""
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({len(text)} characters)"
+class ApiError(RequestError):
+    """A refusal the HTTP layer makes itself (unknown service, a body that is not JSON, …)."""
 
-
-class ApiError(Exception):
-    def __init__(self, status: int, error: str, message: str, fields: list[dict[str, str]] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.error = error
-        self.message = message
-        self.fields = fields or []
+    def __init__(self, status: int, code: str, message: str, fields: list[dict[str, str]] | None = None):
+        super().__init__(message, fields)
+        self.status = status  # one class for many refusals: status and code are set per refusal
+        self.code = code
 
 
 def error_body(error: str, message: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
@@ -53,12 +51,21 @@ def _validation_fields(exc: RequestValidationError) -> tuple[bool, list[dict[str
     return malformed_json, fields
 
 
+async def _refusal(request: Request, exc: Exception) -> JSONResponse:
+    """Every `BzraError` and `HookError`: its status, its code, its fields; the message in the request's language."""
+    if not isinstance(exc, (BzraError, HookError)):
+        raise exc  # registered for those two trees only
+    language = request_language(request)
+    fields = exc.fields_in(language)
+    message = localised(request, exc.code, exc.text(language), fields)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(error_body(exc.code, message, fields), status_code=exc.status, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        message = localised(request, exc.error, exc.message, exc.fields)
-        return JSONResponse(error_body(exc.error, message, exc.fields), status_code=exc.status, headers=headers)
+    # Starlette finds a handler by walking the exception's classes: one for each error tree.
+    app.add_exception_handler(BzraError, _refusal)
+    app.add_exception_handler(HookError, _refusal)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

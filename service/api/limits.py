@@ -7,9 +7,17 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.errors import RequestError
 
-class BodyTooLarge(Exception):
-    pass
+
+class BodyTooLarge(RequestError):
+    """A body over BZRA_MAX_BODY_BYTES: 413, before or while it is read."""
+
+    status = 413
+    code = "body_too_large"
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"request body larger than {max_bytes} bytes (BZRA_MAX_BODY_BYTES)")
 
 
 class BodySizeLimit:
@@ -25,7 +33,7 @@ class BodySizeLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(send, BodyTooLarge(self.max_bytes))
             return
         received = 0
         started = False
@@ -36,7 +44,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -46,14 +54,12 @@ class BodySizeLimit:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
+        except BodyTooLarge as error:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, error)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {"error": "body_too_large", "message": f"request body larger than {self.max_bytes} bytes (BZRA_MAX_BODY_BYTES)"}
-        ).encode()
+    async def _refuse(self, send: Send, error: BodyTooLarge) -> None:
+        body = json.dumps({"error": error.code, "message": error.message}).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 

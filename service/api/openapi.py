@@ -7,12 +7,14 @@ references to `#/components/schemas/...` pointed at nothing. They are moved to `
 
 from __future__ import annotations
 
+from service.errors import DeploymentError
+
 from typing import Any
 
 from fastapi import FastAPI
 
 
-class SchemaClash(ValueError):
+class SchemaClash(DeploymentError):
     """Two different schemas under one name: the description would be wrong, so the app must not start."""
 
 

@@ -15,7 +15,6 @@ from pydantic import ValidationError
 
 from service.api.body import openapi_body, parse_body
 from service.api.deps import PipelineDep, SettingsDep
-from service.api.errors import ApiError
 from service.pipeline import Pipeline
 from service.settings import Settings
 from service.taper.errors import TaperError
@@ -35,24 +34,20 @@ def _language(plan_input: PlanInput, settings: Settings) -> str:
 
 
 def _plan(plan_input: PlanInput, settings: Settings, pipeline: Pipeline) -> TaperPlan:
-    """The plan for the input with the deployment's defaults; a `TaperError` becomes a 422 in the language."""
+    """The plan for the input with the deployment's defaults; a `TaperError` goes up to the one error
+    handler, which answers a 422 in the language the route chose (`request.state.language`)."""
     knowledge = pipeline.knowledge
-    language = _language(plan_input, settings)
-    try:
-        taper_request = to_request(
-            plan_input, PlanDefaults.from_settings(settings), knowledge, load_protocols(), pipeline.today()
-        )
-        return make_plan(taper_request, knowledge)
-    except TaperError as error:
-        message = error.text(language)
-        raise ApiError(422, "invalid_taper", message, [{"field": error.field, "problem": message}]) from None
+    taper_request = to_request(
+        plan_input, PlanDefaults.from_settings(settings), knowledge, load_protocols(), pipeline.today()
+    )
+    return make_plan(taper_request, knowledge)
 
 
 @router.post("/taper", openapi_extra=openapi_body(PlanInput))
 async def taper(request: Request, settings: SettingsDep, pipeline: PipelineDep) -> dict[str, object]:
     plan_input = await parse_body(request, PlanInput)
+    language = request.state.language = _language(plan_input, settings)  # also the language of a 422
     plan = _plan(plan_input, settings, pipeline)
-    language = _language(plan_input, settings)
     patient = f"Patient/{plan_input.patient}" if plan_input.patient else None
     resources = plan_medication_requests(plan, patient, language)
     return {
@@ -81,7 +76,7 @@ async def handout(request: Request, settings: SettingsDep, pipeline: PipelineDep
     except ValidationError as error:
         fields = ", ".join(".".join(str(p) for p in item["loc"]) for item in error.errors())
         return HTMLResponse(handout_error_html(fields, language), status_code=422)
-    except ApiError as error:
-        return HTMLResponse(handout_error_html(error.message, language), status_code=422)
+    except TaperError as error:
+        return HTMLResponse(handout_error_html(error.text(language), language), status_code=422)
     contacts = [(link.label, link.url) for link in settings.help_links]
     return HTMLResponse(plan_handout_html(plan, language, contacts, made_on=pipeline.today()))

@@ -24,7 +24,9 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 
 from service import metrics
+from service.errors import UnavailableError
 from service.fhir.cache import ResponseCache
+from service.fhir.limits import FhirLimits
 from service.fhir.parse import next_link
 from service.strict_json import loads_strict
 
@@ -36,14 +38,16 @@ _NO_SORT: TTLCache[str, bool] = TTLCache(maxsize=1000, ttl=86_400)
 REFUSED_PARAMETER_STATUSES = (400, 403, 404, 405, 422, 501)
 
 
-class FhirError(Exception):
+class FhirError(UnavailableError):
     """A FHIR read that failed; `reason` is safe to show (no tokens, no resource contents); `kind` is one
-    of `FAILURE_KINDS`, for the data card."""
+    of `FAILURE_KINDS`, for the data card; `fhir_status` is the FHIR server's HTTP status, if any."""
 
-    def __init__(self, reason: str, status: int | None = None, kind: str = "server_error"):
+    code = "fhir_unavailable"
+
+    def __init__(self, reason: str, fhir_status: int | None = None, kind: str = "server_error"):
         super().__init__(reason)
         self.reason = reason
-        self.status = status
+        self.fhir_status = fhir_status
         self.kind = kind
 
 
@@ -91,11 +95,7 @@ class FhirSession:
         token: str | None,
         cache: ResponseCache,
         *,
-        max_pages: int,
-        max_concurrency: int,
-        deadline: float,
-        max_response_bytes: int = 10_000_000,
-        page_count: int | None = None,
+        limits: FhirLimits,
         since: date | None = None,
     ):
         self._http = http
@@ -103,11 +103,11 @@ class FhirSession:
         self._patient_id = patient_id
         self._token = token
         self._cache = cache
-        self._max_pages = max_pages
-        self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._deadline = deadline
-        self._max_response_bytes = max_response_bytes
-        self._page_count = page_count
+        self._max_pages = limits.max_pages
+        self._semaphore = asyncio.Semaphore(limits.max_concurrency)
+        self._deadline = time.monotonic() + limits.total_timeout  # the call's budget starts now
+        self._max_response_bytes = limits.max_response_bytes
+        self._page_count = limits.page_count
         self._since = since
 
     def remaining(self) -> float:
@@ -138,9 +138,9 @@ class FhirSession:
             try:
                 return await self.search(_with_params(query, {**extra, "_sort": f"-{date_param}"}))
             except FhirError as error:
-                if error.status not in REFUSED_PARAMETER_STATUSES or error.kind == "unauthorized":
+                if error.fhir_status not in REFUSED_PARAMETER_STATUSES or error.kind == "unauthorized":
                     raise
-                log.info("FHIR server refused _sort (%s); searching without it", error.status)
+                log.info("FHIR server refused _sort (%s); searching without it", error.fhir_status)
                 _NO_SORT[self.base_url] = True
         return await self.search(_with_params(query, extra))
 

@@ -17,6 +17,7 @@ from typing import Any
 from cds_hooks import HookContext, HookRequest
 from cds_hooks.prefetch import TemplateError, render
 from service.catalog import DATA_QUERIES, DataQuery
+from service.errors import RequestError
 from service.fhir.client import FhirError, FhirSession, SearchResult
 from service.fhir.parse import bundle_entries, parse_resource
 from service.fhir.record import DataIssue, PatientRecord
@@ -42,13 +43,17 @@ RECORD_LISTS = {
 }
 
 
-class MissingData(Exception):
+class MissingData(RequestError):
     """Required data was neither prefetched nor fetchable: HTTP 412 per the spec."""
+
+    status = 412
+    code = "missing_data"
 
     def __init__(self, keys: list[str], why: str | None = None):
         self.keys = keys
         reason = why or "no fhirServer was given to fetch it"
-        super().__init__(f"required data was not prefetched and {reason}: " + ", ".join(keys))
+        fields = [{"field": f"prefetch.{key}", "problem": "not prefetched and no fhirServer"} for key in keys]
+        super().__init__(f"required data was not prefetched and {reason}: " + ", ".join(keys), fields)
 
 
 def _prefetched(request: HookRequest, key: str) -> Any | None:

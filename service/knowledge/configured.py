@@ -5,12 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from service.errors import DeploymentError
 from service.knowledge.loader import KnowledgeError, load_knowledge
 from service.knowledge.models import Knowledge
 from service.settings import Settings
 
 
-class ConfigurationError(ValueError):
+class ConfigurationError(DeploymentError):
     """Settings and knowledge do not fit together; the message names the setting."""
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.errors import DeploymentError
 from service.yamlsource import read_model
 
 GLOSSARY_FILE = Path(__file__).parent / "data" / "language" / "glossary.yaml"
-LANGUAGES = ("en", "nl", "fr")
 
 
 class _Strict(BaseModel):
@@ -81,8 +81,8 @@ class Glossary(_Strict):
         return [(variant, term.usage(language).use) for term in self.terms.values() for variant in term.usage(language).avoid]
 
 
-class GlossaryError(ValueError):
-    pass
+class GlossaryError(DeploymentError):
+    """The glossary file is invalid or cites a source it does not list."""
 
 
 @lru_cache(maxsize=4)

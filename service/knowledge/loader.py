@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from service.errors import DeploymentError
 from service.knowledge.models import FormModifiers, Knowledge, KnowledgeFile
 from service.yamlsource import Problem, YamlSource, read_yaml, validate
 
@@ -31,7 +32,7 @@ _SECTIONS = (
 )
 
 
-class KnowledgeError(Exception):
+class KnowledgeError(DeploymentError):
     """Knowledge files could not be loaded; `problems` holds each one with file, line and column."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:

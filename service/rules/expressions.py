@@ -7,6 +7,8 @@ fire; the evaluation says which fact was missing.
 
 from __future__ import annotations
 
+from service.errors import RuleError
+
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +22,7 @@ _BOUND = re.compile(r"\.\s*(?:exists_one|exists|all|map|filter)\s*\(\s*([A-Za-z_
 KEYWORDS = {"true", "false", "null", "in", "has", "size", "int", "double", "string", "uint", "bool", "type", "dyn", "matches"}
 
 
-class ExpressionError(ValueError):
+class ExpressionError(RuleError):
     """The expression does not compile; the message is CEL's, with the position."""
 
 

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from service.knowledge.models import Knowledge
+from service.language import LANGUAGES
 from service.rules.context import ReadTree, evaluation_context, facts_data, read_tree, sample_facts
 from service.rules.expressions import Condition, ExpressionError
-from service.rules.models import LANGUAGES, OverrideReasonFile, Overrides, Rule, RuleFile
+from service.rules.models import OverrideReasonFile, Overrides, Rule, RuleFile
 from service.rules.names import check_path, fact_roots
 from service.rules.texts import LANGUAGE_KEY, TemplateProblem, check_template, render
 from service.yamlsource import Problem, YamlSource, load_model, read_model, read_yaml, validate

@@ -11,14 +11,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from service.language import LANGUAGES, Language
+
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=64)]
 ParamName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
-Language = Literal["en", "nl", "fr"]
 Indicator = Literal["info", "warning", "critical"]
 Hook = Literal["order-select", "order-sign", "medication-prescribe"]
 SuggestionKind = Literal["small_pack", "taper_plan", "referral", "reconsider_start"]
 
-LANGUAGES: tuple[Language, ...] = ("en", "nl", "fr")
 SEVERITY: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from service.errors import RuleError
 from service.knowledge.models import Knowledge
 from service.rules.models import HistoryEntry, MedicationEntry, OrderEntry, PlanStep, RuleTestCase
 
@@ -19,8 +20,8 @@ PATIENT_ID = "rule-test-patient"
 SYSTEM_URIS = {"snomed": "http://snomed.info/sct", "icd10_who": "http://hl7.org/fhir/sid/icd-10", "icd10_cm": "http://hl7.org/fhir/sid/icd-10-cm"}
 
 
-class ShorthandError(ValueError):
-    pass
+class ShorthandError(RuleError):
+    """A rule test case's shorthand that cannot be turned into a hook request."""
 
 
 def condition_coding(group_id: str, knowledge: Knowledge) -> dict[str, str]:

@@ -13,8 +13,8 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, p
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
-from service.language import format_date, format_number, language_or_default
-from service.rules.models import LANGUAGES
+from service.errors import RuleError
+from service.language import LANGUAGES, format_date, format_number, language_or_default
 
 SUMMARY_LIMIT = 139
 LANGUAGE_KEY = "language"  # the card's language, in every template's context
@@ -59,8 +59,8 @@ ENVIRONMENT.filters["date"] = _date
 ENVIRONMENT.filters["drug"] = _drug
 
 
-class TemplateProblem(ValueError):
-    pass
+class TemplateProblem(RuleError):
+    """A card text template that does not compile or names an unknown value."""
 
 
 @lru_cache(maxsize=2048)

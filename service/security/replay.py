@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from service import metrics
+from service.errors import UnavailableError
 from service.security.errors import AuthError
 from service.settings import Settings
 from service.store.hashing import token_key
@@ -29,8 +30,10 @@ PROBE_SECONDS = 2.0  # how often a shared store that failed is tried again
 REPLAYED = "token replayed: this jti was already used"
 
 
-class SharedStoreDown(Exception):
+class SharedStoreDown(UnavailableError):
     """The shared store of used tokens cannot answer now."""
+
+    code = "replay_store_unavailable"
 
 
 class SharedTokens(Protocol):

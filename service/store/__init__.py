@@ -12,7 +12,7 @@ from service.store.records import (
     RuleReport,
     Suppression,
 )
-from service.store.report import report_csv, report_json, report_text
+from service.store.report import report_csv, report_json, report_text, since_datetime
 from service.store.store import Store
 
 __all__ = [
@@ -26,4 +26,5 @@ __all__ = [
     "report_csv",
     "report_json",
     "report_text",
+    "since_datetime",
 ]

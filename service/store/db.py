@@ -9,6 +9,8 @@ Every engine hides statement parameters in its errors, so a logged error never c
 
 from __future__ import annotations
 
+from service.errors import UnavailableError
+
 import re
 from pathlib import Path
 from typing import Any
@@ -90,8 +92,10 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-class SchemaMismatch(Exception):
+class SchemaMismatch(UnavailableError):
     """The database's schema is not the one this code works with; the message says what to do."""
+
+    code = "schema_mismatch"
 
 
 class SchemaTooNew(SchemaMismatch):

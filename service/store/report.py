@@ -7,10 +7,16 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import date, datetime, time, timezone
 
 from service.store.records import RuleReport
 
 COLUMNS = ("rule", "fired", "accepted", "overridden", "median ms", "override reasons")
+
+
+def since_datetime(since: date | None) -> datetime | None:
+    """The start of a report period (a day, UTC) as the store compares it; None: from the start."""
+    return datetime.combine(since, time.min, tzinfo=timezone.utc) if since else None
 
 
 def _latency(value: float | None) -> str:

@@ -44,6 +44,7 @@ from service.store.records import (
     Suppression,
     as_utc,
 )
+from service.errors import UnavailableError
 from service.store.spool import Spool
 from service.store.writes import unique_items, write_calls, write_feedback
 
@@ -59,8 +60,10 @@ JOURNAL_COMMIT_SECONDS = 0.005  # the group commit: how long a record may wait f
 PRUNE_SECONDS = 60.0  # how often the rows of expired tokens are deleted
 
 
-class StoreUnavailable(Exception):
+class StoreUnavailable(UnavailableError):
     """The database cannot answer now (down, starting, or not this code's schema)."""
+
+    code = "store_unavailable"
 
 CallItem = tuple[str, CallAudit]  # (record id, audit): the id makes writes and replays idempotent
 

@@ -17,6 +17,7 @@ from service.taper.markets import Market
 from service.taper.model import DrugLabel, PlanNote
 from service.taper.note_texts import note_text
 from service.taper.protocol import PaceRule, Protocol, ProtocolSet
+from service.taper.vocabulary import Form
 from service.taper.wording import LANGUAGES
 
 __all__ = ["PlanContext", "names_of"]
@@ -34,7 +35,7 @@ class PlanContext:
     market: Market
     notes: list[PlanNote] = field(default_factory=list)
     labels: dict[str, DrugLabel] = field(default_factory=dict)
-    _forms: dict[tuple[str, str], DoseMaker] = field(default_factory=dict)
+    _forms: dict[tuple[str, Form], DoseMaker] = field(default_factory=dict)
 
     @property
     def protocol(self) -> Protocol:
@@ -42,7 +43,7 @@ class PlanContext:
 
     @property
     def rule(self) -> PaceRule:
-        return self.protocol.paces[self.request.pace]  # type: ignore[index]
+        return self.protocol.paces[self.request.pace]
 
     def names(self, drug_id: str) -> dict[str, str]:
         return names_of(self.knowledge.drugs[drug_id])
@@ -69,7 +70,7 @@ class PlanContext:
         assert isinstance(found, TabletForm)
         return found
 
-    def has_form(self, drug_id: str, kind: str | None = None) -> bool:
+    def has_form(self, drug_id: str, kind: Form | None = None) -> bool:
         """Whether the market gives the drug in the form kind (default: the requested one)."""
         kind = kind or self.request.form
         if kind == "tablets":
@@ -80,7 +81,7 @@ class PlanContext:
             return self.market.strips_for(drug_id)
         return not self.tablets(drug_id).empty or bool(self.market.products_for(drug_id, solid=False)[0])
 
-    def form(self, drug_id: str, kind: str | None = None) -> DoseMaker:
+    def form(self, drug_id: str, kind: Form | None = None) -> DoseMaker:
         """The drug's form of the kind asked (default: the requested one); `TaperError` when there is none."""
         kind = kind or self.request.form
         if kind == "tablets":
@@ -95,17 +96,17 @@ class PlanContext:
             self._forms[(drug_id, kind)] = found
         return found
 
-    def _make_form(self, drug_id: str, kind: str) -> DoseMaker:
-        rule = self.protocols.forms[kind]  # type: ignore[index]
+    def _make_form(self, drug_id: str, kind: Form) -> DoseMaker:
+        rule = self.protocols.forms[kind]
         if kind == "liquid":
             product = self.market.products_for(drug_id, solid=False)[0][0]
             assert rule.measure_ml is not None
             return LiquidForm(drug_id, product, rule.measure_ml)
         assert rule.significant_digits is not None
-        return ContinuousForm(drug_id, kind, rule.significant_digits)  # type: ignore[arg-type]
+        return ContinuousForm(drug_id, kind, rule.significant_digits)
 
-    def form_label(self, kind: str) -> dict[str, str]:
-        label = self.protocols.forms[kind].label  # type: ignore[index]
+    def form_label(self, kind: Form) -> dict[str, str]:
+        label = self.protocols.forms[kind].label
         return {language: getattr(label, language) or label.en for language in LANGUAGES}
 
     def country(self) -> dict[str, str]:

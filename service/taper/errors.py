@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from service.errors import Fields, RequestError
 from service.taper.wording import fill
 
 __all__ = ["ERRORS", "TaperError"]
@@ -174,15 +175,21 @@ ERRORS: dict[str, dict[str, str]] = {
 }
 
 
-class TaperError(ValueError):
-    """Input that cannot give a plan; `field` names the input, `text(language)` says why."""
+class TaperError(RequestError):
+    """Input that cannot give a plan; `field` names the input, `reason` which mistake it is (a key of
+    `ERRORS`), `text(language)` says why. Its HTTP code is always `invalid_taper`."""
 
-    def __init__(self, field: str, code: str, **values: Any) -> None:
+    status = 422
+    code = "invalid_taper"
+
+    def __init__(self, field: str, reason: str, **values: Any) -> None:
         self.field = field
-        self.code = code
+        self.reason = reason
         self.values: Mapping[str, Any] = values
-        self.message = self.text("en")
-        super().__init__(self.message)
+        super().__init__(self.text("en"))
 
     def text(self, language: str = "en") -> str:
-        return fill(ERRORS[self.code], self.values, language)
+        return fill(ERRORS[self.reason], self.values, language)
+
+    def fields_in(self, language: str = "en") -> Fields:
+        return [{"field": self.field or "", "problem": self.text(language)}]

@@ -14,7 +14,7 @@ from datetime import timedelta
 from service.taper.forms import ceil_significant
 from service.taper.model import MagistralPrescription, StripOrder, TaperStep
 from service.taper.schedule import Planned
-from service.taper.wording import fmt_number
+from service.taper.wording import fmt_date, fmt_number
 
 __all__ = ["magistral_prescriptions", "strip_orders", "with_pouches"]
 
@@ -81,8 +81,6 @@ _R = {
 
 def magistral_prescriptions(steps: tuple[TaperStep, ...], names: dict[str, str]) -> tuple[MagistralPrescription, ...]:
     """One prescription per step of capsules (one capsule a day), in nl, fr and en."""
-    from service.taper.wording import fmt_date
-
     taking = [step for step in steps if step.kind != "stop"]
     out = []
     for step in taking:

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
 
 from service.taper.markets import Product
 from service.taper.tablets import TabletSet, tablet_set
+from service.taper.vocabulary import Form
 from service.taper.wording import fmt_number
 
 __all__ = ["ContinuousForm", "DoseMaker", "FormKind", "LiquidForm", "TabletForm", "ceil_significant"]
 
-FormKind = Literal["tablets", "magistral", "strips", "liquid"]
+FormKind = Form  # the closed set is written once, in service/taper/vocabulary.py
 EPS = 1e-9
 
 

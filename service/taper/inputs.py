@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -25,7 +25,8 @@ from service.facts.identify import normalize_text
 from service.knowledge.models import BzraDrug, Knowledge
 from service.taper.errors import TaperError
 from service.taper.markets import MarketError, known_markets, load_market
-from service.taper.protocol import PACES, ProtocolSet
+from service.taper.protocol import ProtocolSet
+from service.taper.vocabulary import FORMS, PACES, SWITCH_CHOICES, Form, Pace, SwitchChoice
 from service.taper.wording import LANGUAGES
 
 __all__ = [
@@ -39,10 +40,9 @@ __all__ = [
     "to_request",
 ]
 
-FORMS = ("tablets", "magistral", "strips", "liquid")
-SwitchChoice = Literal["auto", "diazepam", "none"]
 
 
+Choice = TypeVar("Choice", bound=str)
 Short = Annotated[str, StringConstraints(max_length=200)]  # names and doses: never megabytes of text
 
 
@@ -112,7 +112,7 @@ class PlanDefaults:
     """The deployment's defaults, the same for every way a plan is asked for."""
 
     protocol: str = "deprescribing_org"
-    pace: str = "standard"
+    pace: Pace = "standard"
     market: str = "BE"
     language: str = "en"
     table: str = "ashton"
@@ -135,8 +135,8 @@ class TaperRequest:
     drug: str
     daily_dose_mg: float
     protocol: str = "deprescribing_org"
-    pace: str = "standard"
-    form: str = "tablets"
+    pace: Pace = "standard"
+    form: Form = "tablets"
     switch: SwitchChoice = "auto"
     also_taking: tuple[tuple[str, float], ...] = ()
     start: date = field(default_factory=date.today)
@@ -219,11 +219,13 @@ def resolve_drug(text: str, knowledge: Knowledge, field_name: str = "drug") -> s
     raise TaperError(field_name, "drug_unknown", value=shown)
 
 
-def _choice(field_name: str, code: str, value: str, choices: Iterable[str]) -> str:
+def _choice(field_name: str, code: str, value: str, choices: Iterable[Choice]) -> Choice:
+    """The choice `value` names (typed as the choices are: a `Pace`, a `Form`…), else a `TaperError`."""
     known = tuple(choices)
-    if value not in known:
-        raise TaperError(field_name, code, value=str(value)[:80], choices=", ".join(known))
-    return value
+    for choice in known:
+        if choice == value:
+            return choice
+    raise TaperError(field_name, code, value=str(value)[:80], choices=", ".join(known))
 
 
 def _start(value: date | str | None, today: date) -> date:
@@ -260,8 +262,9 @@ def _switch(value: str | None) -> SwitchChoice:
     wanted = (value or "").strip().lower()
     if wanted in ("", "auto"):
         return "auto"
-    if wanted in ("diazepam", "none"):
-        return wanted  # type: ignore[return-value]
+    for choice in SWITCH_CHOICES:
+        if choice == wanted:
+            return choice
     raise TaperError("switch_to", "switch_unknown", value=str(value)[:40])
 
 

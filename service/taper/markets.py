@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from service.errors import DeploymentError
 from service.knowledge.loader import DATA_DIR
 from service.knowledge.models import Id, Knowledge, Names, NonEmpty, Positive
 from service.yamlsource import Problem, read_model
@@ -225,14 +226,14 @@ def _finer_tags(value: Any, loc: tuple[str | int, ...]) -> Iterable[tuple[tuple[
             yield from _finer_tags(child, loc + (i,))
 
 
-class MarketError(ValueError):
+class MarketError(DeploymentError):
     """A market that cannot be used: unknown, or its file is invalid; `problems` has file and line."""
 
     def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
         self.problems = tuple(problems)
         lines = "".join(f"\n  {p}" for p in self.problems)
         super().__init__(f"{message}{lines}")
-        self.message = message
+        self.reason = message
 
 
 @lru_cache(maxsize=8)

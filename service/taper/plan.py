@@ -45,7 +45,7 @@ def _context(request: TaperRequest, knowledge: Knowledge, protocols: ProtocolSet
     """Check that the protocol, market, form, drug and dose fit together; the context every stage reads."""
     ctx = PlanContext(request, knowledge, protocols, load_market(request.market, knowledge))
     ctx.tablets(request.drug, request.daily_dose_mg)  # decides which products make the dose taken now
-    protocol, form_rule = ctx.protocol, protocols.forms[request.form]  # type: ignore[index]
+    protocol, form_rule = ctx.protocol, protocols.forms[request.form]
     labels = protocol.label.model_dump()
     if protocol.markets and request.market not in protocol.markets:
         raise TaperError("protocol", "protocol_market", protocol=labels, markets=", ".join(protocol.markets), market=ctx.country())

@@ -33,7 +33,7 @@ def _protocol_note(ctx: PlanContext) -> None:
                  first_pct=rule.first_percent, last_pct=rule.last_percent)
     else:
         fractions = {lang: "/".join(f"{_pct(f):g}".replace(".", "," if lang != "en" else ".") for f in rule.fractions)
-                     for lang in ("en", "nl", "fr")}
+                     for lang in LANGUAGES}
         ctx.note("protocol_fraction_of_start", protocol=label, pace=pace, fractions=fractions, days=rule.interval_days)
 
 
@@ -125,7 +125,7 @@ def sources_of(ctx: PlanContext, route: Route, steps: tuple[TaperStep, ...]) -> 
     if any(s.free_days for s in steps):
         ids += protocols.low_end.drug_free_days.sources
     if ctx.request.form != "tablets":
-        ids += protocols.forms[ctx.request.form].sources  # type: ignore[index]
+        ids += protocols.forms[ctx.request.form].sources
     citations = [protocols.citation(i) for i in dict.fromkeys(ids)]
     if route.switched:
         table = ctx.knowledge.equivalence_tables.get(ctx.request.table)

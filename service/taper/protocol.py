@@ -14,8 +14,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from service.errors import DeploymentError
 from service.knowledge.loader import DATA_DIR
 from service.knowledge.models import Id, Names, Source, SourceId
+from service.taper.vocabulary import PACES, Form, Pace
 from service.yamlsource import Problem, read_yaml, validate
 
 __all__ = [
@@ -33,7 +35,6 @@ __all__ = [
 ]
 
 PROTOCOL_FILE = DATA_DIR / "taper" / "protocols.yaml"
-PACES = ("standard", "slow")
 
 Fraction = Annotated[float, Field(gt=0, lt=1)]
 Share = Annotated[float, Field(gt=0, le=1)]
@@ -140,7 +141,7 @@ class Holds(_Strict):
 class LengthRange(_Strict):
     drug: Id | None = None
     dose_mg: float | None = None
-    pace: Literal["standard", "slow"] | None = None
+    pace: Pace | None = None
     weeks: tuple[float, float] | None = None
     days_to_stop: tuple[int, int] | None = None
 
@@ -178,11 +179,11 @@ class Protocol(_Strict):
     follows_cap: bool
     follows_cap_note: str | None = None
     markets: list[str] = []
-    forms: list[Literal["tablets", "magistral", "strips", "liquid"]] = []
+    forms: list[Form] = []
     switch: SwitchPolicy
     low_end: LowEnd
     holds: Holds | None = None
-    paces: dict[Literal["standard", "slow"], PaceRule]
+    paces: dict[Pace, PaceRule]
     spacing_note: str | None = None
     published: Published
 
@@ -261,7 +262,7 @@ class ReferenceCase(_Strict):
     id: Id
     case: int
     protocol: Id
-    paces: list[Literal["standard", "slow"]] = ["standard"]
+    paces: list[Pace] = ["standard"]
     markets: list[str] = []
     drug: Id
     dose_mg: float
@@ -286,7 +287,7 @@ class ProtocolSet(_Strict):
     limits: Limits
     switch: SwitchRule
     low_end: LowEndRules
-    forms: dict[Literal["tablets", "magistral", "strips", "liquid"], FormRule]
+    forms: dict[Form, FormRule]
     protocols: dict[Id, Protocol] = Field(min_length=1)
     reference_cases: list[ReferenceCase] = []
 
@@ -299,7 +300,7 @@ class ProtocolSet(_Strict):
         return self.protocols[protocol_id]
 
 
-class TaperProtocolError(Exception):
+class TaperProtocolError(DeploymentError):
     """The protocol file could not be loaded; `problems` lists each with file, line and column."""
 
     def __init__(self, problems: list[Problem]) -> None:

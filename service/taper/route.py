@@ -17,6 +17,7 @@ from service.taper.fitting import Week
 from service.taper.forms import DoseMaker
 from service.taper.protocol import FixedStepsRule, FractionOfStartRule
 from service.taper.schedule import Planned
+from service.taper.wording import LANGUAGES, fmt_number
 
 __all__ = ["Route", "choose_route", "switch_phase"]
 
@@ -101,8 +102,6 @@ def switch_phase(ctx: PlanContext, route: Route) -> tuple[list[Planned], Week]:
 
 
 def _listed(ctx: PlanContext, drugs: tuple[tuple[str, float], ...]) -> dict[str, str]:
-    from service.taper.wording import LANGUAGES, fmt_number
-
     return {
         language: ", ".join(f"{ctx.names(d)[language]} {fmt_number(mg, language)} mg" for d, mg in drugs)
         for language in LANGUAGES

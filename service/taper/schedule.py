@@ -74,6 +74,7 @@ def date_steps(planned: list[Planned], start: date, de_of) -> tuple[TaperStep, .
     for number, step in enumerate(planned, start=1):
         end = day + timedelta(days=step.days - 1)
         parts = [de_of(step.drug, step.week.average), *(de_of(d, mg) for d, mg, _ in step.also)]
+        known = [part for part in parts if part is not None]  # one unknown equivalent: the sum is unknown
         steps.append(
             TaperStep(
                 number=number,
@@ -85,7 +86,7 @@ def date_steps(planned: list[Planned], start: date, de_of) -> tuple[TaperStep, .
                 dose_mg=round(step.week.average, 4),
                 intakes=_intakes(step),
                 free_days=step.week.free_days,
-                de_mg=round(sum(parts), 4) if None not in parts else None,  # type: ignore[arg-type]
+                de_mg=round(sum(known), 4) if len(known) == len(parts) else None,
                 first_mg=step.first_mg,
             )
         )

@@ -72,10 +72,6 @@ class TabletSet:
         """The smallest positive dose (the smallest unit); 0 when there are no units."""
         return min((u.mg for u in self.units), default=0.0)
 
-    @property
-    def grid_mg(self) -> float:
-        return self._step / _SCALE
-
     # ---- the table ---------------------------------------------------------------------
 
     @property

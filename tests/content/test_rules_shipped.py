@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from service.knowledge.loader import load_knowledge
+from service.language import LANGUAGES
 from service.rules.loader import load_rule_set, rule_test_files
-from service.rules.models import LANGUAGES
 from service.authoring.schema import rendered_schemas
 from service.authoring.rule_tests import run_rule_tests
 from service.settings import Settings

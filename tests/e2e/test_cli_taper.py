@@ -1,4 +1,4 @@
-"""`python -m service.taper.cli` in a subprocess: a plan on stdout, a bad dose as one line on stderr with exit status 2."""
+"""`python -m service.cli taper` in a subprocess: a plan on stdout, a bad dose as one line on stderr with exit status 2."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from tests.support.paths import ROOT
 
 def test_module_entry_point():
     ok = subprocess.run(
-        [sys.executable, "-m", "service.taper.cli", "--drug", "temazepam", "--dose", "20 mg", "--market", "NL",
+        [sys.executable, "-m", "service.cli", "taper", "--drug", "temazepam", "--dose", "20 mg", "--market", "NL",
          "--start", "2026-12-01"],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
     )
     assert ok.returncode == 0 and ok.stdout.startswith("Taper plan: temazepam 20 mg a day")
     bad = subprocess.run(
-        [sys.executable, "-m", "service.taper.cli", "--drug", "lorazepam", "--dose", "abc mg"],
+        [sys.executable, "-m", "service.cli", "taper", "--drug", "lorazepam", "--dose", "abc mg"],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
     )
     assert bad.returncode == 2 and bad.stdout == ""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +16,7 @@ import pytest
 
 from service.fhir.cache import ResponseCache
 from service.fhir.client import FhirError, FhirSession, make_http_client
+from service.fhir.limits import FhirLimits
 from tests.support import builders as b
 from tests.support.fhir_server import FhirStub
 
@@ -55,8 +55,8 @@ def canned_server() -> Iterator[str]:
 
 async def read(base: str, path: str, read_timeout: float = 2.0) -> dict:
     async with make_http_client(1.0, read_timeout, aiohttp_pool=True) as http:
-        session = FhirSession(http, base, "p", "token", ResponseCache(0, 0), max_pages=2, max_concurrency=4,
-                              deadline=time.monotonic() + 5)
+        limits = FhirLimits(1.0, read_timeout, total_timeout=5, max_pages=2, max_concurrency=4, max_response_bytes=10_000_000)
+        session = FhirSession(http, base, "p", "token", ResponseCache(0, 0), limits=limits)
         return await session.get(path)
 
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import yaml
 
-import service
 from cds_hooks import HookRequest
+import service
 from service.catalog import SERVICES_BY_HOOK
 from service.data_card import data_issues_card, internal_error_card
 from service.data_card_texts import WHAT, WHY
@@ -35,6 +35,7 @@ from service.fhir.cache import ResponseCache
 from service.fhir.record import DataIssue
 from service.knowledge.configured import load_configured_knowledge
 from service.knowledge.models import Knowledge
+from service.language import LANGUAGES
 from service.pipeline import Pipeline
 from service.rules.holder import RuleHolder
 from service.rules.loader import rule_test_files
@@ -48,7 +49,6 @@ from tests.support.paths import ROOT
 RULES_DIR = ROOT / "rules"
 I18N_JS = ROOT / "service" / "planner" / "static" / "i18n.js"
 EXAMPLE = ROOT / "examples" / "order-sign-request.json"
-LANGUAGES = ("en", "nl", "fr")
 BASE_URL = "http://cds.example.org/"
 
 

@@ -110,10 +110,12 @@ def test_the_opioid_story_is_critical_and_advises_reconsidering_the_start(demo_c
 
 
 def test_every_formulary_product_is_identified_by_the_knowledge_base(demo_client: TestClient) -> None:
-    from service.cli_support import collect_record, pipeline_for
     from cds_hooks import HookRequest
+    from service.cli.records import collect_record, pipeline_for
+    from service.knowledge.configured import load_configured_knowledge
 
-    pipeline = pipeline_for(Settings(insecure_dev=True), TODAY)
+    settings = Settings(insecure_dev=True)
+    pipeline = pipeline_for(settings, load_configured_knowledge(settings), TODAY)
     patient = catalog.PATIENTS_BY_ID["lucas-dubois"]
     bundle = shift_to(load_bundle(patient.id), TODAY)
     for product in FORMULARY:
@@ -127,3 +129,5 @@ def test_every_formulary_product_is_identified_by_the_knowledge_base(demo_client
         assert facts.draft.is_bzra == product.bzra, product.id
         if product.bzra:
             assert facts.draft.strength_mg == product.strength_mg, product.id
+
+

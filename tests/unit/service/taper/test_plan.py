@@ -96,7 +96,7 @@ def test_riziv_allows_two_stabilisation_periods_of_30_days(kn):
     assert [s.days for s in held] == [30, 30] and plan.total_days == 260
     with pytest.raises(TaperError) as caught:
         plan_for(kn, "lormetazepam", 2, protocol="riziv_inami", form="magistral", holds=(1, 2, 3))
-    assert caught.value.field == "holds" and caught.value.code == "hold_too_many"
+    assert caught.value.field == "holds" and caught.value.reason == "hold_too_many"
 
 
 def test_dutch_tapering_strips_go_down_day_by_day_and_give_the_order(kn):
@@ -168,7 +168,7 @@ def test_errors_name_the_field_in_three_languages(kn, kw, field, code):
     with pytest.raises(TaperError) as caught:
         make_plan(TaperRequest(start=START, **kw), kn)
     error = caught.value
-    assert (error.field, error.code) == (field, code)
+    assert (error.field, error.reason) == (field, code)
     texts = {language: error.text(language) for language in ("en", "nl", "fr")}
     assert len(set(texts.values())) == 3 and all("{" not in text for text in texts.values()), texts
 

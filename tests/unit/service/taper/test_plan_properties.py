@@ -88,7 +88,7 @@ def _plan(request: TaperRequest):
     try:
         return make_plan(request, KNOWLEDGE)
     except TaperError as error:
-        assert error.code in EXPECTED, (request, error.code, error.message)
+        assert error.reason in EXPECTED, (request, error.reason, error.message)
         assert all(error.text(language) for language in ("en", "nl", "fr"))
         return None
 

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import pytest
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
-from service.taper.cli import add_taper_command, main
+from service.cli import main
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
-    """Through a parser built the way service/cli.py builds it."""
-    parser = argparse.ArgumentParser(prog="bzra-cds")
-    commands = parser.add_subparsers(dest="command", required=True)
-    add_taper_command(commands)
-    args = parser.parse_args(["taper", *argv])
-    code = args.handler(args)
+    """Through `bzra-cds taper`, in this process."""
+    code = main(["taper", *argv])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -160,8 +155,8 @@ def test_settings_give_the_defaults(capsys, monkeypatch):
     assert (data["pace"], data["market"], data["protocol"]) == ("standard", "US", "deprescribing_org")
 
 
-def test_main_accepts_the_word_taper_or_not(capsys):
-    assert main(["--drug", "lorazepam", "--dose", "1mg", "--format", "json"]) == 0
+def test_main_runs_taper(capsys):
+    assert main(["taper", "--drug", "lorazepam", "--dose", "1mg", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["drug"] == "lorazepam"
     assert main(["taper", "--drug", "nobody", "--dose", "1mg"]) == 2
     assert capsys.readouterr().err.startswith("bzra-cds: unknown drug")

@@ -2,8 +2,8 @@
 
 The options fill the same input model as `POST /taper` and the planner (`PlanInput`), with the same
 defaults from the settings (protocol, pace, market, language, equivalence table). Every mistake ends
-as one line `bzra-cds: <what is wrong>` on stderr (in the chosen language) with exit status 2, never
-a traceback or a usage dump. Run it as `bzra-cds taper ...` or `python -m service.taper.cli ...`.
+as one line `bzra-cds: <what is wrong>` on stderr (in the chosen language, kept in `args.language` for
+`service.cli.main`) with exit status 2, never a traceback or a usage dump.
 """
 
 from __future__ import annotations
@@ -13,21 +13,21 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
-__all__ = ["add_taper_command", "main", "run_taper"]
+from service.cli.loading import command_knowledge, command_settings
+from service.cli.usage import Commands, UsageError
+
+if TYPE_CHECKING:
+    from service.taper.inputs import PlanInput
+    from service.taper.model import TaperPlan
 
 FORMATS = ("text", "json", "markdown", "fhir", "html")
-USAGE_ERROR = 2
 
 
-class _Usage(Exception):
-    """A user error: printed as one line, exit status 2."""
-
-
-def add_taper_command(subparsers: Any) -> None:
+def add_commands(commands: Commands) -> None:
     """Register `taper` on the `bzra-cds` sub-command parsers."""
-    taper = subparsers.add_parser(
+    taper = commands.add_parser(
         "taper",
         help="make a gradual taper plan for a benzodiazepine or Z-drug",
         description=(
@@ -54,41 +54,18 @@ def add_taper_command(subparsers: Any) -> None:
     taper.set_defaults(handler=run_taper)
 
 
-def _settings() -> Any:
-    from pydantic import ValidationError
-
-    from service.settings import Settings
-
-    try:
-        return Settings()
-    except ValidationError as error:
-        problems = "; ".join(f"BZRA_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors())
-        raise _Usage(f"invalid settings: {problems}") from None
-    except (OSError, ValueError) as error:
-        raise _Usage(f"invalid settings: {error}") from None
-
-
-def _knowledge(settings: Any) -> Any:
-    from service.knowledge.configured import ConfigurationError, load_configured_knowledge
-
-    try:
-        return load_configured_knowledge(settings)
-    except ConfigurationError as error:
-        raise _Usage(str(error).splitlines()[0]) from None
-
-
-def _input(args: argparse.Namespace) -> Any:
+def _input(args: argparse.Namespace) -> PlanInput:
     from service.taper.inputs import InUse, PlanInput
 
     if not args.drug:
-        raise _Usage("missing --drug, e.g. --drug lorazepam")
+        raise UsageError("missing --drug, e.g. --drug lorazepam")
     if not args.dose:
-        raise _Usage("missing --dose, e.g. --dose 3mg/day")
+        raise UsageError("missing --dose, e.g. --dose 3mg/day")
     also = []
     for value in args.also:
         drug, sep, dose = value.partition(":")
         if not sep or not drug.strip() or not dose.strip():
-            raise _Usage(f"--also takes DRUG:DOSE, e.g. zolpidem:10, not '{value}'")
+            raise UsageError(f"--also takes DRUG:DOSE, e.g. zolpidem:10, not '{value}'")
         also.append(InUse(drug=drug.strip(), dose=dose.strip()))
     return PlanInput(
         drug=args.drug, dose=args.dose, protocol=args.protocol, pace=args.pace, form=args.form, switch_to=args.switch_to,
@@ -102,12 +79,12 @@ def _contacts(values: Sequence[str]) -> list[tuple[str, str]]:
     for value in values:
         label, sep, target = value.partition("=")
         if not sep or not label.strip() or not target.strip():
-            raise _Usage(f"--contact takes LABEL=PHONE_OR_URL, e.g. 'GP practice=+32 9 123 45 67', not '{value}'")
+            raise UsageError(f"--contact takes LABEL=PHONE_OR_URL, e.g. 'GP practice=+32 9 123 45 67', not '{value}'")
         contacts.append((label.strip(), target.strip()))
     return contacts
 
 
-def _render(plan: Any, args: argparse.Namespace, language: str, contacts: list[tuple[str, str]]) -> str:
+def _render(plan: TaperPlan, args: argparse.Namespace, language: str, contacts: list[tuple[str, str]]) -> str:
     from service.taper import render
 
     if args.format == "json":
@@ -123,52 +100,20 @@ def _render(plan: Any, args: argparse.Namespace, language: str, contacts: list[t
 
 
 def run_taper(args: argparse.Namespace) -> int:
-    """The `taper` handler: 0 and the plan on stdout, or 2 and one line on stderr."""
-    from service.taper.errors import TaperError
+    """The `taper` handler: 0 and the plan on stdout; a mistake is raised for `service.cli.main`."""
     from service.taper.inputs import PlanDefaults, language_of, to_request
     from service.taper.plan import make_plan
-    from service.taper.protocol import TaperProtocolError, load_protocols
+    from service.taper.protocol import load_protocols
 
-    language = args.language if args.language in ("en", "nl", "fr") else "en"
-    try:
-        if args.format not in FORMATS:
-            raise _Usage(f"--format must be one of {', '.join(FORMATS)}, not '{args.format}'")
-        contacts = _contacts(args.contact)
-        settings = _settings()
-        defaults = PlanDefaults.from_settings(settings)
-        plan_input = _input(args)
-        language = language_of(plan_input, defaults)
-        knowledge = _knowledge(settings)
-        try:
-            protocols = load_protocols()
-        except TaperProtocolError as error:
-            raise _Usage(f"the taper protocol file is invalid: {error.problems[0]}") from None
-        request = to_request(plan_input, defaults, knowledge, protocols, date.today())
-        output = _render(make_plan(request, knowledge, protocols), args, language, contacts)
-    except TaperError as error:
-        return _fail(error.text(language))
-    except _Usage as error:
-        return _fail(str(error))
-    sys.stdout.write(output)
+    if args.format not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not '{args.format}'")
+    contacts = _contacts(args.contact)
+    settings = command_settings()
+    defaults = PlanDefaults.from_settings(settings)
+    plan_input = _input(args)
+    args.language = language_of(plan_input, defaults)  # from here on, errors are said in the plan's language
+    knowledge = command_knowledge(settings)  # also checks the protocol file
+    protocols = load_protocols()
+    request = to_request(plan_input, defaults, knowledge, protocols, date.today())
+    sys.stdout.write(_render(make_plan(request, knowledge, protocols), args, args.language, contacts))
     return 0
-
-
-def _fail(message: str) -> int:
-    print(f"bzra-cds: {message}", file=sys.stderr)
-    return USAGE_ERROR
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m service.taper.cli --drug ... --dose ...` (the word `taper` may be given or left out)."""
-    parser = argparse.ArgumentParser(prog="bzra-cds")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_taper_command(commands)
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    if not arguments or arguments[0] != "taper":
-        arguments.insert(0, "taper")
-    args = parser.parse_args(arguments)
-    return int(args.handler(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
