@@ -175,7 +175,7 @@ class Settings(BaseSettings):
         "nhg_lumc, riziv_inami or asam_2025.",
     )
     market: CountryCode = Field(
-        "BE", description="Country whose products taper plans use (a file in service/knowledge/data/markets/: BE, NL, US)."
+        "BE", description="Country whose products taper plans and small packs use (a file in service/knowledge/data/markets/: BE, NL, US)."
     )
     referral_code: Coding = Field(
         Coding(system="http://snomed.info/sct", code="3457005", display="Patient referral"),

@@ -1,4 +1,4 @@
-"""`bzra-cds rules lint|test|schema`: tools for rule authors."""
+"""`bzra-cds rules lint|test|schema|reference`: tools for rule authors."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from service.cli.usage import Commands
 
 
 def add_commands(commands: Commands) -> None:
-    rules = commands.add_parser("rules", help="tools for rule authors: lint, test, schema")
+    rules = commands.add_parser("rules", help="tools for rule authors: lint, test, schema, reference")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="COMMAND")
     lint = rule_commands.add_parser("lint", help="check rule files: schema, CEL, fact names, parameters, texts")
     lint.add_argument("directory", nargs="?", help="rules directory (default: BZRA_RULES_DIR)")
@@ -23,6 +23,10 @@ def add_commands(commands: Commands) -> None:
     schema = rule_commands.add_parser("schema", help="write the JSON Schemas of rule files for editors")
     schema.add_argument("--output", default="rules/schema", help="directory to write to (default: rules/schema)")
     schema.set_defaults(handler=run_schema)
+    reference = rule_commands.add_parser("reference", help="write the rule author's reference (docs/rule-reference.md) from the code")
+    reference.add_argument("--output", default="docs/rule-reference.md", help="file to write (default: docs/rule-reference.md)")
+    reference.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file is not current")
+    reference.set_defaults(handler=run_reference)
 
 
 def run_lint(args: argparse.Namespace) -> int:
@@ -65,4 +69,21 @@ def run_schema(args: argparse.Namespace) -> int:
 
     for path in write_schemas(Path(args.output)):
         print(path)
+    return 0
+
+
+def run_reference(args: argparse.Namespace) -> int:
+    """Write the rule author's reference, or with --check exit 1 when the file differs from the code."""
+    from service.authoring.reference import COMMAND, rule_reference
+
+    path, text = Path(args.output), rule_reference()
+    if args.check:
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            print(f"bzra-cds: {path} is not current; run '{COMMAND}'", file=sys.stderr)
+            return 1
+        print(f"{path} is current")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(path)
     return 0

@@ -624,22 +624,17 @@ def _text_amount(lo: str, hi: str | None, unit_word: str | None) -> Amount | str
     return Amount(Span(low * unit.factor, high * unit.factor), unit, shown)
 
 
-@lru_cache(maxsize=1024)  # pure; the same sigs recur in every refill and across patients
-def parse_dosage_text(text: str) -> ParsedText | str:
-    """Read a short sig ("2 dd 1 tablet", "0.5 mg twice daily", "1 comprimé le soir").
-
-    Conservative by design: one dose, one frequency phrase (or occasions joined
-    by "and"), optional "as needed" and "max N per day".  Anything more (two
-    doses, two frequencies) returns a reason instead of a guess.
-    """
-    work = _normalise(text)
-    if "FRACTION-NOT-UNDERSTOOD" in work:
-        return "dosage text not understood"
+def _take_as_needed(work: str) -> tuple[bool, str]:
+    """Whether the text says "as needed", and the text with those words blanked out."""
     as_needed = False
     for m in list(_AS_NEEDED.finditer(work)):
         as_needed = True
         work = _blank(work, m.start(), m.end())
+    return as_needed, work
 
+
+def _take_maximum(work: str) -> tuple[Amount | None, str] | str:
+    """The "max N per day" cap and the rest of the text, or why it cannot be read."""
     cap = None
     for m in list(_MAX.finditer(work)):
         unit_word = m.group("unit")
@@ -652,40 +647,71 @@ def parse_dosage_text(text: str) -> ParsedText | str:
             return found
         cap = Amount(found.span, found.unit, f"{found.shown} per day")
         work = _blank(work, m.start(), m.end())
+    return cap, work
 
-    amount: Amount | None = None
-    rate: Rate | None = None
+
+def _take_scheme(work: str) -> tuple[Amount | None, Rate | None, str] | str:
+    """A "1-0-1" scheme as the day's dose once a day, and the rest of the text; or why it cannot be read."""
     scheme = _SCHEME.search(work)
-    if scheme:
-        per_occasion = [float(g) for g in scheme.groups() if g is not None]
-        tail = work[scheme.end() :]
-        unit_match = re.match(rf"\s*({_UNIT_WORD})", tail)
-        found = _text_amount(fmt(sum(per_occasion)), None, unit_match.group(1) if unit_match else None)
-        if isinstance(found, str):
-            return found
-        amount = found
-        rate = Rate(1.0, 1.0, f"1 per day (scheme {scheme.group(0).strip()}: doses per occasion summed)")
-        end = scheme.end() + (unit_match.end() if unit_match else 0)
-        work = _blank(work, scheme.start(), end)
+    if not scheme:
+        return None, None, work
+    per_occasion = [float(g) for g in scheme.groups() if g is not None]
+    tail = work[scheme.end() :]
+    unit_match = re.match(rf"\s*({_UNIT_WORD})", tail)
+    found = _text_amount(fmt(sum(per_occasion)), None, unit_match.group(1) if unit_match else None)
+    if isinstance(found, str):
+        return found
+    rate = Rate(1.0, 1.0, f"1 per day (scheme {scheme.group(0).strip()}: doses per occasion summed)")
+    end = scheme.end() + (unit_match.end() if unit_match else 0)
+    return found, rate, _blank(work, scheme.start(), end)
 
+
+def _take_dose(work: str) -> tuple[Amount | None, str] | str:
+    """The one dose the text names and the rest of the text; or why it cannot be read."""
+    matches = list(_DOSE.finditer(work))
+    if len(matches) > 1:
+        return "more than one dose in dosage text"
+    if not matches:
+        return None, work
+    dose = matches[0]
+    found = _text_amount(dose.group("lo"), dose.group("hi"), dose.group("unit"))
+    if isinstance(found, str):
+        return found
+    return found, _blank(work, dose.start(), dose.end())
+
+
+@lru_cache(maxsize=1024)  # pure; the same sigs recur in every refill and across patients
+def parse_dosage_text(text: str) -> ParsedText | str:
+    """Read a short sig ("2 dd 1 tablet", "0.5 mg twice daily", "1 comprimé le soir").
+
+    Conservative by design: one dose, one frequency phrase (or occasions joined
+    by "and"), optional "as needed" and "max N per day".  Anything more (two
+    doses, two frequencies) returns a reason instead of a guess.  Each step
+    takes its words out of the text; what is left must hold no number.
+    """
+    work = _normalise(text)
+    if "FRACTION-NOT-UNDERSTOOD" in work:
+        return "dosage text not understood"
+    as_needed, work = _take_as_needed(work)
+    maximum = _take_maximum(work)
+    if isinstance(maximum, str):
+        return maximum
+    cap, work = maximum
+    scheme = _take_scheme(work)
+    if isinstance(scheme, str):
+        return scheme
+    amount, rate, work = scheme
     if rate is None:
         frequency = parse_text_frequency(work)
         if isinstance(frequency, TextFrequency):
             rate, work = frequency.rate, frequency.rest
         elif frequency.kind == "invalid":
             return frequency.reason
-
     if amount is None:
-        matches = list(_DOSE.finditer(work))
-        if len(matches) > 1:
-            return "more than one dose in dosage text"
-        if matches:
-            dose = matches[0]
-            found = _text_amount(dose.group("lo"), dose.group("hi"), dose.group("unit"))
-            if isinstance(found, str):
-                return found
-            amount = found
-            work = _blank(work, dose.start(), dose.end())
+        dose = _take_dose(work)
+        if isinstance(dose, str):
+            return dose
+        amount, work = dose
     if re.search(r"\d", work):
         return "dosage text not understood"
     if cap is not None and amount is not None and cap.unit is _PRODUCT_UNIT and amount.unit.kind == "count":

@@ -229,32 +229,24 @@ def _sorted(a: float, b: float) -> tuple[float, float]:
     return (a, b) if a <= b else (b, a)
 
 
-def rate_from_repeat(repeat: Any) -> Rate | NoRate | None:
-    """Rate from Timing.repeat; None if it carries no frequency information at all."""
-    if repeat is None:
-        return None
-    freq, freq_max = repeat.frequency, repeat.frequencyMax
-    events, notes = _daily_events(repeat.when, repeat.timeOfDay)
-    days = [d for d in WEEKDAYS if d in set(repeat.dayOfWeek or [])]
-    has_period = repeat.period is not None
-    if freq is None and freq_max is None and not has_period and not events and not days:
-        if repeat.count == 1 and repeat.countMax in (None, 1):
-            return Rate(1.0, 1.0, "a single administration (count 1)")
-        return None
+def _repeat_period(repeat: Any, has_frequency: bool) -> tuple[float, float, str] | NoRate:
+    """The period as (shortest, longest, UCUM unit), or why it cannot be used.
 
+    A frequency without its period is "per 1 unit"; when/timeOfDay/dayOfWeek alone describe a day.
+    """
     unit = repeat.periodUnit
-    if has_period:
+    if repeat.period is not None:
         period = to_float(repeat.period)
         if period is None:
             return NoRate("period is not a finite number", "invalid")
         if unit is None:
             return NoRate("period without a periodUnit", "invalid")
-    elif freq is not None or freq_max is not None:
+    elif has_frequency:
         if unit is None:
             return NoRate("frequency without a period")  # "absent": Dosage.text may say it
         period = 1.0  # "3 per d" with the period itself left out
     else:
-        period, unit = 1.0, "d"  # when/timeOfDay/dayOfWeek alone describe a day
+        period, unit = 1.0, "d"
     if unit not in DAYS_PER_UNIT:
         return NoRate(f"unknown period unit '{unit}'", "invalid")
     if period <= 0:
@@ -263,9 +255,43 @@ def rate_from_repeat(repeat: Any) -> Rate | NoRate | None:
     if period_max is None or period_max <= 0:
         period_max = period
     p_low, p_high = _sorted(period, period_max)
-    d_low, d_high = p_low * DAYS_PER_UNIT[unit], p_high * DAYS_PER_UNIT[unit]
-    if not (d_low > 0 and d_high < float("inf")):
+    if not (p_low * DAYS_PER_UNIT[unit] > 0 and p_high * DAYS_PER_UNIT[unit] < float("inf")):
         return NoRate("period out of range", "invalid")
+    return p_low, p_high, unit
+
+
+def _on_weekdays(low: float, high: float, days: list[str], events: int, shortest_days: float, notes: list[str]) -> tuple[float, float]:
+    """The rate on the listed weekdays only; `notes` gains how they were counted."""
+    if not days or len(days) >= 7:
+        return low, high
+    if shortest_days < 7:
+        share = len(days) / 7
+        notes.append(f"on {', '.join(days)} only: × {len(days)}/7")
+        return low * share, high * share
+    # A weekly (or longer) cycle: at least one dose on each listed day.
+    per_day = len(days) * max(events, 1) / 7
+    notes.append(f"on {', '.join(days)}")
+    return max(low, per_day), max(high, per_day)
+
+
+def rate_from_repeat(repeat: Any) -> Rate | NoRate | None:
+    """Rate from Timing.repeat; None if it carries no frequency information at all."""
+    if repeat is None:
+        return None
+    freq, freq_max = repeat.frequency, repeat.frequencyMax
+    events, notes = _daily_events(repeat.when, repeat.timeOfDay)
+    days = [d for d in WEEKDAYS if d in set(repeat.dayOfWeek or [])]
+    has_period = repeat.period is not None
+    has_frequency = freq is not None or freq_max is not None
+    if not has_frequency and not has_period and not events and not days:
+        if repeat.count == 1 and repeat.countMax in (None, 1):
+            return Rate(1.0, 1.0, "a single administration (count 1)")
+        return None
+    period = _repeat_period(repeat, has_frequency)
+    if isinstance(period, NoRate):
+        return period
+    p_low, p_high, unit = period
+    d_low, d_high = p_low * DAYS_PER_UNIT[unit], p_high * DAYS_PER_UNIT[unit]
 
     f_low = freq if freq is not None else (freq_max if freq_max is not None else 1)
     f_high = freq_max if freq_max is not None else f_low
@@ -275,21 +301,10 @@ def rate_from_repeat(repeat: Any) -> Rate | NoRate | None:
         notes.append(f"{events} listed occasions vs frequency {freq}: the larger is used")
 
     period_str = fmt_span(p_low, p_high) + f" {unit}"
-    if freq is None and freq_max is None and not has_period:
+    if not has_frequency and not has_period:
         period_str = "day"
     text = f"{fmt_span(per_low, per_high)} per {period_str}"
-
-    low, high = per_low / d_high, per_high / d_low
-    if days and len(days) < 7:
-        if d_low < 7:
-            share = len(days) / 7
-            low, high = low * share, high * share
-            notes.append(f"on {', '.join(days)} only: × {len(days)}/7")
-        else:
-            # A weekly (or longer) cycle: at least one dose on each listed day.
-            per_day = len(days) * max(events, 1) / 7
-            low, high = max(low, per_day), max(high, per_day)
-            notes.append(f"on {', '.join(days)}")
+    low, high = _on_weekdays(per_low / d_high, per_high / d_low, days, events, d_low, notes)
     if notes:
         text += f" ({'; '.join(notes)})"
     if not (low >= 0 and high < float("inf")):

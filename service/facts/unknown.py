@@ -53,11 +53,14 @@ class Unknown(BaseModel):
     """What could not be worked out (`what`), of what (`subject`, per language, or one text for all:
     an order's medication as the EHR wrote it) and why (`detail`, technical, English)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     what: UnknownKind
+    """What could not be worked out."""
     subject: dict[str, str] = {}
+    """Of what, per language (or one text for all: a medication as the EHR wrote it)."""
     detail: str = ""
+    """Why, in technical English."""
 
     def text(self, language: str = "en") -> str:
         language = language_or_default(language)

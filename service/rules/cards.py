@@ -140,6 +140,11 @@ def merge_cards(
     language: str,
     suggest: SuggestionFactory,
 ) -> tuple[list[Card], dict[str, list[str]]]:
+    """One card per `card.group` (a rule without one is its own group), most severe card first.
+    Within a group the rules are ordered by severity, then by the highest `card.priority`; the first
+    leads.
+
+    Also returns each card's rule ids (card uuid → ids)."""
     groups: dict[str, list[LoadedRule]] = {}
     for rule in sorted(fired, key=lambda r: (-SEVERITY[r.rule.card.indicator], -r.rule.card.priority)):
         groups.setdefault(_group_key(rule), []).append(rule)

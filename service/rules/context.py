@@ -84,9 +84,9 @@ def project(data: dict[str, Any], tree: ReadTree) -> dict[str, Any]:
     return picked
 
 
-def sample_facts(knowledge: Knowledge) -> Facts:
-    """A patient with every field filled in, for checking templates and names."""
-    order = NO_ORDER.model_copy(
+def _sample_order() -> OrderFacts:
+    """A BZRA draft order with every figure known."""
+    return NO_ORDER.model_copy(
         update={
             "reference": "MedicationRequest/sample",
             "medication": "lorazepam 1 mg tablet",
@@ -109,7 +109,42 @@ def sample_facts(knowledge: Knowledge) -> Facts:
             "for_insomnia": True,
         }
     )
+
+
+def _sample_history() -> HistoryFacts:
+    """A history with a BZRA in use, dependence likely and a written taper plan under way."""
     use = DrugUse(drug="lorazepam", mg_per_day=2.0, de_mg_per_day=20.0, sources=["MedicationStatement/sample"], derivation="sample")
+    return HistoryFacts(
+        bzra_continuous_days=60,
+        bzra_days_last_12_months=120,
+        distinct_bzra_last_90_days=1,
+        continuous_days_by_drug={"lorazepam": 60},
+        current_bzras=[use],
+        total_de_mg_per_day=20.0,
+        total_de_known=True,
+        total_de_derivation="sample",
+        dependence_likely=True,
+        use_days_per_week=7.0,
+        dependence_derivation="sample",
+        ongoing_taper=True,
+        taper=TaperSeen(
+            drug="lorazepam",
+            evidence="written plan",
+            doses_mg=[3.0, 2.0],
+            current_mg=2.0,
+            next_mg=1.0,
+            next_start=date(2026, 12, 7),
+            sources=["MedicationRequest/sample"],
+            derivation="sample",
+        ),
+        episodes=[EpisodeFacts(drug="lorazepam", start=date(2026, 9, 24), end=date(2026, 11, 22), days=60)],
+        exposures=["sample"],
+    )
+
+
+def sample_facts(knowledge: Knowledge) -> Facts:
+    """A patient with every field filled in, for checking templates and names."""
+    order = _sample_order()
     return Facts(
         today=date(2026, 11, 23),
         hook="order-sign",
@@ -122,32 +157,7 @@ def sample_facts(knowledge: Knowledge) -> Facts:
         tapering=True,
         drafts=[order],
         draft_classes=[],
-        history=HistoryFacts(
-            bzra_continuous_days=60,
-            bzra_days_last_12_months=120,
-            distinct_bzra_last_90_days=1,
-            continuous_days_by_drug={"lorazepam": 60},
-            current_bzras=[use],
-            total_de_mg_per_day=20.0,
-            total_de_known=True,
-            total_de_derivation="sample",
-            dependence_likely=True,
-            use_days_per_week=7.0,
-            dependence_derivation="sample",
-            ongoing_taper=True,
-            taper=TaperSeen(
-                drug="lorazepam",
-                evidence="written plan",
-                doses_mg=[3.0, 2.0],
-                current_mg=2.0,
-                next_mg=1.0,
-                next_start=date(2026, 12, 7),
-                sources=["MedicationRequest/sample"],
-                derivation="sample",
-            ),
-            episodes=[EpisodeFacts(drug="lorazepam", start=date(2026, 9, 24), end=date(2026, 11, 22), days=60)],
-            exposures=["sample"],
-        ),
+        history=_sample_history(),
         current_bzras=["lorazepam"],
         drug_names={"lorazepam": {"en": "lorazepam", "nl": "lorazepam", "fr": "lorazépam"}},
         distinct_bzra_count=1,

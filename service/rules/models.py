@@ -29,9 +29,9 @@ class Strict(BaseModel):
 class Text(Strict):
     """A text template in each language; `{{ ... }}` is filled from the facts and `params`."""
 
-    en: str = Field(min_length=1)
-    nl: str | None = None
-    fr: str | None = None
+    en: str = Field(min_length=1, description="English: required, and used where another language is missing.")
+    nl: str | None = Field(None, description="Dutch.")
+    fr: str | None = Field(None, description="French.")
 
     def for_language(self, language: str) -> str:
         return getattr(self, language, None) or self.en
@@ -40,29 +40,35 @@ class Text(Strict):
 class Parameter(Strict):
     """A named number (threshold, duration) a rule uses, with where it comes from."""
 
-    value: int | float | bool | str | list[str]
-    unit: str | None = None
-    description: str = Field(min_length=1)
+    value: int | float | bool | str | list[str] = Field(description="The value, read as `params.NAME` in `when` and in texts.")
+    unit: str | None = Field(None, description="Its unit (days, mg, years), for readers.")
+    description: str = Field(min_length=1, description="What the value means.")
     source: str = Field(min_length=1, description="The guideline or reference the value comes from.")
 
 
 class CardSource(Strict):
-    label: str = Field(min_length=1)
-    url: str | None = None
+    """The guideline a card rests on, shown under the card."""
+
+    label: str = Field(min_length=1, description="Its short name.")
+    url: str | None = Field(None, description="Where to read it.")
 
 
 class CardLink(Strict):
-    label: Text
-    url: str = Field(min_length=1)
-    type: Literal["absolute", "smart"] = "absolute"
+    """A link the card offers (a guideline page, a tool)."""
+
+    label: Text = Field(description="The link's text (a template).")
+    url: str = Field(min_length=1, description="Where it goes.")
+    type: Literal["absolute", "smart"] = Field("absolute", description="`absolute` (a web page) or `smart` (a SMART app launch).")
 
 
 class CardTemplate(Strict):
-    indicator: Indicator
+    """The card a rule shows when it fires, before merging with other rules of its group."""
+
+    indicator: Indicator = Field(description="`info`, `warning` or `critical`: the most severe leads a merged card.")
     summary: Text = Field(description="Shown first; under 140 characters once filled in.")
-    detail: Text | None = None
-    source: CardSource
-    links: list[CardLink] = []
+    detail: Text | None = Field(None, description="Two or three short sentences; in a merged card only the lead rule's detail is shown.")
+    source: CardSource = Field(description="The guideline the card rests on.")
+    links: list[CardLink] = Field(default=[], description="Links of the card (only the lead rule's, in a merged card).")
     group: str | None = Field(
         None, description="Rules with the same group are merged into one card (default: the rule id)."
     )
@@ -72,33 +78,41 @@ class CardTemplate(Strict):
 
 
 class Rule(Strict):
-    id: RuleId
-    version: Annotated[int, Field(ge=1)]
-    title: str = Field(min_length=1)
-    description: str | None = None
-    hooks: list[Hook] = Field(min_length=1)
-    enabled: bool = True
-    parameters: dict[ParamName, Parameter] = {}
+    """One clinical rule: when it fires, the card it shows, the suggestions it offers."""
+
+    id: RuleId = Field(description="Unique, lowercase with dashes; recorded in the audit trail with every card.")
+    version: Annotated[int, Field(ge=1)] = Field(description="Raised on every clinical change; recorded with every card.")
+    title: str = Field(min_length=1, description="A one-line name, for reports and for a card without a summary.")
+    description: str | None = Field(None, description="Why the rule exists, for reviewers.")
+    hooks: list[Hook] = Field(min_length=1, description="The hooks the rule is evaluated for.")
+    enabled: bool = Field(True, description="A disabled rule is skipped (a deployment may switch it in its overrides).")
+    parameters: dict[ParamName, Parameter] = Field(default={}, description="Named values the rule uses, each with its source.")
     when: str = Field(min_length=1, description="A CEL expression over the facts and `params`.")
-    card: CardTemplate
-    suggestions: list[SuggestionKind] = []
+    card: CardTemplate = Field(description="The card shown when the rule fires.")
+    suggestions: list[SuggestionKind] = Field(default=[], description="Suggestion kinds the card may offer (each built only where it fits).")
     override_reasons: list[str] = Field(default=[], description="Codes from rules/override-reasons.yaml.")
 
 
 class RuleFile(Strict):
-    rules: list[Rule] = Field(min_length=1)
+    """A rule file in `rules/`: one or more rules."""
+
+    rules: list[Rule] = Field(min_length=1, description="The rules of the file.")
 
 
 class OverrideReason(Strict):
-    display: Text
+    """A reason a prescriber may give for not following a card."""
+
+    display: Text = Field(description="The reason as the prescriber reads it.")
     suppresses: bool = Field(
         False, description="Whether overriding with this reason silences the rule for this patient for a while."
     )
 
 
 class OverrideReasonFile(Strict):
-    system: str = Field(min_length=1)
-    reasons: dict[str, OverrideReason] = Field(min_length=1)
+    """`rules/override-reasons.yaml`: every override reason a rule may list, by code."""
+
+    system: str = Field(min_length=1, description="The code system of the reasons, sent in each card's overrideReasons.")
+    reasons: dict[str, OverrideReason] = Field(min_length=1, description="Code → the reason.")
 
     def suppressing_codes(self) -> set[str]:
         """The codes whose override silences the rule (`suppresses: true` in the file)."""
@@ -106,14 +120,16 @@ class OverrideReasonFile(Strict):
 
 
 class RuleOverride(Strict):
-    enabled: bool | None = None
-    parameters: dict[ParamName, int | float | bool | str | list[str]] = {}
+    """A deployment's change to one shipped rule."""
+
+    enabled: bool | None = Field(None, description="Switch the rule on or off.")
+    parameters: dict[ParamName, int | float | bool | str | list[str]] = Field(default={}, description="New values of declared parameters, by name.")
 
 
 class Overrides(Strict):
     """A deployment's changes to the shipped rules, without editing them."""
 
-    rules: dict[RuleId, RuleOverride] = {}
+    rules: dict[RuleId, RuleOverride] = Field(default={}, description="Rule id → its changes.")
 
 
 # ---- rule tests ---------------------------------------------------------------------------------
@@ -122,16 +138,16 @@ class Overrides(Strict):
 class CodeEntry(Strict):
     """A code as an EHR sends it, e.g. an ICD-10-CM reason code."""
 
-    system: Literal["snomed", "icd10_who", "icd10_cm"]
-    code: str = Field(min_length=1)
+    system: Literal["snomed", "icd10_who", "icd10_cm"] = Field(description="SNOMED CT, ICD-10 (WHO) or ICD-10-CM.")
+    code: str = Field(min_length=1, description="The code.")
 
 
 class PlanStep(Strict):
     """One step of a written taper plan: a dose a day from `start` to `end` (a Dosage with boundsPeriod)."""
 
-    mg: float = Field(ge=0)
-    start: date
-    end: date
+    mg: float = Field(ge=0, description="The step's dose a day, in mg.")
+    start: date = Field(description="First day of the step.")
+    end: date = Field(description="Last day of the step.")
 
 
 class MedicationEntry(Strict):
@@ -140,10 +156,10 @@ class MedicationEntry(Strict):
     drug: str = Field(min_length=1, description='As an EHR names it, e.g. "lorazepam 1 mg tablet".')
     dose: str | None = Field(None, description='Dosage text, e.g. "1 tablet twice a day".')
     start: date | None = Field(None, description="Start of use; the date written (an order) or handed over (a dispense).")
-    end: date | None = None
-    status: str | None = None
+    end: date | None = Field(None, description="End of use; none: still in use.")
+    status: str | None = Field(None, description="The resource's status (default: active, or completed with an end).")
     quantity: float | None = Field(None, description="Tablets (or capsules) ordered or dispensed.")
-    repeats: int = 0
+    repeats: int = Field(0, description="numberOfRepeatsAllowed.")
     as_needed: bool = Field(False, description="asNeededBoolean: true.")
     max_per_day: float | None = Field(None, description="maxDosePerPeriod: at most this many tablets (or capsules) a day.")
     reason: str | None = Field(None, description="A condition group id (insomnia, anxiety, epilepsy, ...), sent as reasonCode.")
@@ -155,6 +171,8 @@ class MedicationEntry(Strict):
 
 
 class HistoryEntry(MedicationEntry):
+    """A medication in the test patient's history."""
+
     record: Literal["statement", "order", "dispense"] = Field(
         "statement", description="MedicationStatement (default), a past MedicationRequest, or a MedicationDispense."
     )
@@ -166,8 +184,10 @@ class OrderEntry(MedicationEntry):
 
 
 class Expectation(Strict):
-    fires: list[RuleId] = []
-    not_fires: list[RuleId] = []
+    """What a test case expects of the answer; name at least one thing."""
+
+    fires: list[RuleId] = Field(default=[], description="Rules that must fire.")
+    not_fires: list[RuleId] = Field(default=[], description="Rules that must not fire.")
     cards: list[Indicator] | None = Field(None, description="The indicators of the merged cards, most severe first.")
     suggests: list[SuggestionKind] = Field(default=[], description="Suggestions the answer offers (on any card).")
     not_suggests: list[SuggestionKind] = Field(default=[], description="Suggestions the answer must not offer.")
@@ -176,15 +196,17 @@ class Expectation(Strict):
 
 
 class RuleTestCase(Strict):
-    name: str = Field(min_length=1)
-    hook: Hook = "order-sign"
-    today: date = date(2026, 11, 23)
-    age: int | None = None
-    history: list[HistoryEntry] = []
+    """One test patient, the orders being written, and what the answer must hold."""
+
+    name: str = Field(min_length=1, description="What the case shows, in the PASS/FAIL table.")
+    hook: Hook = Field("order-sign", description="The hook called.")
+    today: date = Field(date(2026, 11, 23), description="The order date.")
+    age: int | None = Field(None, description="The patient's age on `today`; none: no birth date.")
+    history: list[HistoryEntry] = Field(default=[], description="The medication history.")
     conditions: list[str] = Field(default=[], description="Condition group ids recorded for the patient.")
-    orders: list[OrderEntry] = Field(min_length=1)
+    orders: list[OrderEntry] = Field(min_length=1, description="The draft orders (the first is selected for order-select).")
     fhir: list[dict[str, Any]] = Field(default=[], description="Extra history resources as FHIR R4 JSON.")
-    expect: Expectation
+    expect: Expectation = Field(description="What the answer must hold.")
 
     @model_validator(mode="after")
     def _expects_something(self) -> RuleTestCase:
@@ -195,4 +217,6 @@ class RuleTestCase(Strict):
 
 
 class RuleTestFile(Strict):
-    tests: list[RuleTestCase] = Field(min_length=1)
+    """`NAME.test.yaml` beside a rule file: its test cases."""
+
+    tests: list[RuleTestCase] = Field(min_length=1, description="The cases.")

@@ -26,11 +26,13 @@ def _language(context: Context) -> str:
 
 @pass_context
 def _number(context: Context, value: Any, digits: int = 1) -> str:
+    """12.0 → "12", 12.345 → "12.3", in nl and fr "12,3": at most `digits` decimals; null → "unknown"."""
     return format_number(value, digits, _language(context))
 
 
 @pass_context
 def _weeks(context: Context, days: Any) -> str:
+    """Days as whole weeks (`{{ course.limit_days | weeks }}`: 28 → "4"); not a number → "unknown"."""
     if not isinstance(days, (int, float)):
         return format_number(None, 0, _language(context))
     return format_number(days / 7, 0, _language(context))
@@ -52,6 +54,7 @@ def _drug(context: Context, drug_id: Any, otherwise: Any = None) -> str:
     return str(names.get(_language(context)) or names.get("en") or drug_id)
 
 
+# The filters a card text may use besides Jinja's own; the rule reference prints their docstrings.
 ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
 ENVIRONMENT.filters["num"] = _number
 ENVIRONMENT.filters["weeks"] = _weeks

@@ -4,13 +4,8 @@
 suggestion of a kind from the facts and the draft order, or None when it cannot be built or does not
 fit (for example when the dose is unknown): a card then simply offers fewer actions.
 
-Which suggestion fits the patient is decided here, once, whatever rule asks for it:
-
-* a taper plan only where physical dependence is likely per the history (`history.dependence_likely`),
-  no taper is under way already and no exemption applies: a new or short course is never tapered;
-* not starting (`reconsider_start`) only when the draft would start a BZRA the patient does not take;
-* a small pack for the rule's `small_pack_days`, or, without that parameter, for the days left within
-  the guideline limit of the course (`course.days_left_within_limit`).
+Which suggestion fits the patient is decided here and in the builders, once, whatever rule asks
+for it; `kinds.KINDS` says when each kind is built and what it reads (the rule reference prints it).
 """
 
 from __future__ import annotations
@@ -27,6 +22,7 @@ from service.suggestions.reconsider import reconsider_suggestion
 from service.suggestions.referral import referral_suggestion
 from service.suggestions.small_pack import small_pack_suggestion
 from service.suggestions.taper import taper_suggestion
+from service.suggestions.kinds import SMALL_PACK_DAYS
 
 
 def taper_fits(facts: Facts) -> bool:
@@ -43,8 +39,8 @@ def rule_summary(rule: LoadedRule, facts: Facts, language: str) -> str:
 
 def small_pack_days(rule: LoadedRule, facts: Facts) -> int:
     """The rule's `small_pack_days`, else the days the course may still last within its guideline limit."""
-    if "small_pack_days" in rule.params:
-        return int(rule.params["small_pack_days"])
+    if SMALL_PACK_DAYS in rule.params:
+        return int(rule.params[SMALL_PACK_DAYS])
     return facts.course.days_left_within_limit
 
 

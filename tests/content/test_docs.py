@@ -17,16 +17,6 @@ def test_readme_first_screen_gives_the_two_commands_and_ci_runs_the_test_one() -
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 
-def test_every_facts_field_is_documented() -> None:
-    from service.facts.model import Facts, OrderFacts
-
-    doc = (ROOT / "docs" / "facts.md").read_text()
-    for name in Facts.model_fields:
-        assert f"`{name}" in doc, name
-    for name in OrderFacts.model_fields:
-        assert f"`{name}`" in doc, name
-
-
 def test_the_writing_rules_worked_example_lints_and_passes(tmp_path) -> None:
     import re
     import shutil

@@ -19,6 +19,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    _create_audit_tables()
+    _create_feedback_tables()
+
+
+def _create_audit_tables() -> None:
+    """One row per hook call, with the rules it evaluated and the cards it returned."""
     op.create_table(
         "audit_calls",
         sa.Column("id", sa.String(36), nullable=False),
@@ -61,6 +67,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_cards_uuid", "audit_cards", ["uuid"])
 
+
+def _create_feedback_tables() -> None:
+    """Feedback on cards, the rules it concerns, and the suppressions it made."""
     op.create_table(
         "feedback",
         sa.Column("id", sa.String(64), nullable=False),
