@@ -1,7 +1,13 @@
 -- wrk script: POST a JSON hook request read from a file, and print the results as one JSON line.
 --
 --   wrk -t1 -c16 -d10s --timeout 10s -s bench/load.lua http://127.0.0.1:PORT/cds-services/bzra-order-sign \
---       -- BODY_FILE [unique|fixed]
+--       -- BODY_FILE|@INDEX_FILE [unique|fixed]
+--
+-- With @INDEX_FILE (lines "PATH<TAB>BODY_FILE", written by bench/traffic.py) the requests go through the
+-- listed bodies in order, each to its own path, and start again at the top when the list is done. The
+-- marker __CYCLE__ becomes a number that is new for each pass through the list (and for each wrk run),
+-- so a patient id holding it is never sent twice in a run, while consecutive calls of one patient (the
+-- order-selects before a sign) share it. Keep -t1: with one thread the list is sent in its order.
 --
 -- The body may hold the marker __UNIQUE__ (the hookInstance, and in scenario 2 the access token). With
 -- "unique" every request gets its own random UUID there, so no two requests share a token and the
@@ -9,7 +15,11 @@
 -- Non-2xx/3xx answers are counted by wrk itself as errors (summary.errors.status).
 
 local MARKER = "__UNIQUE__"
-local parts = nil   -- the body split at the marker
+local CYCLE = "__CYCLE__"
+local entries = {}  -- {path = ..., pieces = the body's text with the markers as MARKER/CYCLE entries}
+local position = 0
+local pass = 0
+local run_nonce = "0"
 local fixed_request = nil
 local counter = 0
 
@@ -40,18 +50,63 @@ function setup(thread)
   thread:set("thread_id", thread_count)
 end
 
-function init(args)
-  local path, mode = args[1], args[2] or "unique"
+local function read_file(path)
   local handle = assert(io.open(path, "rb"), "cannot read body file " .. tostring(path))
   local text = handle:read("*a")
   handle:close()
+  return text
+end
+
+local function add_entry(path, text)
+  -- the body as a list: text, MARKER, text, CYCLE, ... (markers replaced per request)
+  local pieces = {}
+  for i, chunk in ipairs(split(text, CYCLE)) do
+    if i > 1 then
+      table.insert(pieces, CYCLE)
+    end
+    for j, part in ipairs(split(chunk, MARKER)) do
+      if j > 1 then
+        table.insert(pieces, MARKER)
+      end
+      table.insert(pieces, part)
+    end
+  end
+  table.insert(entries, {path = path, pieces = pieces})
+end
+
+local function body_of(entry, unique, cycle)
+  local out = {}
+  for i, piece in ipairs(entry.pieces) do
+    if piece == MARKER then
+      out[i] = unique
+    elseif piece == CYCLE then
+      out[i] = cycle
+    else
+      out[i] = piece
+    end
+  end
+  return table.concat(out)
+end
+
+function init(args)
+  local source, mode = args[1], args[2] or "unique"
   math.randomseed(os.time() * 1000 + (thread_id or 0) * 7919 + math.floor(os.clock() * 1e6))
+  run_nonce = string.format("%x", math.random(0, 0xfffffff))
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Accept"] = "application/json"
-  parts = split(text, MARKER)
+  if string.sub(source, 1, 1) == "@" then
+    for line in io.lines(string.sub(source, 2)) do
+      local path, file = string.match(line, "^([^\t]+)\t(.+)$")
+      if path then
+        add_entry(path, read_file(file))
+      end
+    end
+  else
+    add_entry(nil, read_file(source))
+  end
   if mode ~= "unique" then
-    fixed_request = wrk.format(nil, nil, nil, table.concat(parts, uuid4()))
+    fixed_request = wrk.format(nil, entries[1].path, nil, body_of(entries[1], uuid4(), run_nonce))
   end
 end
 
@@ -59,7 +114,13 @@ function request()
   if fixed_request then
     return fixed_request
   end
-  return wrk.format(nil, nil, nil, table.concat(parts, uuid4()))
+  position = position + 1
+  if position > #entries then
+    position = 1
+    pass = pass + 1
+  end
+  local entry = entries[position]
+  return wrk.format(nil, entry.path, nil, body_of(entry, uuid4(), run_nonce .. "p" .. pass))
 end
 
 function done(summary, latency, requests)

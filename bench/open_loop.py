@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.open_loop http://127.0.0.1:8080/cds-services/bzra-order-sign \
         --body body.json --rate 100 --duration 10 [--warmup 2] [--max-connections 64]
+    .venv/bin/python -m bench.open_loop http://127.0.0.1:8080 --body @bzra.index --rate 100 ...
 
 Why our own (and not wrk or locust): wrk is closed-loop (a connection sends its next request only when
 the previous answer came back), so a slow server slows its own load down and its tail latency is
@@ -16,7 +17,9 @@ beyond that the request waits for one, and that wait counts in its latency). Lat
 the *scheduled* arrival time to the last byte of the answer, so queueing anywhere is included. Requests
 not answered when the run ends (after a grace period) count as errors and as infinitely slow in the
 percentiles. Each request gets its own UUID in place of the body's `__UNIQUE__` marker (the
-hookInstance). Prints one JSON object.
+hookInstance). With `--body @INDEX` (lines `PATH<TAB>BODY_FILE`, from bench/traffic.py) the requests go
+through the listed bodies in order, to their own paths, and `__CYCLE__` becomes a number new for each
+pass through the list (as in bench/load.lua). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 MARKER = b"__UNIQUE__"
+CYCLE = b"__CYCLE__"
 KEEP_ALIVE_S = 4.0  # reuse an idle connection only within this (uvicorn's timeout_keep_alive is 5 s)
 
 
@@ -49,8 +53,7 @@ class Outcome:
 class Generator:
     host: str
     port: int
-    path: str
-    body: bytes
+    calls: list[tuple[str, bytes]]  # (path, body) in the order sent, cycled
     max_connections: int
     timeout: float
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = field(default_factory=list)
@@ -58,11 +61,16 @@ class Generator:
     peak_connections: int = 0
     reconnects: int = 0
     waiting: asyncio.Condition | None = None
+    sent: int = 0
+    nonce: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     def request_bytes(self) -> bytes:
-        payload = self.body.replace(MARKER, str(uuid.uuid4()).encode())
+        path, body = self.calls[self.sent % len(self.calls)]
+        cycle = f"{self.nonce}p{self.sent // len(self.calls)}".encode()
+        self.sent += 1
+        payload = body.replace(MARKER, str(uuid.uuid4()).encode()).replace(CYCLE, cycle)
         head = (
-            f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             f"Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
         )
         return head.encode() + payload
@@ -175,11 +183,19 @@ def percentile(sorted_values: list[float], share: float) -> float:
     return sorted_values[rank - 1]
 
 
-async def run(url: str, body: bytes, rate: float, duration: float, warmup: float, max_connections: int,
+def read_calls(source: str, default_path: str) -> list[tuple[str, bytes]]:
+    """`FILE` (one body to `default_path`) or `@INDEX` (lines PATH<TAB>FILE)."""
+    if not source.startswith("@"):
+        return [(default_path, Path(source).read_bytes())]
+    lines = Path(source[1:]).read_text().splitlines()
+    return [(path, Path(file).read_bytes()) for path, file in (line.split("\t", 1) for line in lines if line)]
+
+
+async def run(url: str, source: str, rate: float, duration: float, warmup: float, max_connections: int,
               timeout: float, grace: float, seed: int) -> dict[str, object]:
     parts = urlsplit(url)
-    generator = Generator(parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/", body,
-                          max_connections, timeout)
+    generator = Generator(parts.hostname or "127.0.0.1", parts.port or 80,
+                          read_calls(source, parts.path or "/"), max_connections, timeout)
     generator.waiting = asyncio.Condition()
     loop = asyncio.get_running_loop()
     rng = random.Random(seed)
@@ -252,7 +268,8 @@ async def run(url: str, body: bytes, rate: float, duration: float, warmup: float
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url")
-    parser.add_argument("--body", required=True, help="file with the JSON body (may hold __UNIQUE__)")
+    parser.add_argument("--body", required=True,
+                        help="file with the JSON body (may hold __UNIQUE__), or @INDEX: lines PATH<TAB>BODY_FILE")
     parser.add_argument("--rate", type=float, required=True, help="mean arrivals per second")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured (after the warm-up)")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds sent but not measured")
@@ -269,7 +286,7 @@ def main(argv: list[str] | None = None) -> None:
         loop_factory = None
     started = time.monotonic()
     with asyncio.Runner(loop_factory=loop_factory) as runner:
-        result = runner.run(run(args.url, Path(args.body).read_bytes(), args.rate, args.duration, args.warmup,
+        result = runner.run(run(args.url, args.body, args.rate, args.duration, args.warmup,
                                 args.max_connections, args.timeout, args.grace, args.seed))
     result["wall_s"] = round(time.monotonic() - started, 2)
     json.dump(result, sys.stdout)

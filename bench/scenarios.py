@@ -49,6 +49,9 @@ class Options:
     pin: bool = True  # servers on CPU 0, load generators and the FHIR server on CPU 1
     out_dir: Path = BENCH / "results"
     log: Callable[[str], None] = print
+    patients: int = 400  # distinct patients of the traffic scenarios (as many again for select-then-sign)
+    seed: int = 20  # the population's seed
+    check_sample: int | None = None  # check only the first N bodies of each traffic list (None: all)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -495,8 +498,13 @@ def run_all(options: Options) -> dict[str, Any]:
         "measure_s": options.measure_s, "warmup_s": options.warmup_s, "connections": options.connections,
         "s2_connections": options.s2_connections, "sequential_calls": options.sequential_calls,
         "pinned": pinning, "fhir_delay_ms": FHIR_DELAY_S * 1000, "service_settings": SERVICE_SETTINGS,
-        "other_cpus_at_start": other_at_start,
+        "other_cpus_at_start": other_at_start, "patients": options.patients, "seed": options.seed,
     }}
+    from bench import traffic_runs  # (it builds on this module)
+
+    log(f"generating {options.patients} + {options.patients} patients (seed {options.seed}) and their request bodies")
+    prepared = traffic_runs.prepare(options.patients, options.seed, today, work / "traffic")
+    results["traffic"] = prepared.summary
 
     # Request bodies (the marker __UNIQUE__ becomes a fresh UUID per request).
     realistic = patients.realistic_history(today)
@@ -539,10 +547,7 @@ def run_all(options: Options) -> dict[str, Any]:
             log("baseline: throughput with the small body of scenarios 2/3")
             b["small_body"] = stable(options, lambda: wrk_measured(options, baseline, files["s2"], "unique", options.connections))
             log(f"  {b['small_body']['rps']:.0f} req/s")
-            half = b["prefetch_body"]["rps"] / 2
-            log(f"baseline: open loop at half its throughput ({half:.0f}/s), scenario 1 body")
-            b["open_loop_half"] = stable(options, lambda: open_loop(options, baseline, files["s1"], half))
-            log(f"  p99 {b['open_loop_half']['p99_ms']} ms")
+            b["traffic"] = traffic_runs.measure(options, baseline, prepared, traffic_runs.BASELINE_KINDS)
             b["large"] = {}
             for size in LARGE_SIZES:
                 b["large"][str(size)] = stable(options, lambda: sequential(
@@ -565,23 +570,22 @@ def run_all(options: Options) -> dict[str, Any]:
             checkpoints: dict[str, dict[str, float]] = {"after start": service.memory_mb()}
             s["memory_checkpoints_mb"] = checkpoints
 
-            # 1. prefetch complete
+            # the traffic scenarios: distinct patients, non-BZRA orders, select then sign
+            log("service: checking the answers to the traffic bodies (status 200, no data issue)")
+            s["traffic_checks"] = traffic_runs.check(service, prepared, traffic_runs.SERVICE_KINDS[:3], options.check_sample)
+            s["traffic"] = traffic_runs.measure(options, service, prepared, traffic_runs.SERVICE_KINDS)
+            s["traffic"]["half_own_capacity"] = traffic_runs.half_own_capacity(
+                options, service, prepared, s["traffic"]["bzra"]["rps"])
+            checkpoints["after the traffic scenarios"] = service.memory_mb()
+
+            # 1. one patient repeated (the older scenario 1, for reference)
             status, answer = post_json(service.port, HOOK_PATH, patients.fill(bodies["s1"], str(uuid.uuid4())))
             _check(status == 200 and answer["cards"], f"scenario 1 answered {status} {str(answer)[:300]}")
             _check("extension" not in answer, f"scenario 1 reported data issues: {answer.get('extension')}")
             s["s1_cards"] = [card["summary"] for card in answer["cards"]]
-            log("scenario 1 (prefetch complete): throughput")
+            log("scenario 1 (one patient repeated): throughput")
             s["s1"] = stable(options, lambda: wrk_measured(options, service, files["s1"], "unique", options.connections))
             log(f"  {s['s1']['rps']:.0f} req/s, p99 {s['s1']['p99_ms']:.1f} ms")
-            half_baseline = results["baseline"]["prefetch_body"]["rps"] / 2
-            log(f"scenario 1: open loop at half the baseline's throughput ({half_baseline:.0f}/s)")
-            s["s1_open_loop_half_baseline"] = stable(options, lambda: open_loop(options, service, files["s1"], half_baseline))
-            log(f"  p99 {s['s1_open_loop_half_baseline']['p99_ms']} ms, "
-                f"{s['s1_open_loop_half_baseline']['errors']} errors")
-            half_own = s["s1"]["rps"] / 2
-            log(f"scenario 1: open loop at half its own throughput ({half_own:.0f}/s)")
-            s["s1_open_loop_half_own"] = stable(options, lambda: open_loop(options, service, files["s1"], half_own))
-            log(f"  p99 {s['s1_open_loop_half_own']['p99_ms']} ms")
 
             checkpoints["after scenario 1"] = service.memory_mb()
 

@@ -1,42 +1,49 @@
 """What the service remembers of a hook call: the audit record, keyed by a patient hash.
 
-Builds the `CallAudit` from what the pipeline already knows; the store writes it in the background.
-The secret that keys the patient hash is `service.audit_secret`'s.
+`AnsweredCall` gathers what the pipeline already knows once the answer is made; `call_audit` turns it
+into the `CallAudit` the store writes in the background. The patient is named only by its hash
+(`service.store.patient_hash`, keyed by the deployment's audit secret), made by the pipeline.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from cds_hooks import CDSResponse, HookRequest
 from service.fhir.record import PatientRecord
 from service.rules.engine import Evaluation
-from service.store import CallAudit, CardAudit, patient_hash
+from service.store import CallAudit, CardAudit
 
 
-def call_audit(
-    request: HookRequest,
-    service_id: str,
-    record: PatientRecord,
-    evaluation: Evaluation | None,
-    response: CDSResponse,
-    secret: str,
-    received_at: datetime,
-    latency_ms: float,
-    errors: list[str],
-) -> CallAudit:
-    outcomes = evaluation.outcomes if evaluation is not None else []
-    card_rules = evaluation.card_rules if evaluation is not None else {}
+@dataclass(frozen=True)
+class AnsweredCall:
+    """One answered hook call, as the audit trail needs it (one value instead of a long argument list)."""
+
+    request: HookRequest
+    service_id: str
+    record: PatientRecord
+    evaluation: Evaluation | None
+    response: CDSResponse
+    patient_hash: str
+    received_at: datetime
+    latency_ms: float
+    errors: tuple[str, ...] = ()
+
+
+def call_audit(call: AnsweredCall) -> CallAudit:
+    outcomes = call.evaluation.outcomes if call.evaluation is not None else []
+    card_rules = call.evaluation.card_rules if call.evaluation is not None else {}
     return CallAudit(
-        hook_instance=request.hookInstance,
-        service_id=service_id,
-        hook=request.hook,
-        received_at=received_at,
-        latency_ms=latency_ms,
-        patient_hash=patient_hash(secret, request.fhir_base_url, record.patient_id),
+        hook_instance=call.request.hookInstance,
+        service_id=call.service_id,
+        hook=call.request.hook,
+        received_at=call.received_at,
+        latency_ms=call.latency_ms,
+        patient_hash=call.patient_hash,
         rules_evaluated=tuple((o.rule.id, o.rule.rule.version) for o in outcomes if o.status != "skipped"),
         rules_fired=tuple((o.rule.id, o.rule.rule.version) for o in outcomes if o.status == "fired"),
-        cards=tuple(CardAudit(card.uuid, card.indicator, tuple(card_rules.get(card.uuid, ()))) for card in response.cards),
-        sources=dict(record.sources),
-        errors=tuple(errors),
+        cards=tuple(CardAudit(c.uuid, c.indicator, tuple(card_rules.get(c.uuid, ()))) for c in call.response.cards),
+        sources=dict(call.record.sources),
+        errors=call.errors,
     )

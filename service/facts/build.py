@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from cachetools import LRUCache
+
 from service.facts.course import course
 from service.facts.dates import age_on
 from service.facts.exemptions import applying_exemptions
@@ -24,6 +26,7 @@ from service.facts.steps import dosage_steps
 from service.facts.supply import order_supply
 from service.facts.unknown import Unknown
 from service.facts.units import to_float
+from service.fhir.history_cache import SecondSight
 from service.fhir.record import PatientRecord
 from service.knowledge.models import Knowledge
 
@@ -203,17 +206,63 @@ def _patient(record: PatientRecord, today: date) -> PatientFacts:
     return PatientFacts(age=age, age_known=age is not None, gender=record.patient.gender if record.patient else None)
 
 
-def build_facts(record: PatientRecord, hook: str, knowledge: Knowledge, options: FactOptions) -> Facts:
+@dataclass(frozen=True)
+class HistorySummary:
+    """What the facts take from the history alone, whatever is ordered: the same for the same history,
+    so it can be kept between calls by the history's content (`HistorySummaries`)."""
+
+    uses: list[HistoryUse]
+    history: HistoryFacts
+    condition_evidence: dict[str, list[str]]
+
+
+def summarise_record(record: PatientRecord, knowledge: Knowledge, options: FactOptions) -> HistorySummary:
+    history_options = HistoryOptions(options.today, options.equivalence_table, options.gap_days, options.year_days, options.recent_days)
+    uses = history_uses(record, knowledge, history_options)
+    return HistorySummary(uses, summarise_history(uses, knowledge, history_options), dict(_condition_evidence(record, knowledge)))
+
+
+class HistorySummaries:
+    """History summaries by content: the record's `history_key` plus everything else they depend on
+    (the order date, the options, the knowledge). Bounded by the number of history resources held;
+    kept from the second time a content is seen (`history_cache.SecondSight` says why)."""
+
+    def __init__(self, max_resources: int):
+        self._max = max_resources
+        self._entries: LRUCache[tuple[Any, ...], HistorySummary] = LRUCache(maxsize=max(max_resources, 1), getsizeof=_resource_count)
+        self._seen = SecondSight(max_resources)
+
+    @staticmethod
+    def key(record: PatientRecord, knowledge: Knowledge, options: FactOptions) -> tuple[Any, ...] | None:
+        history_key = record.history_key
+        return None if history_key is None else (history_key, id(knowledge), options)
+
+    def summary(self, record: PatientRecord, knowledge: Knowledge, options: FactOptions) -> HistorySummary:
+        key = self.key(record, knowledge, options) if self._max > 0 else None
+        found = self._entries.get(key) if key is not None else None
+        if found is None:
+            found = summarise_record(record, knowledge, options)
+            if key is not None and _resource_count(found) <= self._max and self._seen.again(repr(key)):
+                self._entries[key] = found
+        return found
+
+
+def _resource_count(summary: HistorySummary) -> int:
+    return max(len(summary.uses), 1)
+
+
+def build_facts(
+    record: PatientRecord, hook: str, knowledge: Knowledge, options: FactOptions, summary: HistorySummary | None = None
+) -> Facts:
+    """The facts of one call; `summary`: the history's part, when already known (else worked out here)."""
     drafts = [order_facts(o, record, knowledge, options) for o in record.draft_orders]
     focus_ids = {f"MedicationRequest/{o.id or '?'}" for o in record.focus_orders}
     focus = [d for d in drafts if d.reference in focus_ids] or drafts
     draft = next((d for d in focus if d.is_bzra), focus[0] if focus else None)
-    history_options = HistoryOptions(options.today, options.equivalence_table, options.gap_days, options.year_days, options.recent_days)
-    uses = history_uses(record, knowledge, history_options)
-    history = summarise_history(uses, knowledge, history_options)
+    summary = summary or summarise_record(record, knowledge, options)
+    uses, history, condition_evidence = summary.uses, summary.history, summary.condition_evidence
     total, total_known, total_how = _total_de(history, drafts)
     comedication, comedication_sources = _comedication(uses, drafts, knowledge, options)
-    condition_evidence = _condition_evidence(record, knowledge)
     exemption_evidence = _exemption_evidence(record, condition_evidence, drafts, uses, knowledge, options)
     exemptions, exemption_how = applying_exemptions(exemption_evidence, knowledge)
     patient = _patient(record, options.today)

@@ -48,6 +48,15 @@ def identify_resource(resource: Any, medication: Medication | None, knowledge: K
     return identify_text(display, knowledge)
 
 
+def draft_identity(order: Any, knowledge: Knowledge) -> MedicationIdentity | None:
+    """What a draft order is, from the order alone (a coded or contained medication); None when it
+    names a Medication elsewhere, which only the history or the FHIR server can tell."""
+    medication = resolve_medication(order, {})
+    if order.medicationCodeableConcept is None and medication is None:
+        return None
+    return identify_resource(order, medication, knowledge)
+
+
 def dosages_of(resource: Any) -> list[Any]:
     kind = resource.get_resource_type()
     return list((resource.dosage if kind == "MedicationStatement" else resource.dosageInstruction) or [])

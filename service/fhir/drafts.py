@@ -1,8 +1,10 @@
 """The draft orders a hook call is about, read as leniently as the advice allows.
 
 A draft order in any FHIR version's shape is first rewritten into R4 (`service.fhir.tolerant`), then
-read into the full R4 model (the suggestions offer it back to the EHR). An element that still cannot
-be read is left out and reported; an order whose medication cannot be read is left out and
+read into the lean R4 model the history uses (`history_models`: only the elements the facts read, each
+type-checked). The suggestions edit the order's JSON as the EHR sent it, never a re-serialisation of
+this model, so a full `fhir.resources` validation would cost a third of a call for nothing. An
+element that still cannot be read is left out and reported; an order whose medication cannot be read is left out and
 reported. Either way the call goes on and the data card says what was not checked: only what CDS
 Hooks itself requires of a request may refuse a call, and a draft order's content is not that.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhir.resources.R4B.medicationrequest import MedicationRequest
+from service.fhir.history_models import MedicationRequest
 from pydantic import ValidationError
 
 from cds_hooks import HookContext
@@ -96,7 +98,7 @@ def read_order(resource: dict[str, Any], where: str, patient_id: str) -> tuple[M
             data = {**{k: v for k, v in DRAFT_DEFAULTS.items() if k in failing}, **data}
             if "subject" in failing:
                 data["subject"] = {"reference": f"Patient/{patient_id}"}
-        except (TypeError, ValueError) as error:  # fhir.resources raises these for some shapes
+        except (TypeError, ValueError) as error:  # raised by validators for some shapes
             return None, _unreadable(where, label, [*problems, str(error)[:200]])
         else:
             return order, _partly_read(where, label, left_out, problems) if left_out else None

@@ -19,6 +19,7 @@ from cds_hooks.prefetch import TemplateError, render
 from service.catalog import DATA_QUERIES, DataQuery
 from service.errors import RequestError
 from service.fhir.client import FhirError, FhirSession, SearchResult
+from service.fhir.history_cache import Parsed, ParsedHistory, content_key
 from service.fhir.parse import bundle_entries, parse_resource
 from service.fhir.record import DataIssue, PatientRecord
 from service.fhir.references import medication_reference, resolve_medication
@@ -79,8 +80,23 @@ def _belongs_to_patient(data: dict[str, Any], patient_id: str) -> bool:
     return True
 
 
-def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str, limit: int) -> None:
-    """Add the resources of one prefetch value or search page to the record, at most `limit` per key."""
+def _parse_items(
+    record: PatientRecord, items: list[tuple[str | None, Any, str]], key: str | None, cache: ParsedHistory | None
+) -> Parsed:
+    """Each item parsed (`parse_resource`), or taken from `cache` when the same content was parsed before."""
+    parsed = cache.get(key) if cache is not None else None
+    if parsed is None:
+        parsed = tuple(parse_resource(data, location) for _, data, location in items)
+        if cache is not None:
+            cache.put(key, parsed)
+    return parsed
+
+
+def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str, limit: int, cache: ParsedHistory | None = None) -> None:
+    """Add the resources of one prefetch value or search page to the record, at most `limit` per key.
+
+    The record's `content` digest takes in the payload, so facts derived from the history can be kept
+    by the history's content (see `history_cache`)."""
     if isinstance(payload, list):
         items = [(None, item, f"{where}[{i}]") for i, item in enumerate(payload)]
     elif isinstance(payload, dict) and payload.get("resourceType") == "Bundle":
@@ -99,8 +115,9 @@ def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str, li
         )
         items = items[: max(room, 0)]
     record.counts[query.key] = record.counts.get(query.key, 0) + len(items)
-    for full_url, data, location in items:
-        resource, issue = parse_resource(data, location)
+    key = content_key(query.key, where, record.patient_id, len(items), payload)
+    record.add_content(key)
+    for (full_url, data, location), (resource, issue) in zip(items, _parse_items(record, items, key, cache), strict=True):
         if issue is not None:
             record.issues.append(issue)
             continue
@@ -124,7 +141,9 @@ def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str, li
                 target.append(resource)
 
 
-async def _fetch_query(session: FhirSession, record: PatientRecord, query: DataQuery, url: str, limit: int) -> None:
+async def _fetch_query(
+    session: FhirSession, record: PatientRecord, query: DataQuery, url: str, limit: int, cache: ParsedHistory | None
+) -> None:
     where = f"FHIR {query.key}"
     try:
         if "?" in url:
@@ -139,7 +158,7 @@ async def _fetch_query(session: FhirSession, record: PatientRecord, query: DataQ
         return
     record.sources[query.key] = "fhir"
     for number, page in enumerate(result.pages, start=1):
-        ingest(record, query, page, f"{where} page {number}", limit)
+        ingest(record, query, page, f"{where} page {number}", limit, cache)
     if result.truncated:
         problem = f"{query.purpose}: only the first {len(result.pages)} pages were read (page limit)"
         record.issues.append(DataIssue(where, problem, reason="pages_left", data_key=query.key))
@@ -173,6 +192,7 @@ async def _read_medication(session: FhirSession, record: PatientRecord, ref: str
     except FhirError as error:
         record.issues.append(DataIssue(f"FHIR {ref}", f"medication details not read: {error.reason}", reason=error.kind))
         return
+    record.add_content(content_key("medication", ref, data))
     resource, issue = parse_resource(data, f"FHIR {ref}")
     if issue is not None:
         record.issues.append(issue)
@@ -181,7 +201,12 @@ async def _read_medication(session: FhirSession, record: PatientRecord, ref: str
 
 
 async def gather_record(
-    request: HookRequest, context: HookContext, record: PatientRecord, session: FhirSession | None, limit: int
+    request: HookRequest,
+    context: HookContext,
+    record: PatientRecord,
+    session: FhirSession | None,
+    limit: int,
+    cache: ParsedHistory | None = None,
 ) -> PatientRecord:
     """Fill `record` (which already holds the draft orders) from prefetch and FHIR."""
     to_fetch: list[tuple[DataQuery, str]] = []
@@ -189,7 +214,7 @@ async def gather_record(
         payload = _prefetched(request, query.key)
         if payload is not None:
             record.sources[query.key] = "prefetch"
-            ingest(record, query, payload, f"prefetch.{query.key}", limit)
+            ingest(record, query, payload, f"prefetch.{query.key}", limit, cache)
             continue
         try:
             url = render(query.template, context.model_dump())
@@ -219,7 +244,7 @@ async def gather_record(
         else:
             to_fetch.append((query, url))
     if session is not None:
-        await asyncio.gather(*(_fetch_query(session, record, q, url, limit) for q, url in to_fetch))
+        await asyncio.gather(*(_fetch_query(session, record, q, url, limit, cache) for q, url in to_fetch))
     unresolved = _unresolved_medication_refs(record)
     if unresolved and session is not None:
         await asyncio.gather(*(_read_medication(session, record, ref) for ref in unresolved))

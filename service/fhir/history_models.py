@@ -3,8 +3,8 @@
 Why not `fhir.resources` here: validating a whole R4B resource costs about as much as the rest of a
 hook call put together, and a history can hold a thousand of them (see `bench/RESULTS.md`). These
 models keep the R4 element names and shapes, so the fact functions read them exactly as they read
-`fhir.resources` objects (the draft orders still are, since the service offers them back as
-suggestions). Elements the facts do not read are ignored, not checked; the ones they read are
+`fhir.resources` objects. The draft orders are read into them too (`drafts`); full validation stays
+where the service writes FHIR (the taper plan's MedicationRequests). Elements the facts do not read are ignored, not checked; the ones they read are
 type-checked, so a resource whose dosage or dates are malformed is still skipped and reported.
 """
 

@@ -2,7 +2,7 @@
 
 Resources are validated one by one so that a single malformed entry in a history is skipped and
 reported instead of rejecting the whole Bundle. History resources get the lean models of
-`history_models` (the draft orders, in `drafts`, get full `fhir.resources` validation).
+`history_models` (so do the draft orders, in `drafts`).
 """
 
 from __future__ import annotations

@@ -6,10 +6,11 @@ this object, never HTTP. `DataIssue`s travel with it so the answer can say what 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from fhir.resources.R4B.medicationrequest import MedicationRequest as DraftOrder
+from service.fhir.history_models import MedicationRequest as DraftOrder
 
 from service.fhir.history_models import (
     Condition,
@@ -55,6 +56,19 @@ class PatientRecord:
     issues: list[DataIssue] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # resources read per prefetch key (for the limit)
     seen: set[str] = field(default_factory=set)  # "Type/id" already in the lists (pages may overlap)
+    # Content keys of every payload read into the history, in order (`history_cache.content_key`); None
+    # in the list: a payload without a key, so the history has no content key either.
+    contents: list[str | None] = field(default_factory=list)
+
+    def add_content(self, key: str | None) -> None:
+        self.contents.append(key)
+
+    @property
+    def history_key(self) -> str | None:
+        """A digest of the whole history read (None when a part could not be keyed): equal keys, equal history."""
+        if None in self.contents:
+            return None
+        return hashlib.blake2b("|".join(self.contents).encode(), digest_size=20).hexdigest()  # type: ignore[arg-type]
 
     def unavailable(self) -> list[str]:
         """The prefetch keys for which no data could be had at all."""

@@ -43,13 +43,42 @@ def evaluate_rule(rule: LoadedRule, data: dict[str, Any], hook: str, skip: set[s
     if hook not in rule.rule.hooks:
         return RuleOutcome(rule, "skipped", f"not used for the {hook} hook")
     if skip and rule.id in skip:
-        return RuleOutcome(rule, "skipped", "suppressed for this patient after an override")
+        return _suppressed(rule)
     context = evaluation_context(project(data, rule.reads), rule.params)
     values = {".".join(path): lookup(context, path) for path in rule.condition.paths()}
     result, problem = rule.condition.evaluate(context)
     if problem is not None:
         return RuleOutcome(rule, "not evaluated", problem, values)
     return RuleOutcome(rule, "fired" if result else "not fired", f"when is {str(result).lower()}", values)
+
+
+def _suppressed(rule: LoadedRule) -> RuleOutcome:
+    return RuleOutcome(rule, "skipped", "suppressed for this patient after an override")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The conditions of a rule set evaluated on one call's facts, before suppressions: which rules
+    would fire. Only when some would is it worth asking which are suppressed for the patient."""
+
+    rules: RuleSet
+    data: dict[str, Any]
+    outcomes: list[RuleOutcome]
+
+    @property
+    def fires(self) -> bool:
+        return any(o.status == "fired" for o in self.outcomes)
+
+    def without(self, skip: set[str] | None) -> list[RuleOutcome]:
+        """The outcomes with the rules in `skip` skipped, as `evaluate_rule` skips them."""
+        if not skip:
+            return self.outcomes
+        return [_suppressed(o.rule) if o.rule.id in skip and o.status != "skipped" else o for o in self.outcomes]
+
+
+def decide(rules: RuleSet, facts: Facts, hook: str) -> Decision:
+    data = facts_data(facts)
+    return Decision(rules, data, [evaluate_rule(rule, data, hook) for rule in rules.rules])
 
 
 def evaluate(
@@ -59,9 +88,16 @@ def evaluate(
     language: str,
     suggest: SuggestionFactory = no_suggestions,
     skip: set[str] | None = None,
+    decision: Decision | None = None,
 ) -> Evaluation:
-    data = facts_data(facts)
-    outcomes = [evaluate_rule(rule, data, hook, skip) for rule in rules.rules]
+    """The rules' outcomes and the merged cards; `decision`: the conditions, when already evaluated."""
+    decision = decision if decision is not None and decision.rules is rules else decide(rules, facts, hook)
+    outcomes = decision.without(skip)
     fired = [o.rule for o in outcomes if o.status == "fired"]
-    cards, card_rules = merge_cards(fired, facts, data, rules.reasons, language, suggest)
+    cards, card_rules = merge_cards(fired, facts, decision.data, rules.reasons, language, suggest)
     return Evaluation(outcomes, cards, card_rules)
+
+def skipped_evaluation(rules: RuleSet, reason: str) -> Evaluation:
+    """Every rule skipped for one reason (e.g. none can fire on the draft orders): no card, and the
+    audit trail records that no rule was evaluated."""
+    return Evaluation([RuleOutcome(rule, "skipped", reason) for rule in rules.rules], [], {})

@@ -16,12 +16,13 @@ from service.knowledge.models import Knowledge
 from service.language import LANGUAGES
 from service.rules.context import ReadTree, evaluation_context, facts_data, read_tree, sample_facts
 from service.rules.expressions import Condition, ExpressionError
-from service.rules.models import OverrideReasonFile, Overrides, Rule, RuleFile
+from service.rules.models import BZRA_CLASS, OverrideReasonFile, Overrides, Rule, RuleFile
 from service.rules.names import check_path, fact_roots
 from service.rules.texts import LANGUAGE_KEY, TemplateProblem, check_template, render
 from service.yamlsource import Problem, YamlSource, load_model, read_model, read_yaml, validate
 
 REASONS_FILE = "override-reasons.yaml"
+PARAMS_PREFIX = "params."
 TEST_SUFFIX = ".test.yaml"
 SUGGESTION_PARAMS: dict[str, tuple[str, ...]] = {  # optional whole-day parameters a suggestion reads
     "small_pack": ("small_pack_days",),  # without it: the days left within the course's guideline limit
@@ -48,6 +49,23 @@ class LoadedRule:
         """The fact names the condition reads: only those are handed to CEL."""
         return read_tree(self.condition.paths())
 
+    @cached_property
+    def draft_classes(self) -> frozenset[str] | None:
+        """The draft classes the rule declares it can fire on (`fires_on`, `params.` names filled in from
+        the parameters in force); None when it declares none: it may fire on any draft."""
+        if self.rule.fires_on is None:
+            return None
+        classes: set[str] = set()
+        for name in self.rule.fires_on:
+            if not name.startswith(PARAMS_PREFIX):
+                classes.add(name)
+                continue
+            value = self.params.get(name.removeprefix(PARAMS_PREFIX))
+            if not isinstance(value, list):
+                return None  # a deployment override made it something else: assume any draft
+            classes.update(str(item) for item in value)
+        return frozenset(classes)
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -56,9 +74,25 @@ class RuleSet:
     directory: str
     fingerprint: str
     files: tuple[str, ...] = field(default=())
+    _draft_classes: dict[str, frozenset[str] | None] = field(default_factory=dict, compare=False, repr=False)
 
     def rule(self, rule_id: str) -> LoadedRule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    def draft_classes(self, hook: str) -> frozenset[str] | None:
+        """The draft classes on which some rule in service for `hook` can fire: the union of what the
+        rules declare; None when one of them declares nothing (then any draft may make it fire)."""
+        if hook not in self._draft_classes:
+            union: set[str] = set()
+            for rule in self.rules:
+                if rule.enabled and hook in rule.rule.hooks:
+                    if rule.draft_classes is None:
+                        self._draft_classes[hook] = None
+                        break
+                    union |= rule.draft_classes
+            else:
+                self._draft_classes[hook] = frozenset(union)
+        return self._draft_classes[hook]
 
 
 def _visible(directory: Path, pattern: str) -> list[Path]:
@@ -115,6 +149,26 @@ def _template_texts(rule: Rule) -> list[tuple[tuple[str | int, ...], str]]:
     return texts
 
 
+def _check_fires_on(rule: Rule, at: tuple[str | int, ...], source: YamlSource, knowledge: Knowledge) -> list[Problem]:
+    """Each declared draft class is `bzra`, a co-medication class, or a list parameter of those."""
+    known = {BZRA_CLASS, *knowledge.comedication_classes}
+    problems = []
+    for index, name in enumerate(rule.fires_on or []):
+        where = (*at, "fires_on", index)
+        if name.startswith(PARAMS_PREFIX):
+            parameter = rule.parameters.get(name.removeprefix(PARAMS_PREFIX))
+            if parameter is None or not isinstance(parameter.value, list):
+                problems.append(source.problem(where, f"rule {rule.id}: fires_on names '{name}', which is not a list parameter"))
+                continue
+            unknown = [str(item) for item in parameter.value if item not in known]
+        else:
+            unknown = [name] if name not in known else []
+        if unknown:
+            choices = ", ".join(sorted(known))
+            problems.append(source.problem(where, f"rule {rule.id}: fires_on: unknown draft class {', '.join(unknown)} (known: {choices})"))
+    return problems
+
+
 def check_rule(
     rule: Rule, at: tuple[str | int, ...], source: YamlSource, knowledge: Knowledge, reasons: OverrideReasonFile | None
 ) -> tuple[Condition | None, list[Problem]]:
@@ -142,6 +196,7 @@ def check_rule(
                 problems.append(
                     source.problem((*at, "parameters", name), f"rule {rule.id}: suggestion {kind} needs '{name}' as whole days above 0")
                 )
+    problems += _check_fires_on(rule, at, source, knowledge)
     if reasons is not None:
         for index, code in enumerate(rule.override_reasons):
             if code not in reasons.reasons:

@@ -17,8 +17,10 @@ RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_leng
 ParamName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Indicator = Literal["info", "warning", "critical"]
 Hook = Literal["order-select", "order-sign", "medication-prescribe"]
+DraftClass = Annotated[str, StringConstraints(pattern=r"^(params\.)?[a-z][a-z0-9_]*$")]
 SuggestionKind = Literal["small_pack", "taper_plan", "referral", "reconsider_start"]
 
+BZRA_CLASS = "bzra"  # in `fires_on`: a BZRA draft order (the other values are co-medication classes)
 SEVERITY: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
 
 
@@ -88,6 +90,15 @@ class Rule(Strict):
     enabled: bool = Field(True, description="A disabled rule is skipped (a deployment may switch it in its overrides).")
     parameters: dict[ParamName, Parameter] = Field(default={}, description="Named values the rule uses, each with its source.")
     when: str = Field(min_length=1, description="A CEL expression over the facts and `params`.")
+    fires_on: list[DraftClass] | None = Field(
+        None,
+        description=(
+            "The draft orders this rule can fire on: `bzra`, co-medication class ids from the knowledge "
+            "(`opioid_analgesic`, `antipsychotic`…), or `params.<name>` for a list parameter of such ids. "
+            "A call whose drafts are none of these skips the history when no rule in service can fire. "
+            "Left out: the rule can fire on any draft, and no call is ever skipped for it."
+        ),
+    )
     card: CardTemplate = Field(description="The card shown when the rule fires.")
     suggestions: list[SuggestionKind] = Field(default=[], description="Suggestion kinds the card may offer (each built only where it fits).")
     override_reasons: list[str] = Field(default=[], description="Codes from rules/override-reasons.yaml.")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+import orjson
+from cachetools import LRUCache
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
@@ -54,6 +56,10 @@ def _drug(context: Context, drug_id: Any, otherwise: Any = None) -> str:
     return str(names.get(_language(context)) or names.get("en") or drug_id)
 
 
+FILTER_READS = frozenset({LANGUAGE_KEY, "drug_names"})  # context values the filters above read
+RENDERED_TEXTS = 4096  # rendered texts kept; each is a card's summary, detail or link label
+_RENDERED: LRUCache[tuple[str, bytes], str] = LRUCache(maxsize=RENDERED_TEXTS)
+
 # The filters a card text may use besides Jinja's own; the rule reference prints their docstrings.
 ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
 ENVIRONMENT.filters["num"] = _number
@@ -80,11 +86,36 @@ def check_template(source: str) -> set[str]:
     return meta.find_undeclared_variables(ENVIRONMENT.parse(source))
 
 
-def render(source: str, context: dict[str, Any]) -> str:
+@lru_cache(maxsize=2048)
+def _names_read(source: str) -> tuple[str, ...]:
+    """What a rendering depends on: the template's own names and what the filters read from the context."""
+    return tuple(sorted(check_template(source) | FILTER_READS))
+
+
+def _rendering_key(source: str, context: dict[str, Any]) -> tuple[str, bytes] | None:
+    """The template and the canonical JSON of the values it reads; None when they are not plain data."""
     try:
-        return _compiled(source).render(**context).strip()
-    except UndefinedError as error:
-        raise TemplateProblem(f"template uses an unknown name: {error.message}") from None
+        names = _names_read(source)
+        if any(name not in context for name in names if name not in FILTER_READS):
+            return None  # an unknown name: rendering raises, and nothing is kept
+        return source, orjson.dumps({name: context.get(name) for name in names}, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, TemplateProblem):
+        return None
+
+
+def render(source: str, context: dict[str, Any]) -> str:
+    """The filled-in text; the same template with the same values read is rendered once (a select, then
+    the sign of the same order, show the same cards)."""
+    key = _rendering_key(source, context)
+    found = _RENDERED.get(key) if key is not None else None
+    if found is None:
+        try:
+            found = _compiled(source).render(**context).strip()
+        except UndefinedError as error:
+            raise TemplateProblem(f"template uses an unknown name: {error.message}") from None
+        if key is not None:
+            _RENDERED[key] = found
+    return found
 
 
 def fit_summary(text: str) -> str:

@@ -150,7 +150,7 @@ def _check_doses(plan, request: TaperRequest, ctx_forms) -> None:
         _check_week(step, form)
         if step.kind == "reduce":
             cut = previous - step.dose_mg
-            assert cut > EPS, "never up, each reduction lower"
+            assert cut > EPS / 2, "never up, each reduction lower (at the stated precision, 4 decimals)"
             if protocol.follows_cap:
                 unit = form.smallest if form.discrete else 0.0
                 near_end = previous <= LIMITS.near_end_fraction_of_start * reference + EPS or previous <= unit + EPS

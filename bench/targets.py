@@ -1,0 +1,141 @@
+"""The targets (issue 20, for 2 cores), judged on one run's results; reported, never asserted.
+
+Throughput ratios are the service's wrk requests/s over the bare baseline's on the same index of bodies.
+That holds while each server has its core to itself: both are CPU-bound on one core, so the ratio of
+throughputs is the inverse ratio of CPU time per call. When other processes took the CPUs during either
+run (more than `DISTURBED_CPUS`), the server got only a share of its core, a different share in each
+run, and the throughput ratio says more about that share than about the service; the ratio of CPU time
+per call (baseline over service) is then judged instead, and the report says which one was.
+
+The sign after its selects cannot be timed alone under load (wrk times every call alike), so its cost is
+derived: the time one patient's sequence takes at saturation minus the time its selects alone take
+(`sign_after_selects`), compared with the bare baseline's time for the same sign bodies (in CPU time
+when disturbed).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from bench.scenarios import DISTURBED_CPUS
+
+BZRA_RATIO = 0.25
+NON_BZRA_RATIO = 0.70
+SIGN_RATIO = 0.50
+NO_PREFETCH_CPU_MS = 4.0
+P99_TARGET_MS = 25.0
+S4_LIMIT_MS = 150.0
+RSS_LIMIT_MB = 200.0
+S2_EXTRA_MS = 20.0  # scenario 2: p99 ≤ 1.5 × the FHIR delay + this (the earlier target, kept)
+# Linear growth: time ∝ size^k with k ≤ 1 between 100 and 1,000 resources (log-log slope), with room for noise.
+LINEAR_SLOPE_LIMIT = 1.1
+
+
+def ratio(service: dict[str, Any], baseline: dict[str, Any]) -> float:
+    return service["rps"] / baseline["rps"] if baseline.get("rps") else math.nan
+
+
+def cpu_ratio(service: dict[str, Any], baseline: dict[str, Any]) -> float:
+    mine, bare = service.get("server_cpu_ms_per_call"), baseline.get("server_cpu_ms_per_call")
+    return bare / mine if mine and bare else math.nan
+
+
+def disturbed(*runs: dict[str, Any]) -> bool:
+    return any(run.get("cpu", {}).get("other_cpus", 0.0) > DISTURBED_CPUS for run in runs)
+
+
+def judged(service: dict[str, Any], baseline: dict[str, Any]) -> tuple[float, str]:
+    """(the ratio judged, what it is): throughput, or CPU time per call when a run was disturbed."""
+    if disturbed(service, baseline) and not math.isnan(cpu_ratio(service, baseline)):
+        return cpu_ratio(service, baseline), "CPU time per call (runs disturbed by other processes)"
+    return ratio(service, baseline), "throughput"
+
+
+def sign_after_selects(service: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
+    """Milliseconds of server capacity per sign (service: sequence minus selects), and the ratio to bare;
+    the same in CPU time, and which of the two is judged."""
+    seq, sel = service["select_sign"], service["selects"]
+    patients = baseline["signs"]["distinct_bodies"]
+    per_patient_seq = seq["distinct_bodies"] / patients / seq["rps"] * 1000
+    per_patient_sel = sel["distinct_bodies"] / patients / sel["rps"] * 1000
+    sign_ms = per_patient_seq - per_patient_sel
+    bare_ms = 1000 / baseline["signs"]["rps"]
+    cpu = {}
+    if "server_cpu_ms_per_call" in seq and "server_cpu_ms_per_call" in sel:
+        cpu["sign_cpu_ms"] = round(seq["server_cpu_ms_per_call"] * seq["distinct_bodies"] / patients
+                                   - sel["server_cpu_ms_per_call"] * sel["distinct_bodies"] / patients, 3)
+        cpu["select_cpu_ms"] = sel["server_cpu_ms_per_call"]
+        bare_cpu = baseline["signs"].get("server_cpu_ms_per_call")
+        if bare_cpu:
+            cpu["bare_sign_cpu_ms"] = bare_cpu
+            cpu["cpu_ratio"] = round(bare_cpu / cpu["sign_cpu_ms"], 3) if cpu["sign_cpu_ms"] > 0 else math.nan
+    by_cpu = disturbed(seq, sel, baseline["signs"]) and "cpu_ratio" in cpu
+    return {
+        # a difference within the runs' noise (≤ 0) is not a measurement: NaN, which never passes
+        "judged": cpu["cpu_ratio"] if by_cpu else (round(bare_ms / sign_ms, 3) if sign_ms > 0 else math.nan),
+        "basis": "CPU time (runs disturbed by other processes)" if by_cpu else "throughput",
+        "sign_ms": round(sign_ms, 3),
+        "bare_sign_ms": round(bare_ms, 3),
+        "ratio": round(bare_ms / sign_ms, 3) if sign_ms > 0 else math.nan,
+        "select_ms": round(1000 / sel["rps"], 3),
+        **cpu,
+    }
+
+
+def _row(target: str, measured: str, passed: bool) -> dict[str, Any]:
+    return {"target": target, "measured": measured, "pass": bool(passed)}
+
+
+def traffic_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    b, s = results["baseline"]["traffic"], results["service"]["traffic"]
+    sign = sign_after_selects(s, b)
+    sequence, sequence_basis = judged(s["select_sign"], b["select_sign"])
+
+    def measured(kind: str) -> tuple[str, float]:
+        value, basis = judged(s[kind], b[kind])
+        return (f"**{value:.3f}** by {basis}; throughput {ratio(s[kind], b[kind]):.3f} ({s[kind]['rps']:.0f} vs "
+                f"{b[kind]['rps']:.0f} req/s), CPU time {cpu_ratio(s[kind], b[kind]):.3f} "
+                f"({s[kind].get('server_cpu_ms_per_call', math.nan):.2f} vs {b[kind].get('server_cpu_ms_per_call', math.nan):.2f} ms a call)"), value
+
+    bzra_text, bzra = measured("bzra")
+    non_text, non = measured("non_bzra")
+    cpu_text = (f"; CPU time {sign['cpu_ratio']:.3f} ({sign['sign_cpu_ms']:.2f} vs {sign['bare_sign_cpu_ms']:.2f} ms a sign)"
+                if "cpu_ratio" in sign else "")
+    return [
+        _row(f"Distinct BZRA orders ≥ {BZRA_RATIO:.2f} of bare", bzra_text, bzra >= BZRA_RATIO),
+        _row(f"Non-BZRA orders ≥ {NON_BZRA_RATIO:.2f} of bare", non_text, non >= NON_BZRA_RATIO),
+        _row(f"The sign after its selects ≥ {SIGN_RATIO:.2f} of bare",
+             f"**{sign['judged']:.3f}** by {sign['basis']}; throughput {sign['ratio']:.3f} (a sign takes "
+             f"{sign['sign_ms']:.2f} ms of capacity after its selects, bare {sign['bare_sign_ms']:.2f} ms){cpu_text}; "
+             f"the whole sequence {sequence:.3f} by {sequence_basis.split(' (')[0]}"
+             + ("; not measured: the sign's share is within the runs' noise (a longer run is needed)"
+                if math.isnan(sign["judged"]) else ""), sign["judged"] >= SIGN_RATIO),
+    ]
+
+
+def other_targets(results: dict[str, Any], linearity: dict[str, Any], delay_ms: float, largest: int) -> list[dict[str, Any]]:
+    s = results["service"]
+    half = s["traffic"]["half_own_capacity"]
+    p99 = half["p99_ms"]
+    cpu = s["s2"].get("server_cpu_ms_per_call", math.nan)
+    s2_limit = 1.5 * delay_ms + S2_EXTRA_MS
+    large = s["s4"][str(largest)]
+    rss = s["memory_after_runs_mb"]["VmRSS"]
+    return [
+        _row(f"No-prefetch CPU per call ≤ {NO_PREFETCH_CPU_MS:.0f} ms",
+             f"{cpu:.2f} ms (wrk, {s['s2']['connections']} connections, a new token per call)", cpu <= NO_PREFETCH_CPU_MS),
+        _row(f"p99 ≤ {P99_TARGET_MS:.0f} ms at half the service's own capacity, distinct patients "
+             f"({half['offered_rate']:.0f} req/s, open loop)",
+             (f"p99 {p99:.1f} ms" if p99 is not None else f"p99 unbounded ({half['unfinished']} unanswered)")
+             + f", {half['errors']} errors", p99 is not None and p99 <= P99_TARGET_MS and half["errors"] == 0),
+        _row(f"1,000 resources under {S4_LIMIT_MS:.0f} ms (median)",
+             f"median {large['median_ms']:.1f} ms, p95 {large['p95_ms']:.1f} ms", large["median_ms"] < S4_LIMIT_MS),
+        _row("Large history grows linearly",
+             f"time ∝ size^{linearity['exponent_100_to_1000']:.2f} from 100 to 1,000 resources (linear: ≤ {LINEAR_SLOPE_LIMIT})",
+             linearity["at_most_linear"]),
+        _row(f"Resident memory under {RSS_LIMIT_MB:.0f} MB after the runs",
+             f"{rss:.0f} MB (peak {s['memory_after_runs_mb']['VmHWM']:.0f} MB)", rss < RSS_LIMIT_MB),
+        _row(f"No-prefetch p99 ≤ 1.5 × delay + {S2_EXTRA_MS:.0f} ms = {s2_limit:.0f} ms (earlier target)",
+             f"p99 {s['s2']['p99_ms']:.1f} ms", s["s2"]["p99_ms"] <= s2_limit and s["s2"]["errors"] == 0),
+    ]

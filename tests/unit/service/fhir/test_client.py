@@ -1,0 +1,97 @@
+"""The service's own client reads FHIR on aiohttp's pool directly: size limits, decoding and headers hold."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from service.fhir.cache import ResponseCache
+from service.fhir.client import FhirError, FhirSession, PooledClient, make_http_client
+from service.fhir.limits import FhirLimits
+
+PATIENT = b'{"resourceType": "Patient", "id": "p", "gender": "female"}'
+BIG = b'{"resourceType": "Patient", "id": "p", "text": "' + b"x" * 5000 + b'"}'
+SEEN_HEADERS: list[dict[str, str]] = []
+
+
+@contextmanager
+def server() -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            SEEN_HEADERS.append(dict(self.headers))
+            headers, body, chunked = {"Content-Type": "application/fhir+json"}, PATIENT, False
+            if self.path.endswith("/big"):
+                body = BIG
+            elif self.path.endswith("/big-chunked"):
+                body, chunked = BIG, True
+            elif self.path.endswith("/gzip"):
+                body, headers["Content-Encoding"] = gzip.compress(PATIENT), "gzip"
+            self.send_response(200)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            if chunked:  # no Content-Length: the limit must hold while reading
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for start in range(0, len(body), 1000):
+                    part = body[start : start + 1000]
+                    self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/fhir"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+async def read(base: str, path: str, limit: int = 10_000_000) -> dict:
+    async with make_http_client(1.0, 2.0, aiohttp_pool=True) as http:
+        assert isinstance(http, PooledClient)
+        limits = FhirLimits(connect_timeout=1.0, read_timeout=2.0, total_timeout=5.0, max_pages=2, max_concurrency=4, max_response_bytes=limit)
+        session = FhirSession(http, base, "p", "token-1", ResponseCache(0, 0), limits=limits)
+        return await session.get(path)
+
+
+@pytest.fixture
+def no_httpx_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("httpx.AsyncClient.stream", lambda *args, **kwargs: pytest.fail("read through httpx"))
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("no_httpx_stream")
+async def test_a_read_goes_straight_to_the_pool_with_the_token_and_user_agent() -> None:
+    with server() as base:
+        assert await read(base, "Patient/p") == {"resourceType": "Patient", "id": "p", "gender": "female"}
+    headers = {name.lower(): value for name, value in SEEN_HEADERS[-1].items()}
+    assert headers["authorization"] == "Bearer token-1" and headers["user-agent"] == "bzra-cds"
+    assert headers["accept"] == "application/fhir+json"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("path", ["big", "big-chunked"])
+async def test_an_answer_over_the_limit_is_given_up(path: str) -> None:
+    with server() as base, pytest.raises(FhirError) as raised:
+        await read(base, path, limit=2000)
+    assert raised.value.kind == "too_large"
+
+
+@pytest.mark.anyio
+async def test_a_compressed_answer_is_decoded() -> None:
+    with server() as base:
+        assert (await read(base, "gzip"))["gender"] == "female"

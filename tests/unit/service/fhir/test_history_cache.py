@@ -1,0 +1,121 @@
+"""Parsed history kept by content: any change in the history changes the key; equal content is parsed once."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from service.catalog import DATA_QUERIES
+from service.fhir.gather import ingest
+from service.fhir.history_cache import ParsedHistory, content_key
+from service.fhir.record import PatientRecord
+from tests.support import builders as b
+
+QUERIES = {query.key: query for query in DATA_QUERIES}
+
+
+def history_key(prefetch: dict[str, Any], cache: ParsedHistory | None = None) -> str | None:
+    record = PatientRecord(patient_id=b.PATIENT_ID)
+    for key, payload in prefetch.items():
+        ingest(record, QUERIES[key], payload, f"prefetch.{key}", 5000, cache)
+    return record.history_key
+
+
+def paths(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON value, the value itself included."""
+    found = [at]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += paths(item, (*at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += paths(item, (*at, index))
+    return found
+
+
+def changed(value: Any, how: int) -> Any:
+    """Another JSON value in place of `value`: a different leaf, a key or element less or more."""
+    if isinstance(value, dict) and value and how == 0:
+        return {k: v for i, (k, v) in enumerate(value.items()) if i != 0}
+    if isinstance(value, list) and value and how == 0:
+        return value[1:]
+    if isinstance(value, dict) and how == 1:
+        return {**value, "extra": 1}
+    if isinstance(value, list) and how == 1:
+        return [*value, {"extra": 1}]
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value + 1
+    if isinstance(value, str):
+        return value + "x"
+    return "changed"
+
+
+def mutate(prefetch: dict[str, Any], path: tuple[Any, ...], how: int) -> dict[str, Any]:
+    copied = copy.deepcopy(prefetch)
+    if not path:
+        return copied
+    parent = copied
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = changed(parent[path[-1]], how)
+    return copied
+
+
+def history() -> dict[str, Any]:
+    prefetch = b.full_prefetch()
+    prefetch["medicationRequests"] = b.searchset(b.medication_request(), b.medication_request("mr-2", medication_reference="Medication/med-1"), b.medication())
+    return prefetch
+
+
+HISTORY = history()
+PLACES = [p for p in paths(HISTORY) if len(p) >= 2]
+
+
+@settings(max_examples=150, deadline=None)
+@given(place=st.sampled_from(PLACES), how=st.integers(0, 2))
+def test_any_change_in_the_history_changes_the_key(place: tuple[Any, ...], how: int) -> None:
+    mutated = mutate(HISTORY, place, how)
+    assume(mutated != HISTORY)
+    assert history_key(mutated) != history_key(HISTORY)
+
+
+def test_the_same_content_gives_the_same_key_whatever_the_order_of_its_keys() -> None:
+    reordered = {key: dict(reversed(list(value.items()))) for key, value in reversed(list(HISTORY.items()))}
+    assert content_key(reordered["patient"]) == content_key(HISTORY["patient"])
+    assert history_key(dict(HISTORY)) == history_key(copy.deepcopy(HISTORY))
+
+
+def test_a_history_seen_twice_is_not_parsed_a_third_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = ParsedHistory(1000)
+    first = history_key(HISTORY, cache)
+    assert len(cache) == 0  # seen once: nothing kept (distinct patients leave no garbage behind)
+    assert history_key(HISTORY, cache) == first
+    monkeypatch.setattr("service.fhir.gather.parse_resource", lambda *args: pytest.fail("parsed again"))
+    record = PatientRecord(patient_id=b.PATIENT_ID)
+    for key, payload in copy.deepcopy(HISTORY).items():
+        ingest(record, QUERIES[key], payload, f"prefetch.{key}", 5000, cache)
+    assert record.history_key == first
+    assert [r.id for r in record.medication_requests] == ["mr-1", "mr-2"] and "Medication/med-1" in record.medications
+
+
+def test_the_parsed_history_is_bounded_by_its_resources() -> None:
+    cache = ParsedHistory(3)
+    for number in range(10):
+        for _ in range(2):  # kept from the second sight
+            history_key({"medicationStatements": b.searchset(b.medication_statement(f"ms-{number}"), b.medication_statement(f"ms-{number}b"))}, cache)
+    assert len(cache) == 1  # two resources each: one entry fits at a time
+
+
+def test_a_bad_resource_is_still_reported_when_its_page_comes_from_the_cache() -> None:
+    cache = ParsedHistory(1000)
+    bad = {"medicationStatements": b.searchset(b.medication_statement(status=7))}
+    for _ in range(3):
+        record = PatientRecord(patient_id=b.PATIENT_ID)
+        ingest(record, QUERIES["medicationStatements"], bad["medicationStatements"], "prefetch.medicationStatements", 5000, cache)
+        assert [issue.skipped for issue in record.issues] == ["MedicationStatement/ms-1"]
