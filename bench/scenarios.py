@@ -389,7 +389,7 @@ def open_loop(options: Options, server: Server, body_file: Path, rate: float) ->
 
 
 def delayed_fhir_server(resources: list[dict[str, Any]], delay: float) -> Any:
-    """tests/fhir_server.FhirStub (a threaded FHIR server that sleeps `delay` per request), made fit for load.
+    """tests/support/fhir_server.FhirStub (a threaded FHIR server that sleeps `delay` per request), made fit for load.
 
     The stub as shipped listens with socketserver's default backlog of 5 and answers HTTP/1.0 (a new
     connection per request): under concurrent load a full accept queue drops SYNs, which costs the

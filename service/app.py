@@ -193,14 +193,16 @@ def _serve_with(app: FastAPI, start: StartUp, http: httpx.AsyncClient, store: St
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """The last added is the outermost: CORS wraps the limits, so a browser-based EHR can read their
+    413 and 503 (with Retry-After) instead of a CORS failure; preflights are answered before any limit."""
+    app.add_middleware(AdmissionControl, limit=settings.max_concurrent_requests)  # before any work
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # bounds what admission reads
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type"],
     )
-    app.add_middleware(AdmissionControl, limit=settings.max_concurrent_requests)  # before any work
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # outermost: bounds what admission reads
 
 
 def _add_routes(app: FastAPI, settings: Settings) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import respx.mocks
@@ -13,6 +14,19 @@ from tests.support.facts_support import TODAY
 # respx mocks at the httpx client (`using="httpx"`) rather than inside httpcore, so it also intercepts
 # the service's own client, which sends through aiohttp (service/fhir/client.py `make_http_client`).
 respx.mocks.DEFAULT_MOCKER = respx.mocks.HTTPXMocker.name
+
+TESTS = Path(__file__).resolve().parent
+# A test's group is its directory under tests/ (README "Tests"); these groups carry a marker of that name.
+MARKED_GROUPS = ("e2e", "browser")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by -m
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test in tests/e2e/ and tests/browser/ by its directory, so `-m` selects groups."""
+    for item in items:
+        group = item.path.relative_to(TESTS).parts[0] if item.path.is_relative_to(TESTS) else ""
+        if group in MARKED_GROUPS:
+            item.add_marker(group)
 
 
 @pytest.fixture(autouse=True)

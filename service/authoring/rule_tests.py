@@ -17,7 +17,8 @@ from service.catalog import SERVICES_BY_HOOK
 from service.facts.model import Facts
 from service.fhir.cache import ResponseCache
 from service.knowledge.models import Knowledge
-from service.pipeline import Pipeline
+from service.fhir.record import PatientRecord
+from service.pipeline import Pipeline, draft_classes
 from service.rules.cards import BuiltSuggestion, SuggestionFactory
 from service.rules.engine import evaluate
 from service.rules.loader import LoadedRule, RuleSet, load_rule_set, rule_test_files
@@ -108,6 +109,25 @@ class Outcome:
     suggested: list[str]  # kinds of the suggestions the answer offers
 
 
+def _check_declarations(fired: list[str], rule_set: RuleSet, record: PatientRecord, knowledge: Knowledge) -> list[str]:
+    """A rule that fires in a case on drafts outside its `fires_on` would be skipped by a hook call
+    (the fast path trusts the declaration): the case reveals the wrong declaration."""
+    by_id = {loaded.rule.id: loaded for loaded in rule_set.rules}
+    classes = [draft_classes(order, knowledge) for order in record.draft_orders]
+    if any(found is None for found in classes):
+        return []  # a draft the call cannot classify before reading: the full path runs
+    ordered = frozenset().union(*classes) if classes else frozenset()
+    failures = []
+    for rule_id in fired:
+        declared = by_id[rule_id].draft_classes if rule_id in by_id else None
+        if declared is not None and not ordered & declared:
+            failures.append(
+                f"{rule_id} fired on drafts of classes {sorted(ordered) or 'none'}, outside its fires_on "
+                f"{sorted(declared)}: a hook call would skip it"
+            )
+    return failures
+
+
 def _recording(suggest: SuggestionFactory, offered: list[str]) -> SuggestionFactory:
     """The real suggestion factory, noting the kind of each suggestion it builds."""
 
@@ -142,7 +162,8 @@ async def run_case(case: RuleTestCase, rule_set: RuleSet, knowledge: Knowledge, 
     evaluation = evaluate(rule_set, facts, case.hook, "en", suggest)
     problems = [f"{o.rule.id} not evaluated: {o.reason}" for o in evaluation.not_evaluated()]
     outcome = Outcome(evaluation.fired, evaluation.cards, offered)
-    return evaluation.fired, problems + _check(case, outcome, rule_set) + _check_facts(case, facts)
+    declarations = _check_declarations(evaluation.fired, rule_set, record, knowledge)
+    return evaluation.fired, problems + declarations + _check(case, outcome, rule_set) + _check_facts(case, facts)
 
 
 def run_rule_tests(

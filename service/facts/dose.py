@@ -464,7 +464,7 @@ def _dosage_key(d: lean.Dosage) -> tuple[Any, ...]:
     """Every element of a lean Dosage that the dose functions (here and in timing.py) read.
 
     Whatever they read must be in here, or two different dosages would share a result
-    (tests/test_facts_memo.py checks this by recording the elements read).
+    (tests/unit/service/facts/test_dose_memo.py checks this by recording the elements read).
     """
     timing, ratio = d.timing, d.maxDosePerPeriod
     timing_key = None

@@ -96,7 +96,8 @@ class Rule(Strict):
             "The draft orders this rule can fire on: `bzra`, co-medication class ids from the knowledge "
             "(`opioid_analgesic`, `antipsychotic`…), or `params.<name>` for a list parameter of such ids. "
             "A call whose drafts are none of these skips the history when no rule in service can fire. "
-            "Left out: the rule can fire on any draft, and no call is ever skipped for it."
+            "Left out: the rule can fire on any draft, and no call is ever skipped for it. A rule test in "
+            "which the rule fires on drafts outside its declaration fails."
         ),
     )
     card: CardTemplate = Field(description="The card shown when the rule fires.")

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.skipif(
 
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright  # noqa: E402
 
+from tests.support.paths import ROOT  # noqa: E402
 from tests.support.service_process import running_service  # noqa: E402
-from tests.support.paths import ROOT
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_ARGS = [

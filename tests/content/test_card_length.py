@@ -1,7 +1,7 @@
 """Cards short enough to read while prescribing, in every language.
 
 Over the hook answers of the demo patients, every rule test case and the README's example, in en,
-nl and fr (`tests/shipped_texts.py`): no card detail is longer than 1,000 characters; a merged card
+nl and fr (`tests/support/shipped_texts.py`): no card detail is longer than 1,000 characters; a merged card
 shows the lead finding in a few short sentences and each other finding as one line, without repeating
 its summary; the taper table is not in the card (it lives in the planner and the handout, one link
 away). How merged cards stay short is described in the README ("Writing rules").

@@ -19,8 +19,9 @@ from service.app import create_app
 from service.demo import catalog
 from service.settings import Settings
 from tests.support import builders as b
+from tests.support.builders import SIGN
+from tests.support.demo_support import hook_request_for
 from tests.support.facts_support import TODAY, facts_for
-from tests.unit.service.demo.test_routes import SIGN, hook_request_for
 
 LANGUAGES = ["en", "nl", "fr"]
 

@@ -1,4 +1,4 @@
-"""The FHIR R4 / CDS Hooks fixtures under tests/fixtures/fhir/ are what they claim to be.
+"""The FHIR R4 / CDS Hooks fixtures under tests/support/fixtures/fhir/ are what they claim to be.
 
 * every resource file (not ``cds-*`` / ``invalid-*``) parses with the fhir.resources R4B models;
 * every ``invalid-*`` file fails validation (and the invalid searchset fails on exactly one entry);

@@ -1,6 +1,6 @@
 """Every shipped text holds to its language's glossary (`service/knowledge/data/language/glossary.yaml`).
 
-The texts are collected from where they live (`tests/shipped_texts.py`): the language tables of every
+The texts are collected from where they live (`tests/support/shipped_texts.py`): the language tables of every
 module, the rules and override reasons, the knowledge's display names, the demo page and planner
 strings, and whole hook answers in en, nl and fr (demo patients, rule test cases, the example, the
 data card). Checked: no stigmatising word in any language, the glossary's word for each concept, no

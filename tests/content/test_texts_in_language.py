@@ -154,7 +154,7 @@ def test_a_draft_order_that_cannot_be_read_is_named_in_the_language() -> None:
 def test_the_small_pack_writes_its_supply_in_the_language_and_keeps_the_ehrs_unit() -> None:
     from service.demo.catalog import PATIENTS_BY_ID, load_bundle
     from service.demo.dates import shift_to
-    from tests.unit.service.demo.test_routes import hook_request_for
+    from tests.support.demo_support import hook_request_for
 
     patient = PATIENTS_BY_ID["tom-hermans"]  # oxazepam 10 mg, 90 tablets for a first course
     bundle = shift_to(load_bundle(patient.id), TODAY)

@@ -8,8 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import pytest
 
 from tests.support import builders as b
 from tests.support.service_process import running_service
-from tests.support.store_support import backends, database_url, rows
+from tests.support.store_support import backends, database, rows
 
 SIGN = "/cds-services/bzra-order-sign"
 
@@ -31,17 +29,6 @@ def older_patient_call() -> dict:
 
 def card_with(body: dict, rule_id: str) -> dict:
     return next(c for c in body["cards"] if rule_id in {r["id"] for r in c.get("extension", {}).get("bzra-cds.rules", [])})
-
-
-@contextmanager
-def database(kind: str, tmp_path: Path) -> Iterator[str]:
-    """The store tests' fresh database, for a synchronous test that runs the service as a process."""
-    manager = database_url(kind, tmp_path)
-    url = asyncio.run(manager.__aenter__())
-    try:
-        yield url
-    finally:
-        asyncio.run(manager.__aexit__(None, None, None))
 
 
 @pytest.mark.parametrize("kind", backends())

@@ -22,8 +22,8 @@ from service.rules.loader import REASONS_FILE, TEST_SUFFIX, load_rule_set
 from service.settings import Settings, load_settings
 from service.store.store import CLOSE_TIMEOUT_SECONDS
 from tests.support.configmap_support import mount_configmap
-from tests.support.rules_support import shipped_rule_count
 from tests.support.paths import ROOT
+from tests.support.rules_support import shipped_rule_count
 
 PROJECT_VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 COMPOSE = shutil.which("docker-compose")

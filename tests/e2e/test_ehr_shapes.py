@@ -1,6 +1,6 @@
 """Real EHR shapes read leniently (issue 17, point 7), against the real service process.
 
-Each request under tests/fixtures/ehr-shapes/ follows a publisher's printed shape (see the README
+Each request under tests/support/fixtures/ehr-shapes/ follows a publisher's printed shape (see the README
 there). Before this was fixed, all but one got a 412 or 422 for the whole call, the DSTU2
 MedicationOrder got no advice, null prefetch keys were read again from the FHIR server, and an
 order for nothing a rule looks at still got a data-gap card.
@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from tests.support import builders as b
-from tests.support.service_process import running_service
 from tests.support import paths
+from tests.support.service_process import running_service
 
 FIXTURES = paths.FIXTURES / "ehr-shapes"
 SERVICE = {"order-sign": "bzra-order-sign", "order-select": "bzra-order-select", "medication-prescribe": "bzra-medication-prescribe"}
@@ -114,3 +114,15 @@ def test_a_draft_order_without_intent_or_status_is_read_as_a_draft(base: str) ->
     request = b.hook_request(drafts=[order], prefetch=b.full_prefetch())
     response = httpx.post(f"{base}/cds-services/bzra-order-sign", json=request, timeout=20)
     assert response.status_code == 200 and "older-adult" in b.rule_ids(response.json())
+
+
+def test_an_action_on_a_dstu2_draft_names_it_as_sent(base: str) -> None:
+    """The retired medication-prescribe hook sends a DSTU2 MedicationOrder; it is read as the R4
+    MedicationRequest it became, but a delete action must name the resource the EHR holds."""
+    body = send(base, "cds-hooks-spec-medication-prescribe-dstu2-medicationorder.json").json()
+    deletes = [
+        action["resourceId"]
+        for card in body["cards"] for suggestion in card.get("suggestions", []) for action in suggestion["actions"]
+        if action["type"] == "delete"
+    ]
+    assert deletes and set(deletes) == {"MedicationOrder/smart-MedicationOrder-lorazepam"}, deletes

@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from tests.support import builders as b
+from tests.support.paths import ROOT
 from tests.support.rules_support import shipped_rule_count
 from tests.support.service_process import running_service
-from tests.support.paths import ROOT
 
 INSTALLED_VENV = "BZRA_TEST_INSTALLED_VENV"
 PACKAGE_SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "cds_hooks", "service", "rules")

@@ -20,8 +20,7 @@ import pytest
 from tests.support import builders as b
 from tests.support.overload_probe import listen_queue, overload
 from tests.support.service_process import running_service
-from tests.support.store_support import backends
-from tests.e2e.test_audit import database
+from tests.support.store_support import backends, database
 
 SIGN = "/cds-services/bzra-order-sign"
 FEEDBACK = "/cds-services/bzra-order-sign/feedback"

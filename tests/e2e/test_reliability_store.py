@@ -32,8 +32,7 @@ from tests.support.fhir_server import FhirStub
 from tests.support.medplum_server import medplum_server
 from tests.support.medplum_server import missing as medplum_missing
 from tests.support.service_process import running_service
-from tests.support.store_support import backends, rows
-from tests.e2e.test_audit import database
+from tests.support.store_support import backends, database, rows
 
 SIGN = "/cds-services/bzra-order-sign"
 ANSWERED_BEFORE_KILL_S = 1.0  # the promise: every call answered this long before a crash is audited

@@ -24,8 +24,7 @@ from sqlalchemy import text
 from service.store.db import create_engine
 from tests.support import builders as b
 from tests.support.replica_support import ADMIN_TOKEN, SIGN, Ehr, Replica, poll_until, redis_reachable, replicas, wait_ready
-from tests.support.store_support import PG_ENV
-from tests.e2e.test_audit import database
+from tests.support.store_support import PG_ENV, database
 
 pytestmark = pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"needs PostgreSQL ({PG_ENV})")
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from service.data_card_texts import PHRASES
 
+SIGN = "/cds-services/bzra-order-sign"  # the order-sign service's endpoint
 PATIENT_ID = "example-bzra-1"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 

@@ -12,6 +12,8 @@ import os
 import shutil
 from pathlib import Path
 
+from tests.support.rules_support import SHIPPED
+
 
 def _write_version(volume: Path, files: dict[str, str], stamp: str) -> None:
     version = volume / f"..{stamp}"
@@ -36,3 +38,8 @@ def update_configmap(volume: Path, files: dict[str, str]) -> None:
     (volume / "..data_tmp").symlink_to("..2026_12_06_10_05_00.000000002")
     os.rename(volume / "..data_tmp", volume / "..data")
     shutil.rmtree(volume / old)
+
+
+def shipped_files() -> dict[str, str]:
+    """The ConfigMap's keys: every YAML file of the shipped rules directory (a ConfigMap is flat)."""
+    return {path.name: path.read_text(encoding="utf-8") for path in SHIPPED.glob("*.yaml")}

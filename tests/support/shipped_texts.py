@@ -227,7 +227,7 @@ def _demo_requests() -> Iterator[tuple[str, dict[str, Any], Any]]:
     from service.demo.catalog import PATIENTS, load_bundle
     from service.demo.dates import shift_to
     from tests.support.facts_support import TODAY
-    from tests.unit.service.demo.test_routes import hook_request_for
+    from tests.support.demo_support import hook_request_for
 
     for patient in PATIENTS:
         bundle = shift_to(load_bundle(patient.id), TODAY)

@@ -7,10 +7,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -140,3 +141,14 @@ async def text_values(url: str) -> list[str]:
 
 def days(n: float) -> timedelta:
     return timedelta(days=n)
+
+
+@contextmanager
+def database(kind: str, tmp_path: Path) -> Iterator[str]:
+    """The store tests' fresh database, for a synchronous test that runs the service as a process."""
+    manager = database_url(kind, tmp_path)
+    url = asyncio.run(manager.__aenter__())
+    try:
+        yield url
+    finally:
+        asyncio.run(manager.__aexit__(None, None, None))

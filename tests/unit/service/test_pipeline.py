@@ -1,6 +1,6 @@
 """FHIR access edge cases, with the EHR's FHIR server mocked by respx.
 
-The end-to-end test (test_e2e_server.py) runs the same paths against a real HTTP server.
+The end-to-end test (tests/e2e/test_server.py) runs the same paths against a real HTTP server.
 """
 
 from __future__ import annotations
@@ -12,51 +12,22 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from fastapi.testclient import TestClient
 
 from cds_hooks import HookRequest
-from service.catalog import SERVICES_BY_ID
+from service.app import create_app
 from service.fhir.cache import ResponseCache
-from service.fhir.client import make_http_client
 from service.knowledge.configured import load_configured_knowledge
 from service.pipeline import Pipeline
 from service.rules.holder import RuleHolder
 from service.settings import Settings
 from service.store import CallAudit
 from tests.support import builders as b
+from tests.support.facts_support import TODAY
+from tests.support.fhir_routes import BASE, SIGN, answer, issues, route_all
 from tests.support.rules_support import SHIPPED, rules_dir
 
-BASE = "http://ehr.test/fhir"
-SIGN = SERVICES_BY_ID["bzra-order-sign"]
 pytestmark = pytest.mark.anyio
-
-
-def route_all(router: respx.Router, **overrides: httpx.Response) -> dict[str, respx.Route]:
-    """Answer every search the service makes; `overrides` replace one by resource type."""
-    answers = {
-        "Patient": httpx.Response(200, json=b.patient()),
-        "MedicationStatement": httpx.Response(200, json=b.searchset(b.medication_statement())),
-        "MedicationRequest": httpx.Response(200, json=b.searchset(b.medication_request())),
-        "MedicationDispense": httpx.Response(200, json=b.searchset()),
-        "Condition": httpx.Response(200, json=b.searchset(b.condition())),
-    }
-    answers.update(overrides)
-    routes = {}
-    for kind, answer in answers.items():
-        pattern = rf"{BASE}/Patient/{b.PATIENT_ID}$" if kind == "Patient" else rf"{BASE}/{kind}\?patient={b.PATIENT_ID}"
-        routes[kind] = router.get(url__regex=pattern).mock(return_value=answer) if isinstance(answer, httpx.Response) else router.get(url__regex=pattern).mock(side_effect=answer)
-    return routes
-
-
-async def answer(request: dict, settings: Settings | None = None, cache: ResponseCache | None = None) -> dict:
-    settings = settings or Settings(insecure_dev=True, fhir_total_timeout=1.0, fhir_read_timeout=0.5)
-    async with make_http_client(settings.fhir_connect_timeout, settings.fhir_read_timeout) as http:
-        pipeline = Pipeline(settings, http, cache if cache is not None else ResponseCache(1_000_000, 60), load_configured_knowledge(settings))
-        response = await pipeline.answer(SIGN, HookRequest.model_validate(request))
-    return response.wire()
-
-
-def issues(body: dict) -> list[dict]:
-    return body.get("extension", {}).get("bzra-cds.data-issues", [])
 
 
 @respx.mock
@@ -209,40 +180,12 @@ async def test_unresolvable_medication_reference_without_server_is_reported() ->
     assert issue["where"] == "Medication/nowhere"
 
 
-@respx.mock
-async def test_cache_is_reused_for_the_same_token_only() -> None:
-    routes = route_all(respx.mock)
-    cache = ResponseCache(1_000_000, 60)
-    await answer(b.hook_request(fhir_server=BASE, token="token-A"), cache=cache)
-    await answer(b.hook_request(fhir_server=BASE, token="token-A"), cache=cache)
-    assert routes["MedicationRequest"].call_count == 1
-    await answer(b.hook_request(fhir_server=BASE, token="token-B"), cache=cache)
-    assert routes["MedicationRequest"].call_count == 2
-    assert all("token-A" not in str(key) for key in cache._entries)
-
-
-@respx.mock
-async def test_failures_are_not_cached() -> None:
-    routes = route_all(respx.mock, Condition=httpx.Response(503))
-    cache = ResponseCache(1_000_000, 60)
-    await answer(b.hook_request(fhir_server=BASE), cache=cache)
-    await answer(b.hook_request(fhir_server=BASE), cache=cache)
-    assert routes["Condition"].call_count == 2
-
-
-@respx.mock
-async def test_cache_is_bounded_in_bytes_of_raw_json() -> None:
-    routes = route_all(respx.mock)
-    roomy = ResponseCache(1_000_000, 60)
-    await answer(b.hook_request(fhir_server=BASE, token="t"), cache=roomy)
-    assert len(roomy) >= 5 and all(isinstance(raw, bytes) for raw in roomy._entries.values())
-    assert roomy.size_bytes == sum(len(raw) for raw in roomy._entries.values())
-    tiny = ResponseCache(roomy.size_bytes // 2, 60)
-    await answer(b.hook_request(fhir_server=BASE, token="t"), cache=tiny)
-    assert 0 < tiny.size_bytes <= roomy.size_bytes // 2
-    calls = routes["MedicationRequest"].call_count
-    await answer(b.hook_request(fhir_server=BASE, token="t"), cache=ResponseCache(10, 60))
-    assert routes["MedicationRequest"].call_count == calls + 1  # an answer larger than the cache is not kept
+def test_resources_over_the_limit_are_left_out_and_reported() -> None:
+    with TestClient(create_app(Settings(insecure_dev=True, rules_reload=False, max_resources=3), today=lambda: TODAY)) as client:
+        prefetch = b.full_prefetch()
+        prefetch["medicationRequests"] = b.searchset(*(b.medication_request(f"r{i}", authored_on="2025-01-01") for i in range(10)))
+        body = client.post("/cds-services/bzra-order-sign", json=b.hook_request(prefetch=prefetch)).json()
+        assert any("only the first 3 resources" in i["problem"] for i in issues(body))
 
 
 # ---- the fast path: a call on whose draft orders no rule can fire reads no history --------------------

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from service.cli import main
-from tests.support.paths import ROOT
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -163,20 +160,3 @@ def test_main_runs_taper(capsys):
     assert json.loads(capsys.readouterr().out)["drug"] == "lorazepam"
     assert main(["taper", "--drug", "nobody", "--dose", "1mg"]) == 2
     assert capsys.readouterr().err.startswith("bzra-cds: unknown drug")
-
-
-def test_module_entry_point():
-    ok = subprocess.run(
-        [sys.executable, "-m", "service.cli", "taper", "--drug", "temazepam", "--dose", "20 mg", "--market", "NL",
-         "--start", "2026-12-01"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
-    )
-    assert ok.returncode == 0 and ok.stdout.startswith("Taper plan: temazepam 20 mg a day")
-    bad = subprocess.run(
-        [sys.executable, "-m", "service.cli", "taper", "--drug", "lorazepam", "--dose", "abc mg"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
-    )
-    assert bad.returncode == 2 and bad.stdout == ""
-    assert bad.stderr.strip().splitlines() == [
-        "bzra-cds: cannot read the dose 'abc mg'; write the daily dose like '3 mg/day', '0.5 mg' or '500 µg/day'"
-    ]

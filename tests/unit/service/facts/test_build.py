@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,40 +17,9 @@ from service.pipeline import Pipeline
 from service.settings import Settings
 from tests.support import builders as b
 from tests.support import paths
-from tests.support.facts_support import facts_for
+from tests.support.facts_support import contained_alprazolam_order, facts_for, request_with, zolpidem_statement
 
 FIXTURES = paths.FIXTURES / "fhir"
-
-
-def contained_alprazolam_order(rid: str = "draft-alp") -> dict:
-    order = b.draft_order(rid, medication_reference="#alp")
-    order["contained"] = [{**b.medication("alp")}]
-    order["dosageInstruction"] = [{"timing": {"code": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "code": "TID"}]}}, "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}]}]
-    return order
-
-
-def request_with(history: list[dict], drafts: list[dict] | None = None, conditions: list[dict] | None = None, patient: dict | None = None) -> dict:
-    statements = [r for r in history if r["resourceType"] == "MedicationStatement"]
-    requests = [r for r in history if r["resourceType"] in ("MedicationRequest", "Medication")]
-    dispenses = [r for r in history if r["resourceType"] == "MedicationDispense"]
-    prefetch = {
-        "patient": patient or b.patient(),
-        "medicationStatements": b.searchset(*statements),
-        "medicationRequests": b.searchset(*requests),
-        "medicationDispenses": b.searchset(*dispenses),
-        "conditions": b.searchset(*(conditions or [])),
-    }
-    return b.hook_request(drafts=drafts, prefetch=prefetch)
-
-
-def zolpidem_statement(start: str, end: str | None = None, status: str = "active", rid: str = "zol") -> dict:
-    period = {"start": start, **({"end": end} if end else {})}
-    return b.medication_statement(
-        rid,
-        status=status,
-        effectivePeriod=period,
-        dosage=[{"timing": {"repeat": {"when": ["HS"]}}, "doseAndRate": [{"doseQuantity": {"value": 10, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}}]}],
-    )
 
 
 def test_alprazolam_half_mg_three_times_a_day_is_30_mg_diazepam_under_ashton() -> None:
@@ -170,40 +136,6 @@ def test_the_real_shape_order_sign_fixture() -> None:
     assert facts.total_bzra_de_mg_per_day == pytest.approx(35.0)
     assert facts.comedication["gabapentinoid"] and facts.conditions["alcohol_use_disorder"]
     assert facts.not_checked == [] and facts.unknown == []
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, timeout=60)
-
-
-def test_facts_command_prints_text_and_json(tmp_path: Path) -> None:
-    path = tmp_path / "request.json"
-    path.write_text(json.dumps(request_with([zolpidem_statement("2026-09-21")], drafts=[contained_alprazolam_order()])))
-    text = run_cli("facts", str(path), "--today", "2026-11-23")
-    assert text.returncode == 0, text.stderr
-    assert "continuous use up to the order date: 63 days" in text.stdout
-    assert "1.5 mg/day × 10 / 0.5 mg" in text.stdout
-    data = json.loads(run_cli("facts", str(path), "--today", "2026-11-23", "--format", "json").stdout)
-    assert data["draft"]["de_mg_per_day"] == pytest.approx(30.0)
-    assert data["history"]["bzra_continuous_days"] == 63
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (None, "cannot read"),
-        ("{not json", "not valid JSON"),
-        ('{"hook": "order-sign"}', "not a CDS Hooks request: hookInstance"),
-        (json.dumps(b.hook_request(prefetch={})), "not prefetched and no fhirServer"),
-    ],
-)
-def test_facts_command_errors_exit_2_with_a_message(tmp_path: Path, content: str | None, message: str) -> None:
-    path = tmp_path / "request.json"
-    if content is not None:
-        path.write_text(content)
-    result = run_cli("facts", str(path))
-    assert result.returncode == 2
-    assert message in result.stderr and "Traceback" not in result.stderr
 
 
 # ---- history summaries kept by content: the history's part reused, the draft's worked out per call ----

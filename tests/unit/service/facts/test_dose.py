@@ -12,8 +12,7 @@ import pytest
 from fhir.resources.R4B.dosage import Dosage
 
 from service.facts.dose import DailyDose, daily_dose, parse_dosage_text, units_per_day
-from service.facts.timing import GTS_ABBREVIATIONS, Rate, frequency_from_text
-from service.facts.units import UCUM, UnitInfo, UnitProblem, classify_unit
+from service.facts.units import UCUM
 
 GTS = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
 SCT = "http://snomed.info/sct"
@@ -321,28 +320,6 @@ def test_every_timing_abbreviation(code: str, per_day: float) -> None:
     assert_mg(daily_dose([d], None), per_day)
 
 
-def test_r4_value_set_is_complete() -> None:
-    # The 16 codes of http://hl7.org/fhir/ValueSet/timing-abbreviation (R4 4.0.1).
-    assert set(GTS_ABBREVIATIONS) == {
-        "AM",
-        "BED",
-        "BID",
-        "MO",
-        "PM",
-        "Q1H",
-        "Q2H",
-        "Q3H",
-        "Q4H",
-        "Q6H",
-        "Q8H",
-        "QD",
-        "QID",
-        "QOD",
-        "TID",
-        "WK",
-    }
-
-
 def test_repeat_takes_precedence_over_code() -> None:
     d = dosage(
         {
@@ -596,14 +573,6 @@ def test_unclear_text_is_unknown(text: str) -> None:
 
 def test_parse_dosage_text_returns_reason_string() -> None:
     assert parse_dosage_text("2 puffs twice daily") == "unit 'puffs' not convertible to mg"
-    assert isinstance(frequency_from_text("twice daily"), Rate)
-
-
-def test_classify_unit_table() -> None:
-    assert classify_unit(SCT, "428673006", "tablet") == UnitInfo("count", 1.0, "tablet")
-    assert classify_unit(UCUM, "ug", None) == UnitInfo("mass", 1e-3, "mg")
-    assert isinstance(classify_unit(None, None, None), UnitProblem)
-    assert isinstance(classify_unit("http://example.org", "x", "blob"), UnitProblem)
 
 
 def test_frequency_without_period_is_completed_from_text() -> None:

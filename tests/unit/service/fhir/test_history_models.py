@@ -17,8 +17,8 @@ from service.fhir.history_models import HISTORY_MODELS
 from service.fhir.parse import parse_resource
 from service.fhir.record import DataIssue
 from tests.support import builders as b
-from tests.support.facts_support import facts_for
 from tests.support import paths
+from tests.support.facts_support import facts_for
 from tests.support.paths import ROOT
 
 FIXTURES = paths.FIXTURES / "fhir"

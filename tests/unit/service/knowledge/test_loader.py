@@ -7,11 +7,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel, ConfigDict
 
 from service.knowledge import Knowledge, KnowledgeError, load_knowledge
 from service.knowledge.models import Eq10
-from service.yamlsource import Problem, parse_yaml, validate
 from tests.support.paths import FIXTURES
 
 ALL_BZRAS = [
@@ -261,33 +259,6 @@ def test_duplicate_keys_and_duplicate_codes_are_errors(tmp_path: Path) -> None:
         "drugs:\n  test_only_bzra:\n    display: {en: x}\n    group: benzodiazepine\n    atc: [N05BA06]\n",
     )
     assert "already used by 'lorazepam'" in str(error) and error.problems[0].line == 5
-
-
-def test_range_must_contain_value() -> None:
-    with pytest.raises(ValueError):
-        Eq10(value=3, low=1, high=2, original="1-2")
-
-
-# ---- the generic YAML utility -----------------------------------------------------------------
-
-
-class _Thing(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str
-    sizes: list[int]
-
-
-def test_yamlsource_maps_pydantic_errors_to_lines_in_lists() -> None:
-    source, problems = parse_yaml("name: box\nsizes:\n  - 1\n  - two\n", "thing.yaml")
-    assert source is not None and problems == []
-    model, problems = validate(source, _Thing)
-    assert model is None
-    assert [(p.line, p.column) for p in problems] == [(4, 5)]
-    assert str(problems[0]).startswith("thing.yaml:4:5: sizes.1:")
-
-
-def test_problem_formats_without_line() -> None:
-    assert str(Problem("f.yaml", None, None, "oops")) == "f.yaml: oops"
 
 
 # ---- thresholds and exemptions -----------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Rules mounted from a Kubernetes ConfigMap, in the layout the kubelet writes (tests/configmap_support.py):
-each rule is loaded once, and hot reload follows the kubelet's atomic swap of `..data`."""
+"""Hot reload of rules mounted from a Kubernetes ConfigMap, in the layout the kubelet writes
+(tests/support/configmap_support.py): it follows the kubelet's atomic swap of `..data`. Loading such a
+volume: test_loader.py; its rule tests: tests/unit/service/authoring/test_rule_tests.py."""
 
 from __future__ import annotations
 
@@ -10,43 +11,10 @@ import pytest
 
 from service.knowledge.loader import load_knowledge
 from service.rules.holder import RuleHolder
-from service.rules.loader import load_rule_set
-from service.authoring.rule_tests import run_rule_tests
-from service.settings import Settings
-from tests.support.configmap_support import mount_configmap, update_configmap
-from tests.support.rules_support import SHIPPED, shipped_rule_count
+from tests.support.configmap_support import mount_configmap, shipped_files, update_configmap
+from tests.support.rules_support import shipped_rule_count
 
 KNOWLEDGE = load_knowledge()
-
-
-def shipped_files() -> dict[str, str]:
-    """The ConfigMap's keys: every YAML file of the shipped rules directory (a ConfigMap is flat)."""
-    return {path.name: path.read_text(encoding="utf-8") for path in SHIPPED.glob("*.yaml")}
-
-
-def test_a_configmap_volume_loads_each_rule_once(tmp_path: Path) -> None:
-    volume = tmp_path / "rules"
-    mount_configmap(volume, shipped_files())
-    assert any(p.name.startswith("..2026") for p in volume.iterdir())  # the hidden copy is really there
-
-    rule_set, problems = load_rule_set(volume, KNOWLEDGE)
-
-    assert problems == []
-    assert rule_set is not None and len(rule_set.rules) == shipped_rule_count()
-    assert all(Path(f).parent == volume for f in rule_set.files)  # read through the visible symlinks
-
-
-def test_the_rule_tests_of_a_configmap_volume_run_once_each(tmp_path: Path) -> None:
-    volume = tmp_path / "rules"
-    mount_configmap(volume, shipped_files())
-    settings = Settings(rules_reload=False)
-
-    mounted, mounted_problems = run_rule_tests(volume, KNOWLEDGE, settings)
-    shipped, _ = run_rule_tests(SHIPPED, KNOWLEDGE, settings)
-
-    assert mounted_problems == []
-    assert len(mounted) == len(shipped) > 0
-    assert all(result.passed for result in mounted)
 
 
 @pytest.mark.anyio

@@ -1,16 +1,16 @@
-"""The rule linter: every mistake an author can make is reported with file, line and reason."""
+"""The rule loader and linter: every mistake an author can make is reported with file, line and reason,
+and a ConfigMap volume loads each rule once."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from service.knowledge.loader import load_knowledge
 from service.rules.loader import load_rule_set
-from tests.support.rules_support import SHIPPED, minimal_rule, rules_dir
+from tests.support.configmap_support import mount_configmap, shipped_files
+from tests.support.rules_support import SHIPPED, minimal_rule, rules_dir, shipped_rule_count
 
 KNOWLEDGE = load_knowledge()
 
@@ -121,19 +121,16 @@ def test_missing_override_reasons_file(tmp_path: Path) -> None:
     assert any("override-reasons.yaml" in str(p) for p in problems)
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, timeout=120)
+def test_a_configmap_volume_loads_each_rule_once(tmp_path: Path) -> None:
+    volume = tmp_path / "rules"
+    mount_configmap(volume, shipped_files())
+    assert any(p.name.startswith("..2026") for p in volume.iterdir())  # the hidden copy is really there
 
+    rule_set, problems = load_rule_set(volume, KNOWLEDGE)
 
-def test_lint_command_exit_codes(tmp_path: Path) -> None:
-    good = run_cli("rules", "lint")
-    assert good.returncode == 0 and "11 rules, no problems" in good.stdout
-    bad_dir = rules_dir(tmp_path, extra={"rule.yaml": minimal_rule(when='"history.nope > 1"')})
-    bad = run_cli("rules", "lint", str(bad_dir))
-    assert bad.returncode == 1
-    assert "rule.yaml:11:" in bad.stdout and "unknown fact name 'history.nope'" in bad.stdout
-    missing = run_cli("rules", "lint", str(tmp_path / "nowhere"))
-    assert missing.returncode == 2 and "rules directory not found" in missing.stderr
+    assert problems == []
+    assert rule_set is not None and len(rule_set.rules) == shipped_rule_count()
+    assert all(Path(f).parent == volume for f in rule_set.files)  # read through the visible symlinks
 
 
 # ---- `fires_on`: what a rule declares it can fire on, checked at load and summed over the rule set ----

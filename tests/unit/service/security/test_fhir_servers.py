@@ -5,10 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 import respx
-from fastapi.testclient import TestClient
 
 from cds_hooks import HookRequest
-from service.app import create_app
 from service.catalog import SERVICES_BY_ID
 from service.fhir.cache import ResponseCache
 from service.fhir.client import make_http_client
@@ -18,8 +16,7 @@ from service.pipeline import Pipeline
 from service.security.fhir_servers import FhirServerPolicy
 from service.settings import Settings
 from tests.support import builders as b
-from tests.support.facts_support import TODAY
-from tests.unit.service.test_pipeline import route_all
+from tests.support.fhir_routes import route_all
 
 SIGN = SERVICES_BY_ID["bzra-order-sign"]
 ALLOWED = "https://ehr.hospital.example/fhir"
@@ -93,28 +90,3 @@ async def test_an_allowed_server_is_used() -> None:
     request = b.hook_request(fhir_server="http://ehr.test/fhir")
     body = await answer(request, FhirServerPolicy(["http://ehr.test/fhir"], allow_private=False, dev=False))
     assert routes["MedicationRequest"].call_count == 1 and issues(body) == []
-
-
-def test_bodies_over_the_limit_get_413_before_they_are_read() -> None:
-    with TestClient(create_app(Settings(insecure_dev=True, rules_reload=False, max_body_bytes=2048), today=lambda: TODAY)) as client:
-        big = b.hook_request(prefetch=b.full_prefetch())
-        big["context"]["padding"] = "x" * 5000
-        response = client.post("/cds-services/bzra-order-sign", json=big)
-        assert response.status_code == 413 and "BZRA_MAX_BODY_BYTES" in response.json()["message"]
-
-        def chunks():
-            yield b'{"hook": "order-sign", "padding": "'
-            for _ in range(10):
-                yield b"y" * 500
-            yield b'"}'
-
-        streamed = client.post("/cds-services/bzra-order-sign", content=chunks(), headers={"content-type": "application/json"})
-        assert streamed.status_code == 413
-
-
-def test_resources_over_the_limit_are_left_out_and_reported() -> None:
-    with TestClient(create_app(Settings(insecure_dev=True, rules_reload=False, max_resources=3), today=lambda: TODAY)) as client:
-        prefetch = b.full_prefetch()
-        prefetch["medicationRequests"] = b.searchset(*(b.medication_request(f"r{i}", authored_on="2025-01-01") for i in range(10)))
-        body = client.post("/cds-services/bzra-order-sign", json=b.hook_request(prefetch=prefetch)).json()
-        assert any("only the first 3 resources" in i["problem"] for i in issues(body))

@@ -1,7 +1,7 @@
 """The store: audit, feedback, suppression and report on a real database, and no loss when it is down.
 
 Every test that needs a database runs on SQLite, and on PostgreSQL too when BZRA_TEST_DATABASE_URL is
-set (see tests/store_support.py).
+set (see tests/support/store_support.py).
 """
 
 from __future__ import annotations
@@ -70,21 +70,6 @@ async def store_url(request: pytest.FixtureRequest, tmp_path: Path, anyio_backen
 @pytest.fixture
 def spool_dir(tmp_path: Path) -> Path:
     return tmp_path / "spool"
-
-
-# --- hashing ----------------------------------------------------------------------------------------
-
-
-def test_patient_hash_is_keyed_and_stable() -> None:
-    one = patient_hash(SECRET, FHIR_SERVER, "123")
-    assert one == patient_hash(SECRET, FHIR_SERVER + "/", "123")
-    assert len(one) == 64 and "123" not in one
-    assert one != patient_hash("another-secret", FHIR_SERVER, "123")
-    assert one != patient_hash(SECRET, "https://other.example/fhir", "123")
-    assert one != patient_hash(SECRET, FHIR_SERVER, "1234")
-    assert patient_hash(SECRET, None, "123") != one
-    with pytest.raises(ValueError):
-        patient_hash("", FHIR_SERVER, "123")
 
 
 # --- schema -----------------------------------------------------------------------------------------

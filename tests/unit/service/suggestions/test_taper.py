@@ -4,6 +4,7 @@ BZRA only, names any switch, and keeps the card short (no table; the plan is one
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from typing import Any
@@ -14,10 +15,16 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from service.app import create_app
 from service.demo.catalog import PATIENTS_BY_ID
+from service.knowledge.configured import load_configured_knowledge
+from service.knowledge.models import Knowledge
+from service.memo import MemoPerObject
 from service.settings import Settings
+from service.suggestions import taper as suggested_taper
+from service.taper.plan import TaperPlan, TaperRequest, make_plan
+from tests.support.demo_support import hook_request_for
 from tests.support.facts_support import TODAY
-from tests.unit.service.demo.test_routes import hook_request_for
 from tests.support.paths import ROOT
+from tests.support.suggestions_support import lorazepam_long_term_request, record_and_facts
 
 SIGN = "/cds-services/bzra-order-sign"
 TAPER_WORDS = re.compile(r"^(Taper |Switch to diazepam|Afbouwen: |Overschakelen op diazepam|Diminution progressive|Relais par le diazépam)")
@@ -174,3 +181,46 @@ def test_an_absurd_dosage_in_the_history_gives_no_taper_and_the_call_still_answe
     prefetch["medicationStatements"] = b.searchset(statement)
     body = call(b.hook_request(drafts=[draft], prefetch=prefetch))
     assert taper_suggestions(body) == []
+
+
+@pytest.fixture
+def plans_made(monkeypatch: pytest.MonkeyPatch) -> list[TaperRequest]:
+    """The requests `make_plan` is really called with, from an empty plan cache."""
+    made: list[TaperRequest] = []
+
+    def counting_make_plan(request: TaperRequest, knowledge: Knowledge) -> TaperPlan:
+        made.append(request)
+        return make_plan(request, knowledge)
+
+    monkeypatch.setattr(suggested_taper, "make_plan", counting_make_plan)
+    monkeypatch.setattr(suggested_taper, "_PLANS", MemoPerObject(512))
+    return made
+
+
+def test_the_taper_plan_is_made_once_and_each_call_gets_its_own_resource(plans_made: list[TaperRequest]) -> None:
+    made = plans_made
+    record, facts, knowledge, config = record_and_facts(lorazepam_long_term_request())
+
+    def create_action() -> dict:
+        built = suggested_taper.taper_suggestion(facts, record, knowledge, config, "http://cds.test", "en")
+        assert built is not None
+        return built.suggestion.actions[-1].resource
+
+    first = create_action()
+    pristine = copy.deepcopy(first)
+    first["dosageInstruction"][0]["text"] = "changed"
+    first["note"].clear()
+    second = create_action()
+    assert second == pristine and second is not first
+    assert len(made) == 1
+    [cached] = suggested_taper._PLANS(knowledge).values()
+    assert cached == make_plan(made[0], knowledge)
+
+
+def test_a_request_without_a_taper_plan_is_remembered_too(plans_made: list[TaperRequest]) -> None:
+    made = plans_made
+    knowledge = load_configured_knowledge(Settings(insecure_dev=True))
+    too_small = TaperRequest(drug="lorazepam", daily_dose_mg=0.01, start=TODAY)
+    assert suggested_taper._plan(too_small, knowledge) is None
+    assert suggested_taper._plan(too_small, knowledge) is None
+    assert len(made) == 1

@@ -4,8 +4,6 @@ clear error (at start-up, or 422 on the request) for a market that does not exis
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +17,6 @@ from service.settings import Settings
 from service.taper.markets import MARKETS_DIR, MarketError, known_markets, load_market
 from service.taper.plan import TaperRequest, make_plan
 from tests.support.facts_support import TODAY
-from tests.support.paths import ROOT
 
 KNOWLEDGE = load_knowledge()
 START = date(2026, 12, 1)
@@ -99,16 +96,6 @@ def test_an_unknown_market_or_protocol_stops_the_service_at_start_up() -> None:
         with pytest.raises(ConfigurationError) as caught:
             create_app(settings)
         assert str(caught.value).startswith(f"{setting}: "), caught.value
-
-
-def test_the_served_command_says_so_in_one_line() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "service.cli", "serve", "--port", "1"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={"PATH": "/usr/bin:/bin", "BZRA_MARKET": "ZZ", "BZRA_INSECURE_DEV": "true"}, check=False,
-    )
-    assert result.returncode == 2
-    lines = [line for line in result.stderr.splitlines() if line.startswith("bzra-cds:")]
-    assert lines and lines[0].startswith("bzra-cds: BZRA_MARKET: unknown market 'ZZ'")
 
 
 @pytest.mark.parametrize(("language", "words"), [("en", "unknown market 'XX'"), ("nl", "onbekende markt 'XX'"), ("fr", "marché inconnu « XX »")])
