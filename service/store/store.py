@@ -115,7 +115,7 @@ class Store:
         self._problems: dict[str, str] = {}  # what makes this replica unfit to serve: schema, secret
         self._waiting_for: str | None = None  # why records wait in the spool though the database answers
         self._on_change: list[Callable[[], None]] = []
-        self._suppressed: SuppressedPatients | None = None  # see `watch_suppressed_patients`
+        self._suppressed: SuppressedPatients | None = None  # see `_keep_suppressed`
         self._suppressed_changed = asyncio.Event()
         self._feed: ChangeFeed | None = None
         self._last_prune = 0.0
@@ -174,9 +174,7 @@ class Store:
             asyncio.create_task(store._maintain(), name="bzra-store-maintenance"),
         ]
         if suppression_check_seconds is not None:
-            store._suppressed = SuppressedPatients(suppression_check_seconds)
-            await store._refresh_suppressed(store._suppressed)
-            store._tasks.append(asyncio.create_task(store._keep_suppressed(store._suppressed), name="bzra-store-suppressed"))
+            await store._start_suppressed(SuppressedPatients(suppression_check_seconds))
         if listen and engine.dialect.name == "postgresql":
             store._feed = ChangeFeed(engine, store._announce_change)
             store._tasks.append(asyncio.create_task(store._feed.run(), name="bzra-store-change-feed"))
@@ -400,11 +398,11 @@ class Store:
         """Drains the queue in batches for as long as the store is open."""
         while True:
             batch = [await self._queue.get()]
-            await self._pause_to_gather()
-            while len(batch) < BATCH_SIZE and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            self._in_flight = len(batch)
             try:
+                await self._pause_to_gather()
+                while len(batch) < BATCH_SIZE and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                self._in_flight = len(batch)
                 await self._write_batch(batch)
             except asyncio.CancelledError:
                 self._spool_calls(batch)  # possibly written already: the replay skips those by id
@@ -477,6 +475,11 @@ class Store:
                     await self._replay()
             except Exception as error:  # noqa: BLE001 - keep maintaining
                 log.error("store: maintenance failed (%s)", _describe(error))
+
+    async def _start_suppressed(self, suppressed: SuppressedPatients) -> None:
+        self._suppressed = suppressed
+        await self._refresh_suppressed(suppressed)
+        self._tasks.append(asyncio.create_task(self._keep_suppressed(suppressed), name="bzra-store-suppressed"))
 
     async def _keep_suppressed(self, suppressed: SuppressedPatients) -> None:
         """Loads the suppressed patients again after each change; without notifications, also checks

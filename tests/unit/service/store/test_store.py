@@ -348,6 +348,30 @@ async def test_database_down_spools_and_replays_when_back(
     assert not (spool_dir / ACTIVE).exists() and not list(spool_dir.glob("replay-*"))
 
 
+async def test_audits_of_calls_close_together_go_to_the_database_in_one_write(
+    store_url: str, spool_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each write costs about the same whatever its size: the writer lets the audits of calls a few
+    milliseconds apart gather into one batch instead of writing each alone."""
+    batches: list[int] = []
+
+    async def counted(connection: AsyncConnection, records: Sequence[tuple[str, CallAudit]], **options: bool) -> object:
+        batches.append(len(records))
+        return await write_calls(connection, records, **options)
+
+    monkeypatch.setattr("service.store.store.write_calls", counted)
+    store = await Store.open(store_url, spool_dir)
+    try:
+        for _ in range(5):
+            store.record_call(make_call())
+            await asyncio.sleep(0.001)
+        await store.flush()
+        assert batches == [5]
+    finally:
+        await store.close()
+    assert len(await rows(store_url, "audit_calls")) == 5
+
+
 async def test_the_writer_recovers_without_a_restart(
     store_url: str, spool_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
