@@ -398,6 +398,7 @@ class Store:
         """Drains the queue in batches for as long as the store is open."""
         while True:
             batch = [await self._queue.get()]
+            self._in_flight = 1  # still pending while it waits for others (see `pending`)
             try:
                 await self._pause_to_gather()
                 while len(batch) < BATCH_SIZE and not self._queue.empty():
