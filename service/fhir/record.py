@@ -70,6 +70,15 @@ class PatientRecord:
             return None
         return hashlib.blake2b("|".join(self.contents).encode(), digest_size=20).hexdigest()  # type: ignore[arg-type]
 
+    def as_sent(self, reference: str) -> str:
+        """A draft's reference in the EHR's own resource type: the draft of a DSTU2 EHR is a
+        `MedicationOrder`, read as the R4 MedicationRequest it became, and an action on it names it so."""
+        sent = self.draft_json.get(reference)
+        kind = sent.get("resourceType") if isinstance(sent, dict) else None
+        if not isinstance(kind, str) or "/" not in reference:
+            return reference
+        return f"{kind}/{reference.split('/', 1)[1]}"
+
     def unavailable(self) -> list[str]:
         """The prefetch keys for which no data could be had at all."""
         return [key for key, source in self.sources.items() if source == "unavailable"]

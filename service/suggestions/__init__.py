@@ -69,7 +69,7 @@ class Suggestions:
                     return None
                 return taper_suggestion(facts, record, self.knowledge, self.settings, base, language)
             if kind == "reconsider_start":
-                return reconsider_suggestion(facts, self.knowledge, language)
+                return reconsider_suggestion(facts, record, self.knowledge, language)
             return None
 
         return build

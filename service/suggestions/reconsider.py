@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from cds_hooks import Action, Suggestion
 from service.facts.model import Facts
+from service.fhir.record import PatientRecord
 from service.knowledge.models import Knowledge
 from service.rules.cards import BuiltSuggestion
 
@@ -30,7 +31,7 @@ def _text(key: str, language: str, drug: str) -> str:
     return (LABELS[key].get(language) or LABELS[key]["en"]).format(drug=drug)
 
 
-def reconsider_suggestion(facts: Facts, knowledge: Knowledge, language: str) -> BuiltSuggestion | None:
+def reconsider_suggestion(facts: Facts, record: PatientRecord, knowledge: Knowledge, language: str) -> BuiltSuggestion | None:
     """None unless the draft starts a BZRA the patient does not take now (`draft_starts_bzra`)."""
     draft = facts.draft
     if draft is None or not facts.draft_starts_bzra:
@@ -40,6 +41,6 @@ def reconsider_suggestion(facts: Facts, knowledge: Knowledge, language: str) -> 
     return BuiltSuggestion(
         Suggestion(
             label=_text("label", language, name),
-            actions=[Action(type="delete", description=_text("description", language, name), resourceId=draft.reference)],
+            actions=[Action(type="delete", description=_text("description", language, name), resourceId=record.as_sent(draft.reference))],
         )
     )

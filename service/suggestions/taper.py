@@ -147,7 +147,7 @@ def _orders(plan: TaperPlan, request: TaperRequest, knowledge: Knowledge, patien
     return resources
 
 
-def _actions(facts: Facts, plan: TaperPlan, resources: list[dict], language: str) -> list[Action]:
+def _actions(facts: Facts, record: PatientRecord, plan: TaperPlan, resources: list[dict], language: str) -> list[Action]:
     """Replace a draft of the same BZRA; otherwise create the taper order next to the draft, untouched."""
     in_use = {plan.drug, *(drug for drug, _ in plan.also_taking)}
     draft, steps = facts.draft, len(plan.steps) - 1  # the steps before the stop
@@ -156,7 +156,7 @@ def _actions(facts: Facts, plan: TaperPlan, resources: list[dict], language: str
     same = draft is not None and draft.is_bzra and draft.reference and draft.drug in in_use
     if same:
         name = plan.label(draft.drug).name(language)
-        actions.append(Action(type="delete", description=_text("delete", language, drug=name), resourceId=draft.reference))
+        actions.append(Action(type="delete", description=_text("delete", language, drug=name), resourceId=record.as_sent(draft.reference)))
     for resource in resources[:-1]:
         other = resource["medicationCodeableConcept"]["text"]
         actions.append(Action(type="create", description=_text("create_cross", language, drug=other), resource=resource))
@@ -211,7 +211,7 @@ def taper_suggestion(
     links = _links(base, input_for(request, language), record, language)
     orders = _orders(plan, request, knowledge, f"Patient/{record.patient_id}", language)
     return BuiltSuggestion(
-        Suggestion(label=label, actions=_actions(facts, plan, orders, language)),
+        Suggestion(label=label, actions=_actions(facts, record, plan, orders, language)),
         detail=_detail(plan, weeks, language),
         links=links,
     )

@@ -114,3 +114,15 @@ def test_a_draft_order_without_intent_or_status_is_read_as_a_draft(base: str) ->
     request = b.hook_request(drafts=[order], prefetch=b.full_prefetch())
     response = httpx.post(f"{base}/cds-services/bzra-order-sign", json=request, timeout=20)
     assert response.status_code == 200 and "older-adult" in b.rule_ids(response.json())
+
+
+def test_an_action_on_a_dstu2_draft_names_it_as_sent(base: str) -> None:
+    """The retired medication-prescribe hook sends a DSTU2 MedicationOrder; it is read as the R4
+    MedicationRequest it became, but a delete action must name the resource the EHR holds."""
+    body = send(base, "cds-hooks-spec-medication-prescribe-dstu2-medicationorder.json").json()
+    deletes = [
+        action["resourceId"]
+        for card in body["cards"] for suggestion in card.get("suggestions", []) for action in suggestion["actions"]
+        if action["type"] == "delete"
+    ]
+    assert deletes and set(deletes) == {"MedicationOrder/smart-MedicationOrder-lorazepam"}, deletes
