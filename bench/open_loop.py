@@ -191,20 +191,20 @@ def read_calls(source: str, default_path: str) -> list[tuple[str, bytes]]:
     return [(path, Path(file).read_bytes()) for path, file in (line.split("\t", 1) for line in lines if line)]
 
 
-async def run(url: str, source: str, rate: float, duration: float, warmup: float, max_connections: int,
-              timeout: float, grace: float, seed: int) -> dict[str, object]:
-    parts = urlsplit(url)
-    generator = Generator(parts.hostname or "127.0.0.1", parts.port or 80,
-                          read_calls(source, parts.path or "/"), max_connections, timeout)
-    generator.waiting = asyncio.Condition()
-    loop = asyncio.get_running_loop()
-    rng = random.Random(seed)
-    start = loop.time() + 0.05
-    measure_from, end = start + warmup, start + warmup + duration
-    outcomes: list[Outcome] = []  # those measured (scheduled after the warm-up)
-    everything: list[Outcome] = []
-    tasks: set[asyncio.Task[None]] = set()
-    worst_lag = 0.0
+@dataclass
+class Schedule:
+    """The requests sent so far: those measured (scheduled after the warm-up), all of them, those in flight."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    everything: list[Outcome] = field(default_factory=list)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    worst_lag: float = 0.0  # seconds the generator fell behind its schedule, at worst
+
+
+async def send_on_schedule(generator: Generator, loop: asyncio.AbstractEventLoop, rng: random.Random, rate: float,
+                           start: float, measure_from: float, end: float) -> Schedule:
+    """Start one request at each Poisson arrival from `start` to `end`, without waiting for answers."""
+    schedule = Schedule()
     at = start
     while True:
         at += rng.expovariate(rate)
@@ -214,14 +214,21 @@ async def run(url: str, source: str, rate: float, duration: float, warmup: float
         if wait > 0.0005:
             await asyncio.sleep(wait)
         now = loop.time()
-        worst_lag = max(worst_lag, now - at)
+        schedule.worst_lag = max(schedule.worst_lag, now - at)
         outcome = Outcome(scheduled=at)
-        everything.append(outcome)
+        schedule.everything.append(outcome)
         if at >= measure_from:
-            outcomes.append(outcome)
+            schedule.outcomes.append(outcome)
         task = asyncio.create_task(generator.one(outcome, loop))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        schedule.tasks.add(task)
+        task.add_done_callback(schedule.tasks.discard)
+    return schedule
+
+
+async def finish(generator: Generator, schedule: Schedule, loop: asyncio.AbstractEventLoop, end: float,
+                 grace: float) -> int:
+    """Wait out the grace period, cancel what is left and close the connections; returns the unanswered."""
+    tasks = schedule.tasks
     if tasks:
         await asyncio.wait(set(tasks), timeout=max(grace - (loop.time() - end), 0.01))
     unfinished = 0
@@ -229,40 +236,60 @@ async def run(url: str, source: str, rate: float, duration: float, warmup: float
         task.cancel()
     if tasks:
         await asyncio.gather(*tasks, return_exceptions=True)
-    for outcome in outcomes:
+    for outcome in schedule.outcomes:
         if outcome.latency is None and outcome.error is None:
             outcome.error = "unanswered when the run ended"
             unfinished += 1
     for _, writer, _ in generator.idle:
         writer.close()
+    return unfinished
+
+
+def _ms(value: float) -> float | None:
+    return None if math.isinf(value) or math.isnan(value) else round(value * 1000, 3)
+
+
+def summary(generator: Generator, schedule: Schedule, rate: float, duration: float, unfinished: int) -> dict[str, object]:
+    """The run's numbers; unanswered and failed requests count as infinitely slow in the percentiles."""
+    outcomes = schedule.outcomes
     latencies = sorted(o.latency if o.latency is not None and o.error is None else math.inf for o in outcomes)
     ok = sum(1 for o in outcomes if o.error is None)
     errors: dict[str, int] = {}
     for o in outcomes:
         if o.error is not None:
             errors[o.error] = errors.get(o.error, 0) + 1
-
-    def ms(value: float) -> float | None:
-        return None if math.isinf(value) or math.isnan(value) else round(value * 1000, 3)
-
     return {
         "offered_rate": rate,
         "duration_s": duration,
         "scheduled": len(outcomes),
-        "answered_including_warmup": sum(1 for o in everything if o.latency is not None),
+        "answered_including_warmup": sum(1 for o in schedule.everything if o.latency is not None),
         "ok": ok,
         "rps": round(ok / duration, 1),
         "errors": sum(errors.values()),
         "error_kinds": errors,
         "unfinished": unfinished,
-        "p50_ms": ms(percentile(latencies, 0.50)),
-        "p95_ms": ms(percentile(latencies, 0.95)),
-        "p99_ms": ms(percentile(latencies, 0.99)),
-        "max_ms": ms(latencies[-1]) if latencies else None,
-        "generator_worst_lag_ms": round(worst_lag * 1000, 3),
+        "p50_ms": _ms(percentile(latencies, 0.50)),
+        "p95_ms": _ms(percentile(latencies, 0.95)),
+        "p99_ms": _ms(percentile(latencies, 0.99)),
+        "max_ms": _ms(latencies[-1]) if latencies else None,
+        "generator_worst_lag_ms": round(schedule.worst_lag * 1000, 3),
         "peak_connections": generator.peak_connections,
         "resent_after_keepalive_close": generator.reconnects,
     }
+
+
+async def run(url: str, source: str, rate: float, duration: float, warmup: float, max_connections: int,
+              timeout: float, grace: float, seed: int) -> dict[str, object]:
+    parts = urlsplit(url)
+    generator = Generator(parts.hostname or "127.0.0.1", parts.port or 80,
+                          read_calls(source, parts.path or "/"), max_connections, timeout)
+    generator.waiting = asyncio.Condition()
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+    measure_from, end = start + warmup, start + warmup + duration
+    schedule = await send_on_schedule(generator, loop, random.Random(seed), rate, start, measure_from, end)
+    unfinished = await finish(generator, schedule, loop, end, grace)
+    return summary(generator, schedule, rate, duration, unfinished)
 
 
 def main(argv: list[str] | None = None) -> None:

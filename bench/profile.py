@@ -26,6 +26,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -168,52 +169,64 @@ def table(times: dict[tuple[str, str, int], float], total: float, limit: int, on
             for (file, function, line), seconds in rows[:limit]]
 
 
-async def profile(name: str, body: bytes, calls: int, out_dir: Path, interval: float, stages: bool = True) -> str:
+def remove_stage_timers() -> None:
+    """Undo `install_stage_timers`, so the profiled calls run the code as shipped."""
+    for _, module_name, attribute in STAGES:
+        owner: Any = __import__(module_name, fromlist=["_"])
+        *path, attribute_name = attribute.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        setattr(owner, attribute_name, getattr(owner, attribute_name).__wrapped__)
+
+
+@dataclass
+class Timings:
+    """One scenario's calls timed twice: plainly (with stage timers) and under pyinstrument."""
+
+    calls: int
+    plain: float = 0.0  # seconds for all calls, without the profiler
+    totals: dict[str, float] = field(default_factory=dict)  # seconds per stage label (plain run)
+    plain_gc: GcTimer = field(default_factory=GcTimer)  # the collector during the plain run
+    wall: float = 0.0  # seconds for all calls under the profiler
+    profiled_gc: GcTimer = field(default_factory=GcTimer)  # the collector during the profiled run
+    session: Any = None  # pyinstrument's session
+
+
+async def _time_plain(app: Any, body: bytes, timings: Timings, stages: bool) -> None:
+    """The calls without the profiler: time per call and per stage."""
+    requests = [patients.fill(body, str(uuid.uuid4())) for _ in range(timings.calls)]
+    timings.totals = install_stage_timers() if stages else {}
+    gc.callbacks.append(timings.plain_gc)
+    started = time.perf_counter()
+    for request in requests:
+        await asgi_post(app, HOOK_PATH, request)
+    timings.plain = time.perf_counter() - started
+    gc.callbacks.remove(timings.plain_gc)
+    if stages:
+        remove_stage_timers()
+
+
+async def _time_profiled(app: Any, body: bytes, timings: Timings, interval: float) -> None:
+    """The same number of calls under pyinstrument."""
     from pyinstrument import Profiler
 
-    from service.app import create_app
-    from service.logs import configure_logging
-    from service.settings import Settings
+    requests = [patients.fill(body, str(uuid.uuid4())) for _ in range(timings.calls)]
+    gc.callbacks.append(timings.profiled_gc)
+    profiler = Profiler(interval=interval, async_mode="disabled")
+    started = time.perf_counter()
+    profiler.start()
+    for request in requests:
+        await asgi_post(app, HOOK_PATH, request)
+    await asyncio.sleep(0.3)  # let the audit writer drain its batch inside the profile
+    timings.session = profiler.stop()
+    timings.wall = time.perf_counter() - started
+    gc.callbacks.remove(timings.profiled_gc)
 
-    with tempfile.TemporaryDirectory(prefix="bzra-profile-") as directory:
-        settings = Settings(insecure_dev=True, rules_reload=False, log_level="WARNING", data_dir=Path(directory))
-        configure_logging(settings.log_level, settings.log_format)
-        app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            for _ in range(5):  # warm-up
-                status, answer = await asgi_post(app, HOOK_PATH, patients.fill(body, str(uuid.uuid4())))
-                assert status == 200, answer[:500]
-            # 1. without the profiler: time per call and per stage
-            requests = [patients.fill(body, str(uuid.uuid4())) for _ in range(calls)]
-            totals = install_stage_timers() if stages else {}
-            plain_gc = GcTimer()
-            gc.callbacks.append(plain_gc)
-            started = time.perf_counter()
-            for request in requests:
-                await asgi_post(app, HOOK_PATH, request)
-            plain = time.perf_counter() - started
-            gc.callbacks.remove(plain_gc)
-            if stages:
-                for _, module_name, attribute in STAGES:  # unwrap
-                    owner: Any = __import__(module_name, fromlist=["_"])
-                    *path, attribute_name = attribute.split(".")
-                    for part in path:
-                        owner = getattr(owner, part)
-                    setattr(owner, attribute_name, getattr(owner, attribute_name).__wrapped__)
-            await asyncio.sleep(0.3)
-            # 2. the same under pyinstrument
-            requests = [patients.fill(body, str(uuid.uuid4())) for _ in range(calls)]
-            collector = GcTimer()
-            gc.callbacks.append(collector)
-            profiler = Profiler(interval=interval, async_mode="disabled")
-            started = time.perf_counter()
-            profiler.start()
-            for request in requests:
-                await asgi_post(app, HOOK_PATH, request)
-            await asyncio.sleep(0.3)  # let the audit writer drain its batch inside the profile
-            session = profiler.stop()
-            wall = time.perf_counter() - started
-            gc.callbacks.remove(collector)
+
+def _profile_text(name: str, timings: Timings, interval: float, stages: bool) -> str:
+    """The report: per-call times and stages, the collector's share, the top functions and the call tree."""
+    calls, plain, totals, plain_gc = timings.calls, timings.plain, timings.totals, timings.plain_gc
+    wall, collector, session = timings.wall, timings.profiled_gc, timings.session
     own, inclusive = self_times(session)
     total = session.duration
     gc_seconds = sum(collector.seconds.values())
@@ -244,12 +257,32 @@ async def profile(name: str, body: bytes, calls: int, out_dir: Path, interval: f
         "## Call tree",
         session_text(session),
     ]
-    text = "\n".join(lines)
+    return "\n".join(lines)
+
+
+async def profile(name: str, body: bytes, calls: int, out_dir: Path, interval: float, stages: bool = True) -> str:
+    from service.app import create_app
+    from service.logs import configure_logging
+    from service.settings import Settings
+
+    timings = Timings(calls)
+    with tempfile.TemporaryDirectory(prefix="bzra-profile-") as directory:
+        settings = Settings(insecure_dev=True, rules_reload=False, log_level="WARNING", data_dir=Path(directory))
+        configure_logging(settings.log_level, settings.log_format)
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            for _ in range(5):  # warm-up
+                status, answer = await asgi_post(app, HOOK_PATH, patients.fill(body, str(uuid.uuid4())))
+                assert status == 200, answer[:500]
+            await _time_plain(app, body, timings, stages)
+            await asyncio.sleep(0.3)
+            await _time_profiled(app, body, timings, interval)
+    text = _profile_text(name, timings, interval, stages)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"profile-{name}.txt").write_text(text)
     from pyinstrument.renderers import HTMLRenderer
 
-    (out_dir / f"profile-{name}.html").write_text(HTMLRenderer().render(session))
+    (out_dir / f"profile-{name}.html").write_text(HTMLRenderer().render(timings.session))
     return text
 
 

@@ -117,14 +117,11 @@ def disturbed_runs(results: dict[str, Any]) -> list[str]:
     return found
 
 
-def markdown(results: dict[str, Any]) -> str:
-    m, b, s, o = results["machine"], results["baseline"], results["service"], results["options"]
-    p = results["patients"]
-    delay = FHIR_DELAY_S * 1000
-    b1, bs = b["prefetch_body"], b["small_body"]
-    lin = linearity(s)
+def _header(results: dict[str, Any]) -> list[str]:
+    """Title, machine and set-up: what a reader needs to judge every number below."""
+    m, o = results["machine"], results["options"]
     mode = "quick" if results.get("quick") else "default"
-    lines = [
+    return [
         "# bzra-cds benchmark results",
         "",
         f"Run of `bench/run` ({mode} mode) on {m['date']}, commit {m['commit']}.",
@@ -142,6 +139,12 @@ def markdown(results: dict[str, Any]) -> str:
         "The baseline is `bench/baseline_app.py`: a bare FastAPI endpoint on the same uvicorn settings that "
         "parses the request JSON and answers `{\"cards\": []}`, measured in the same run.",
         "",
+    ]
+
+
+def _targets_section(results: dict[str, Any]) -> list[str]:
+    """The targets with pass or FAIL, and a warning naming the runs other processes disturbed."""
+    return [
         "## Targets (2 cores)",
         "",
         "| Target | Measured | |",
@@ -150,7 +153,15 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         *([f"**Warning: other processes used the CPUs during some runs; their numbers are disturbed:** "
            + "; ".join(disturbed) + ".", ""] if (disturbed := disturbed_runs(results)) else []),
-        *traffic_report.markdown(results, DISTURBED_CPUS),
+    ]
+
+
+def _other_scenarios_table(results: dict[str, Any]) -> list[str]:
+    """Scenarios 1 to 3 against the baseline, one row per load."""
+    b, s, p = results["baseline"], results["service"], results["patients"]
+    delay = FHIR_DELAY_S * 1000
+    b1, bs = b["prefetch_body"], b["small_body"]
+    return [
         "## Other scenarios",
         "",
         "Latencies are client-side, in ms. *CPU/call* is the server process's CPU time (ms) divided by the "
@@ -174,6 +185,13 @@ def markdown(results: dict[str, Any]) -> str:
         _row("3. Cache hit (same patient and token within the TTL)", f"wrk, {s['s3']['connections']} conn.", s["s3"],
              f"throughput ×{s['s3']['rps'] / bs['rps']:.3f} (small-body baseline); p50 ×{s['s3']['p50_ms'] / bs['p50_ms']:.1f}"),
         "",
+    ]
+
+
+def _fhir_reads_note(service: dict[str, Any]) -> list[str]:
+    """Scenarios 2 and 3 in words: concurrent FHIR reads, and the cache that spares them."""
+    s, delay = service, FHIR_DELAY_S * 1000
+    return [
         f"Scenario 2: one FHIR round trip (the server's {delay:.0f} ms delay, measured from a client) takes "
         f"{s['fhir_round_trip']['median_ms']:.1f} ms; each hook call makes {s['s2_reads_per_call']} FHIR reads "
         f"(Patient and four searches), {5 * s['fhir_round_trip']['median_ms']:.0f} ms if made one after another. "
@@ -185,10 +203,17 @@ def markdown(results: dict[str, Any]) -> str:
         f"{s['s2']['requests']} calls: a distinct access token per call, no cache hits. "
         f"Scenario 3 made {s['s3']['fhir_reads']} FHIR reads in {s['s3']['requests']} calls (all from the cache).",
         "",
+    ]
+
+
+def _large_history_section(results: dict[str, Any]) -> list[str]:
+    """Scenario 4: the time per call by history size, and whether it grows at most linearly."""
+    b, s, p = results["baseline"], results["service"], results["patients"]
+    lines = [
         "## Scenario 4: large history (prefetch), one call at a time",
         "",
-        f"{o['sequential_calls']} calls per size after 3 warm-up calls, on one keep-alive connection. The "
-        "baseline parses the same body.",
+        f"{results['options']['sequential_calls']} calls per size after 3 warm-up calls, on one keep-alive "
+        "connection. The baseline parses the same body.",
         "",
         "| Medication resources | Body | Baseline median | Service median | Service p95 | ms per resource | vs baseline | other CPU |",
         "|---|---|---|---|---|---|---|---|",
@@ -199,9 +224,10 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {size:,} | {p[f's4_{size}_body_bytes'] / 1e6:.2f} MB | {_ms(base['median_ms'])} | {_ms(r['median_ms'])} | "
             f"{_ms(r['p95_ms'])} | {r['median_ms'] / size:.3f} | ×{r['median_ms'] / base['median_ms']:.1f} | {_other(r)} |"
         )
+    lin, base_lin = linearity(s), linearity(b, "large")
     verdict = "at most linear" if lin["at_most_linear"] else "faster than linear"
-    base_lin = linearity(b, "large")
-    lines += [
+    return [
+        *lines,
         "",
         f"Growth is **{verdict}**: each extra resource costs {lin['ms_per_resource_10_to_100']:.3f} ms between 10 "
         f"and 100 resources and {lin['ms_per_resource_100_to_1000']:.3f} ms between 100 and 1,000 "
@@ -209,9 +235,14 @@ def markdown(results: dict[str, Any]) -> str:
         f"For comparison, the bare baseline's JSON parsing: ×{base_lin['marginal_cost_ratio']:.2f}, "
         f"slope {base_lin['exponent_100_to_1000']:.2f}.",
     ]
+
+
+def _memory_section(results: dict[str, Any]) -> list[str]:
+    """The service's memory over the run, the audit store's count and the log's errors."""
+    b, s = results["baseline"], results["service"]
     mem = s["memory_after_runs_mb"]
     database = s["readyz_after_runs"].get("checks", {}).get("database", {})
-    lines += [
+    return [
         "",
         "## Memory",
         "",
@@ -227,6 +258,18 @@ def markdown(results: dict[str, Any]) -> str:
         f"{database.get('state', '?')} after the runs with {database.get('pending', '?')} records pending. "
         f"Service log: {s['log_errors']} error lines.",
         "",
+    ]
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [
+        *_header(results),
+        *_targets_section(results),
+        *traffic_report.markdown(results, DISTURBED_CPUS),
+        *_other_scenarios_table(results),
+        *_fhir_reads_note(results["service"]),
+        *_large_history_section(results),
+        *_memory_section(results),
     ]
     if "journal" in results:
         lines += [*journal_markdown(results["journal"]), ""]

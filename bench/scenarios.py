@@ -483,30 +483,39 @@ def _check(condition: bool, message: str) -> None:
         raise RuntimeError(f"sanity check failed: {message}")
 
 
-def run_all(options: Options) -> dict[str, Any]:
-    log = options.log
-    options.out_dir.mkdir(parents=True, exist_ok=True)
+@dataclass
+class _Inputs:
+    """What the baseline and the service are measured with, prepared once per benchmark run."""
+
+    options: Options
+    server_cpus: set[int] | None  # where the servers run (None: not pinned)
+    work: Path  # the temporary directory of this run
+    prepared: Any  # traffic_runs.Prepared: the traffic scenarios' patients and bodies
+    bodies: dict[str, bytes]  # request templates by scenario (the marker __UNIQUE__ becomes a UUID)
+    files: dict[str, Path]  # the same templates as files, for wrk
+    stub: Any = None  # the delayed FHIR server of scenarios 2 and 3
+
+
+def _pinned(options: Options) -> tuple[Options, set[int] | None]:
+    """Pin this driver to CPU 1 (wrk and open_loop inherit it) and return the servers' CPUs, if 2 or more."""
     pinning = options.pin and len(os.sched_getaffinity(0)) >= 2
     options = Options(**{**options.__dict__, "pin": pinning})
     if pinning:
         os.sched_setaffinity(0, {1})  # this driver and the FHIR server thread; wrk and open_loop inherit it
-    server_cpus = {0} if pinning else None
-    other_at_start = wait_quiet(log, wait_s=options.quiet_wait_s)
-    today = date.today()
-    work = Path(tempfile.mkdtemp(prefix="bzra-bench-"))
-    results: dict[str, Any] = {"options": {
+    return options, ({0} if pinning else None)
+
+
+def _options_summary(options: Options, other_at_start: float) -> dict[str, Any]:
+    return {
         "measure_s": options.measure_s, "warmup_s": options.warmup_s, "connections": options.connections,
         "s2_connections": options.s2_connections, "sequential_calls": options.sequential_calls,
-        "pinned": pinning, "fhir_delay_ms": FHIR_DELAY_S * 1000, "service_settings": SERVICE_SETTINGS,
+        "pinned": options.pin, "fhir_delay_ms": FHIR_DELAY_S * 1000, "service_settings": SERVICE_SETTINGS,
         "other_cpus_at_start": other_at_start, "patients": options.patients, "seed": options.seed,
-    }}
-    from bench import traffic_runs  # (it builds on this module)
+    }
 
-    log(f"generating {options.patients} + {options.patients} patients (seed {options.seed}) and their request bodies")
-    prepared = traffic_runs.prepare(options.patients, options.seed, today, work / "traffic")
-    results["traffic"] = prepared.summary
 
-    # Request bodies (the marker __UNIQUE__ becomes a fresh UUID per request).
+def _prefetch_bodies(today: date, work: Path) -> tuple[dict[str, bytes], dict[str, Path], dict[str, Any]]:
+    """The prefetch bodies of scenarios 1 and 4, written to files, and their sizes."""
     realistic = patients.realistic_history(today)
     bodies = {"s1": patients.body(patients.hook_request(today, prefetch_data=patients.prefetch(today, realistic)))}
     for size in LARGE_SIZES:
@@ -517,134 +526,184 @@ def run_all(options: Options) -> dict[str, Any]:
     for name, content in bodies.items():
         files[name] = work / f"{name}.json"
         files[name].write_bytes(content)
-    results["patients"] = {
+    sizes = {
         "s1_medication_resources": patients.medication_count(realistic),
         "s1_body_bytes": len(bodies["s1"]),
         **{f"s4_{size}_body_bytes": len(bodies[f"s4_{size}"]) for size in LARGE_SIZES},
     }
+    return bodies, files, sizes
 
-    stub = delayed_fhir_server(patients.fhir_server_resources(today), FHIR_DELAY_S)
-    stub.__enter__()
+
+def _add_fhir_bodies(inputs: _Inputs, today: date) -> int:
+    """The bodies of scenarios 2 (a new token per call) and 3 (one token: cache hits); returns the size of 2's."""
+    base_url = inputs.stub.base_url
+    inputs.bodies["s2"] = patients.body(patients.hook_request(today, fhir_server=base_url))
+    inputs.bodies["s3"] = patients.body(
+        patients.hook_request(today, fhir_server=base_url, token="bench-token-same-for-every-call")
+    )
+    for name in ("s2", "s3"):
+        inputs.files[name] = inputs.work / f"{name}.json"
+        inputs.files[name].write_bytes(inputs.bodies[name])
+    return len(inputs.bodies["s2"])
+
+
+def _measure_baseline(inputs: _Inputs) -> dict[str, Any]:
+    """The bare FastAPI app with the same bodies: the yardstick of every ratio."""
+    from bench import traffic_runs  # (it builds on this module)
+
+    options, files, log = inputs.options, inputs.files, inputs.options.log
+    baseline = baseline_server(inputs.server_cpus, options.out_dir / "baseline.log")
+    log("baseline: starting bench/baseline_app.py (bare FastAPI on uvicorn)")
+    baseline.start()
     try:
-        s2_template = patients.body(patients.hook_request(today, fhir_server=stub.base_url))
-        s3_template = patients.body(
-            patients.hook_request(today, fhir_server=stub.base_url, token="bench-token-same-for-every-call")
-        )
-        files["s2"], files["s3"] = work / "s2.json", work / "s3.json"
-        files["s2"].write_bytes(s2_template)
-        files["s3"].write_bytes(s3_template)
-        results["patients"]["s2_body_bytes"] = len(s2_template)
+        b: dict[str, Any] = {}
+        log(f"baseline: throughput with the scenario 1 body ({len(inputs.bodies['s1']) // 1000} kB), {options.connections} connections")
+        b["prefetch_body"] = stable(options, lambda: wrk_measured(options, baseline, files["s1"], "unique", options.connections))
+        log(f"  {b['prefetch_body']['rps']:.0f} req/s, p99 {b['prefetch_body']['p99_ms']:.1f} ms")
+        log("baseline: throughput with the small body of scenarios 2/3")
+        b["small_body"] = stable(options, lambda: wrk_measured(options, baseline, files["s2"], "unique", options.connections))
+        log(f"  {b['small_body']['rps']:.0f} req/s")
+        b["traffic"] = traffic_runs.measure(options, baseline, inputs.prepared, traffic_runs.BASELINE_KINDS)
+        b["large"] = {}
+        for size in LARGE_SIZES:
+            b["large"][str(size)] = stable(options, lambda: sequential(
+                baseline.port, HOOK_PATH, inputs.bodies[f"s4_{size}"], options.sequential_calls, server=baseline))
+        b["memory_mb"] = baseline.memory_mb()
+        return b
+    finally:
+        baseline.stop()
 
-        # --- baseline --------------------------------------------------------------------------------
-        baseline = baseline_server(server_cpus, options.out_dir / "baseline.log")
-        log("baseline: starting bench/baseline_app.py (bare FastAPI on uvicorn)")
-        baseline.start()
-        try:
-            b: dict[str, Any] = {}
-            log(f"baseline: throughput with the scenario 1 body ({len(bodies['s1']) // 1000} kB), {options.connections} connections")
-            b["prefetch_body"] = stable(options, lambda: wrk_measured(options, baseline, files["s1"], "unique", options.connections))
-            log(f"  {b['prefetch_body']['rps']:.0f} req/s, p99 {b['prefetch_body']['p99_ms']:.1f} ms")
-            log("baseline: throughput with the small body of scenarios 2/3")
-            b["small_body"] = stable(options, lambda: wrk_measured(options, baseline, files["s2"], "unique", options.connections))
-            log(f"  {b['small_body']['rps']:.0f} req/s")
-            b["traffic"] = traffic_runs.measure(options, baseline, prepared, traffic_runs.BASELINE_KINDS)
-            b["large"] = {}
-            for size in LARGE_SIZES:
-                b["large"][str(size)] = stable(options, lambda: sequential(
-                    baseline.port, HOOK_PATH, bodies[f"s4_{size}"], options.sequential_calls, server=baseline))
-            b["memory_mb"] = baseline.memory_mb()
-            results["baseline"] = b
-        finally:
-            baseline.stop()
 
-        # --- the service -------------------------------------------------------------------------------
-        data_dir = work / "data"
-        service = service_server(data_dir, server_cpus, options.out_dir / "service.log")
-        log("service: starting bzra-cds serve --insecure-dev (BZRA_LOG_LEVEL=WARNING, BZRA_RULES_RELOAD=false, "
-            f"fresh BZRA_DATA_DIR {data_dir})")
-        service.start(ready_path="/readyz")
-        try:
-            s: dict[str, Any] = {}
-            results["service"] = s
-            s["memory_after_start_mb"] = service.memory_mb()
-            checkpoints: dict[str, dict[str, float]] = {"after start": service.memory_mb()}
-            s["memory_checkpoints_mb"] = checkpoints
+def _first_answer(service: Server, template: bytes, scenario: str) -> dict[str, Any]:
+    """One call before a scenario's load: it must answer 200 with cards and report no data issue."""
+    status, answer = post_json(service.port, HOOK_PATH, patients.fill(template, str(uuid.uuid4())))
+    _check(status == 200 and answer["cards"], f"{scenario} answered {status} {str(answer)[:300]}")
+    _check("extension" not in answer, f"{scenario} reported data issues: {answer.get('extension')}")
+    return answer
 
-            # the traffic scenarios: distinct patients, non-BZRA orders, select then sign
-            log("service: checking the answers to the traffic bodies (status 200, no data issue)")
-            s["traffic_checks"] = traffic_runs.check(service, prepared, traffic_runs.SERVICE_KINDS[:3], options.check_sample)
-            s["traffic"] = traffic_runs.measure(options, service, prepared, traffic_runs.SERVICE_KINDS)
-            s["traffic"]["half_own_capacity"] = traffic_runs.half_own_capacity(
-                options, service, prepared, s["traffic"]["bzra"]["rps"])
-            checkpoints["after the traffic scenarios"] = service.memory_mb()
 
-            # 1. one patient repeated (the older scenario 1, for reference)
-            status, answer = post_json(service.port, HOOK_PATH, patients.fill(bodies["s1"], str(uuid.uuid4())))
-            _check(status == 200 and answer["cards"], f"scenario 1 answered {status} {str(answer)[:300]}")
-            _check("extension" not in answer, f"scenario 1 reported data issues: {answer.get('extension')}")
-            s["s1_cards"] = [card["summary"] for card in answer["cards"]]
-            log("scenario 1 (one patient repeated): throughput")
-            s["s1"] = stable(options, lambda: wrk_measured(options, service, files["s1"], "unique", options.connections))
-            log(f"  {s['s1']['rps']:.0f} req/s, p99 {s['s1']['p99_ms']:.1f} ms")
+def _traffic_scenarios(inputs: _Inputs, service: Server, s: dict[str, Any]) -> None:
+    """Distinct patients, non-BZRA orders, select then sign: checked, then measured."""
+    from bench import traffic_runs  # (it builds on this module)
 
-            checkpoints["after scenario 1"] = service.memory_mb()
+    options = inputs.options
+    options.log("service: checking the answers to the traffic bodies (status 200, no data issue)")
+    s["traffic_checks"] = traffic_runs.check(service, inputs.prepared, traffic_runs.SERVICE_KINDS[:3], options.check_sample)
+    s["traffic"] = traffic_runs.measure(options, service, inputs.prepared, traffic_runs.SERVICE_KINDS)
+    s["traffic"]["half_own_capacity"] = traffic_runs.half_own_capacity(
+        options, service, inputs.prepared, s["traffic"]["bzra"]["rps"])
 
-            # 2. no prefetch: everything from the delayed FHIR server
-            s["fhir_round_trip"] = fhir_round_trip(stub.base_url, 20)
-            before = len(stub.requests)
-            status, answer = post_json(service.port, HOOK_PATH, patients.fill(s2_template, str(uuid.uuid4())))
-            _check(status == 200 and answer["cards"], f"scenario 2 answered {status} {str(answer)[:300]}")
-            _check("extension" not in answer, f"scenario 2 reported data issues: {answer.get('extension')}")
-            s["s2_reads_per_call"] = len(stub.requests) - before
-            log(f"scenario 2 (no prefetch, FHIR server adds {FHIR_DELAY_S * 1000:.0f} ms): one call at a time")
-            first = len(stub.requests)
-            s["s2_sequential"] = stable(options, lambda: sequential(service.port, HOOK_PATH, s2_template, 20, server=service))
-            s["s2_read_spread"] = read_spread(stub.requests[first:], stub.requests.times[first:])
-            log(f"  median {s['s2_sequential']['median_ms']:.1f} ms "
-                f"(one FHIR round trip {s['fhir_round_trip']['median_ms']:.1f} ms, {s['s2_reads_per_call']} reads per call)")
-            log(f"scenario 2: {options.s2_connections} connections, a new access token per request")
-            s["s2"] = stable(options, lambda: wrk_measured(options, service, files["s2"], "unique", options.s2_connections,
-                                                           fhir_reads=lambda: len(stub.requests)))
-            log(f"  {s['s2']['rps']:.0f} req/s, p99 {s['s2']['p99_ms']:.1f} ms")
 
-            checkpoints["after scenario 2"] = service.memory_mb()
+def _scenario_1(inputs: _Inputs, service: Server, s: dict[str, Any]) -> None:
+    """One patient repeated (the older scenario 1, for reference)."""
+    options = inputs.options
+    answer = _first_answer(service, inputs.bodies["s1"], "scenario 1")
+    s["s1_cards"] = [card["summary"] for card in answer["cards"]]
+    options.log("scenario 1 (one patient repeated): throughput")
+    s["s1"] = stable(options, lambda: wrk_measured(options, service, inputs.files["s1"], "unique", options.connections))
+    options.log(f"  {s['s1']['rps']:.0f} req/s, p99 {s['s1']['p99_ms']:.1f} ms")
 
-            # 3. cache hit: the same patient and token again within the TTL
-            status, answer = post_json(service.port, HOOK_PATH, patients.fill(s3_template, str(uuid.uuid4())))
-            _check(status == 200 and answer["cards"], f"scenario 3 answered {status} {str(answer)[:300]}")
-            log("scenario 3 (cache hit): throughput")
-            s["s3"] = stable(options, lambda: wrk_measured(options, service, files["s3"], "unique", options.connections,
-                                                           fhir_reads=lambda: len(stub.requests)))
-            log(f"  {s['s3']['rps']:.0f} req/s, p99 {s['s3']['p99_ms']:.1f} ms, {s['s3']['fhir_reads']} FHIR reads")
 
-            checkpoints["after scenario 3"] = service.memory_mb()
+def _scenario_2(inputs: _Inputs, service: Server, s: dict[str, Any]) -> None:
+    """No prefetch: everything from the delayed FHIR server, one call at a time, then under load."""
+    options, stub, log = inputs.options, inputs.stub, inputs.options.log
+    s["fhir_round_trip"] = fhir_round_trip(stub.base_url, 20)
+    before = len(stub.requests)
+    _first_answer(service, inputs.bodies["s2"], "scenario 2")
+    s["s2_reads_per_call"] = len(stub.requests) - before
+    log(f"scenario 2 (no prefetch, FHIR server adds {FHIR_DELAY_S * 1000:.0f} ms): one call at a time")
+    first = len(stub.requests)
+    s["s2_sequential"] = stable(options, lambda: sequential(service.port, HOOK_PATH, inputs.bodies["s2"], 20, server=service))
+    s["s2_read_spread"] = read_spread(stub.requests[first:], stub.requests.times[first:])
+    log(f"  median {s['s2_sequential']['median_ms']:.1f} ms "
+        f"(one FHIR round trip {s['fhir_round_trip']['median_ms']:.1f} ms, {s['s2_reads_per_call']} reads per call)")
+    log(f"scenario 2: {options.s2_connections} connections, a new access token per request")
+    s["s2"] = stable(options, lambda: wrk_measured(options, service, inputs.files["s2"], "unique", options.s2_connections,
+                                                   fhir_reads=lambda: len(stub.requests)))
+    log(f"  {s['s2']['rps']:.0f} req/s, p99 {s['s2']['p99_ms']:.1f} ms")
 
-            # 4. large history
-            s["s4"] = {}
-            for size in LARGE_SIZES:
-                status, answer = post_json(service.port, HOOK_PATH, patients.fill(bodies[f"s4_{size}"], str(uuid.uuid4())))
-                _check(status == 200 and "extension" not in answer, f"scenario 4 ({size}) answered {status} {str(answer)[:300]}")
-                log(f"scenario 4 (large history): {size} medication resources, {options.sequential_calls} calls")
-                s["s4"][str(size)] = stable(options, lambda: sequential(
-                    service.port, HOOK_PATH, bodies[f"s4_{size}"], options.sequential_calls, server=service))
-                log(f"  median {s['s4'][str(size)]['median_ms']:.1f} ms")
 
-            service.wait_idle()
-            s["memory_after_runs_mb"] = checkpoints["after scenario 4"] = service.memory_mb()
-            s["pid"] = service.pid
-            _, ready = get(service.port, "/readyz")
-            s["readyz_after_runs"] = json.loads(ready)
-        finally:
-            service.stop()
-        s["audit_rows"] = audit_rows(data_dir / "bzra.db")
-        log_text = (options.out_dir / "service.log").read_text(errors="replace")
-        s["log_errors"] = sum(1 for line in log_text.splitlines() if '"level": "ERROR"' in line or "Traceback" in line)
+def _scenario_3(inputs: _Inputs, service: Server, s: dict[str, Any]) -> None:
+    """Cache hit: the same patient and token again within the TTL."""
+    options, stub = inputs.options, inputs.stub
+    status, answer = post_json(service.port, HOOK_PATH, patients.fill(inputs.bodies["s3"], str(uuid.uuid4())))
+    _check(status == 200 and answer["cards"], f"scenario 3 answered {status} {str(answer)[:300]}")
+    options.log("scenario 3 (cache hit): throughput")
+    s["s3"] = stable(options, lambda: wrk_measured(options, service, inputs.files["s3"], "unique", options.connections,
+                                                   fhir_reads=lambda: len(stub.requests)))
+    options.log(f"  {s['s3']['rps']:.0f} req/s, p99 {s['s3']['p99_ms']:.1f} ms, {s['s3']['fhir_reads']} FHIR reads")
 
+
+def _scenario_4(inputs: _Inputs, service: Server, s: dict[str, Any]) -> None:
+    """Large history: one call at a time per size."""
+    options = inputs.options
+    s["s4"] = {}
+    for size in LARGE_SIZES:
+        body = inputs.bodies[f"s4_{size}"]
+        status, answer = post_json(service.port, HOOK_PATH, patients.fill(body, str(uuid.uuid4())))
+        _check(status == 200 and "extension" not in answer, f"scenario 4 ({size}) answered {status} {str(answer)[:300]}")
+        options.log(f"scenario 4 (large history): {size} medication resources, {options.sequential_calls} calls")
+        s["s4"][str(size)] = stable(options, lambda: sequential(
+            service.port, HOOK_PATH, body, options.sequential_calls, server=service))
+        options.log(f"  median {s['s4'][str(size)]['median_ms']:.1f} ms")
+
+
+def _measure_service(inputs: _Inputs, s: dict[str, Any]) -> None:
+    """`bzra-cds serve` through the traffic scenarios and scenarios 1 to 4, with its memory between them."""
+    options = inputs.options
+    data_dir = inputs.work / "data"
+    service = service_server(data_dir, inputs.server_cpus, options.out_dir / "service.log")
+    options.log("service: starting bzra-cds serve --insecure-dev (BZRA_LOG_LEVEL=WARNING, BZRA_RULES_RELOAD=false, "
+                f"fresh BZRA_DATA_DIR {data_dir})")
+    service.start(ready_path="/readyz")
+    try:
+        s["memory_after_start_mb"] = service.memory_mb()
+        checkpoints: dict[str, dict[str, float]] = {"after start": service.memory_mb()}
+        s["memory_checkpoints_mb"] = checkpoints
+        steps = (("the traffic scenarios", _traffic_scenarios), ("scenario 1", _scenario_1),
+                 ("scenario 2", _scenario_2), ("scenario 3", _scenario_3))
+        for name, step in steps:
+            step(inputs, service, s)
+            checkpoints[f"after {name}"] = service.memory_mb()
+        _scenario_4(inputs, service, s)
+        service.wait_idle()
+        s["memory_after_runs_mb"] = checkpoints["after scenario 4"] = service.memory_mb()
+        s["pid"] = service.pid
+        _, ready = get(service.port, "/readyz")
+        s["readyz_after_runs"] = json.loads(ready)
+    finally:
+        service.stop()
+    s["audit_rows"] = audit_rows(data_dir / "bzra.db")
+    log_text = (options.out_dir / "service.log").read_text(errors="replace")
+    s["log_errors"] = sum(1 for line in log_text.splitlines() if '"level": "ERROR"' in line or "Traceback" in line)
+
+
+def run_all(options: Options) -> dict[str, Any]:
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    options, server_cpus = _pinned(options)
+    other_at_start = wait_quiet(options.log, wait_s=options.quiet_wait_s)
+    today = date.today()
+    work = Path(tempfile.mkdtemp(prefix="bzra-bench-"))
+    results: dict[str, Any] = {"options": _options_summary(options, other_at_start)}
+    from bench import traffic_runs  # (it builds on this module)
+
+    options.log(f"generating {options.patients} + {options.patients} patients (seed {options.seed}) and their request bodies")
+    prepared = traffic_runs.prepare(options.patients, options.seed, today, work / "traffic")
+    results["traffic"] = prepared.summary
+    bodies, files, results["patients"] = _prefetch_bodies(today, work)
+    inputs = _Inputs(options, server_cpus, work, prepared, bodies, files)
+    inputs.stub = delayed_fhir_server(patients.fhir_server_resources(today), FHIR_DELAY_S)
+    inputs.stub.__enter__()
+    try:
+        results["patients"]["s2_body_bytes"] = _add_fhir_bodies(inputs, today)
+        results["baseline"] = _measure_baseline(inputs)
+        results["service"] = {}
+        _measure_service(inputs, results["service"])
         # 5. the audit journal's cost: the same call with the journal on and off
         from bench.journal_cost import journal_cost  # (it builds on this module)
 
         results["journal"] = journal_cost(options, server_cpus, work, bodies["s1"], files["s1"])
     finally:
-        stub.__exit__(None, None, None)
+        inputs.stub.__exit__(None, None, None)
         shutil.rmtree(work, ignore_errors=True)
     return results

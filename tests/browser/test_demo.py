@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)"
 )
 
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright  # noqa: E402
 
 from tests.support.paths import ROOT  # noqa: E402
 from tests.support.service_process import running_service  # noqa: E402
@@ -91,12 +92,8 @@ def unlabelled_controls(page: Page) -> list[str]:
     )
 
 
-def test_sign_see_cards_accept_open_the_planner_and_change_the_pace(demo_server: str, page: Page) -> None:
-    open_patient(page, demo_server, "ingrid-vos")
-    expect(page.locator("#patient-name")).to_have_text("Ingrid Vos")
-    expect(page.locator("#meds table tbody tr")).to_have_count(4)
-    expect(page.locator("#dose")).to_have_value("1 tablet three times a day")
-
+def sign_and_check_the_hook_request(page: Page) -> None:
+    """Sign the draft; the browser must send a CDS Hooks order-sign call with the draft and the prefetch."""
     with page.expect_request(lambda r: r.url.endswith("/cds-services/bzra-order-sign") and r.method == "POST") as sent:
         sign(page)
     request = json.loads(sent.value.post_data)
@@ -109,6 +106,9 @@ def test_sign_see_cards_accept_open_the_planner_and_change_the_pace(demo_server:
     assert set(request["prefetch"]) == {"patient", "medicationStatements", "medicationRequests", "medicationDispenses", "conditions"}
     assert all(request["prefetch"][k]["type"] == "searchset" for k in request["prefetch"] if k != "patient")
 
+
+def the_high_dose_card(page: Page) -> Locator:
+    """The one card Ingrid Vos gets: a short high-dose warning (screenshot for the README)."""
     cards = page.locator("article.card")
     expect(cards).to_have_count(1)
     card = cards.first
@@ -120,7 +120,11 @@ def test_sign_see_cards_accept_open_the_planner_and_change_the_pace(demo_server:
     page.evaluate("window.scrollTo(0, 0)")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "demo-cards.png"), full_page=True)
+    return card
 
+
+def accept_the_quantity_suggestion(page: Page, card: Locator) -> None:
+    """Accepting sends feedback, changes the order and disables the card's other suggestion."""
     with page.expect_request(lambda r: "/feedback?language=" in r.url) as feedback:
         card.get_by_role("button", name=re.compile("Prescribe 42 tablets")).click()
     body = json.loads(feedback.value.post_data)["feedback"][0]
@@ -132,6 +136,9 @@ def test_sign_see_cards_accept_open_the_planner_and_change_the_pace(demo_server:
     expect(changed).to_contain_text("Quantity: 42 tablets; repeats: 0")
     expect(card.get_by_role("button", name=re.compile("Refer for specialised support"))).to_be_disabled()
 
+
+def open_the_planner(page: Page, card: Locator) -> Page:
+    """The card's link opens the planner in a new tab, on the patient's drug at the standard pace."""
     with page.context.expect_page() as opened:
         card.locator("a[data-planner]").click()
     planner = opened.value
@@ -139,11 +146,15 @@ def test_sign_see_cards_accept_open_the_planner_and_change_the_pace(demo_server:
     expect(planner.locator("#plan")).to_have_attribute("data-pace", "standard")
     expect(planner.locator("#drug")).to_have_value("lorazepam")
     expect(planner.locator("#patient-line")).to_have_text("Patient: ingrid-vos")
-    standard_days = int(planner.locator("#plan").get_attribute("data-total-days"))
-    standard_rows = planner.locator("#plan-rows tr").count()
     expect(planner.locator("#plan-summary")).to_contain_text("lorazepam 3 mg a day to zero")
     expect(planner.locator("#chart path.chart-line")).to_have_count(1)
+    return planner
 
+
+def slow_down_and_hold_a_step(planner: Page, base: str) -> None:
+    """A slower pace holds the same steps longer, an extra hold longer still, and the handout follows."""
+    standard_days = int(planner.locator("#plan").get_attribute("data-total-days"))
+    standard_rows = planner.locator("#plan-rows tr").count()
     planner.get_by_label(re.compile("^Slow")).check()
     expect(planner.locator("#plan")).to_have_attribute("data-pace", "slow")
     expect(planner.locator("#plan-summary")).to_contain_text("slow pace")
@@ -157,8 +168,20 @@ def test_sign_see_cards_accept_open_the_planner_and_change_the_pace(demo_server:
     assert int(planner.locator("#plan").get_attribute("data-total-days")) > slow_days  # the held step lasts again
     handout = planner.locator("#handout").get_attribute("href")
     assert "pace=slow" in handout and "hold=2" in handout and "drug=lorazepam" in handout
-    printed = planner.request.get(f"{demo_server}/{handout}")
+    printed = planner.request.get(f"{base}/{handout}")
     assert printed.status == 200 and "<table>" in printed.text()
+
+
+def test_sign_see_cards_accept_open_the_planner_and_change_the_pace(demo_server: str, page: Page) -> None:
+    open_patient(page, demo_server, "ingrid-vos")
+    expect(page.locator("#patient-name")).to_have_text("Ingrid Vos")
+    expect(page.locator("#meds table tbody tr")).to_have_count(4)
+    expect(page.locator("#dose")).to_have_value("1 tablet three times a day")
+    sign_and_check_the_hook_request(page)
+    card = the_high_dose_card(page)
+    accept_the_quantity_suggestion(page, card)
+    planner = open_the_planner(page, card)
+    slow_down_and_hold_a_step(planner, demo_server)
     planner.set_viewport_size({"width": 1300, "height": 1000})
     planner.screenshot(path=str(SCREENSHOTS / "planner.png"), full_page=True)
     assert unlabelled_controls(planner) == []
@@ -341,77 +364,91 @@ def test_pkce_and_authorize_url_follow_the_specs(demo_server: str, page: Page) -
     assert result["context"] == {"drug": "zolpidem"} and result["badContext"] is None
 
 
+class FakeEhr:
+    """A SMART EHR made of Playwright routes: discovery, authorize, token and the FHIR write; notes what it got."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, Any] = {}
+
+    def install(self, page: Page) -> None:
+        page.route(f"{EHR}/.well-known/smart-configuration", self.smart_configuration)
+        page.route("https://ehr.example.org/auth/authorize*", self.authorize)
+        page.route("https://ehr.example.org/auth/token", self.token)
+        page.route(f"{EHR}/MedicationRequest", self.write)
+
+    def smart_configuration(self, route: Route) -> None:
+        route.fulfill(
+            json={
+                "authorization_endpoint": "https://ehr.example.org/auth/authorize",
+                "token_endpoint": "https://ehr.example.org/auth/token",
+                "code_challenge_methods_supported": ["S256"],
+                "capabilities": ["launch-ehr", "client-public"],
+            },
+            headers=CORS,
+        )
+
+    def authorize(self, route: Route) -> None:
+        query = {k: v[0] for k, v in parse_qs(urlparse(route.request.url).query).items()}
+        self.seen["authorize"] = query
+        route.fulfill(status=302, headers={"Location": f"{query['redirect_uri']}?code=code-123&state={query['state']}"})
+
+    def token(self, route: Route) -> None:
+        if route.request.method == "OPTIONS":
+            route.fulfill(status=204, headers=CORS)
+            return
+        self.seen["token"] = {k: v[0] for k, v in parse_qs(route.request.post_data).items()}
+        route.fulfill(
+            json={
+                "access_token": "access-token-1",
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "scope": "launch patient/MedicationRequest.write openid fhirUser",
+                "patient": "p-123",
+                "appContext": json.dumps({"drug": "lorazepam", "dose": 3, "pace": "slow", "language": "en"}),
+            },
+            headers=CORS,
+        )
+
+    def write(self, route: Route) -> None:
+        if route.request.method == "OPTIONS":
+            route.fulfill(status=204, headers=CORS)
+            return
+        self.seen["write"] = {"auth": route.request.headers.get("authorization"), "body": json.loads(route.request.post_data)}
+        route.fulfill(status=201, json={**json.loads(route.request.post_data), "id": "mr-777"}, headers={**CORS, "Location": f"{EHR}/MedicationRequest/mr-777/_history/1"})
+
+
+def check_the_authorization_code_flow_with_pkce(seen: dict[str, Any], base: str) -> None:
+    """The planner asked for the right scopes and audience, and its verifier matches its challenge."""
+    authorize_query = seen["authorize"]
+    assert authorize_query["client_id"] == "bzra-planner" and authorize_query["launch"] == "launch-abc"
+    assert authorize_query["scope"] == "launch patient/MedicationRequest.write openid fhirUser"
+    assert authorize_query["aud"] == EHR and authorize_query["redirect_uri"] == f"{base}/planner"
+    assert authorize_query["code_challenge_method"] == "S256"
+    token_form = seen["token"]
+    assert token_form["grant_type"] == "authorization_code" and token_form["code"] == "code-123"
+    assert token_form["client_id"] == "bzra-planner" and token_form["redirect_uri"] == f"{base}/planner"
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(token_form["code_verifier"].encode()).digest()).rstrip(b"=").decode()
+    assert challenge == authorize_query["code_challenge"]  # PKCE: the verifier matches the challenge
+
+
 def test_a_smart_ehr_launch_writes_the_plan_to_the_ehr(browser: Browser) -> None:
     with running_service(env={"BZRA_SMART_CLIENT_ID": "bzra-planner", "BZRA_AUDIT_SECRET": "a-test-audit-secret-0123456789"}) as (base, _process):
         context = browser.new_context(viewport={"width": 1300, "height": 1000})
         context.set_default_timeout(TIMEOUT)
         page = context.new_page()
-        seen: dict[str, object] = {}
-
-        def smart_configuration(route: Route) -> None:
-            route.fulfill(
-                json={
-                    "authorization_endpoint": "https://ehr.example.org/auth/authorize",
-                    "token_endpoint": "https://ehr.example.org/auth/token",
-                    "code_challenge_methods_supported": ["S256"],
-                    "capabilities": ["launch-ehr", "client-public"],
-                },
-                headers=CORS,
-            )
-
-        def authorize(route: Route) -> None:
-            query = {k: v[0] for k, v in parse_qs(urlparse(route.request.url).query).items()}
-            seen["authorize"] = query
-            route.fulfill(status=302, headers={"Location": f"{query['redirect_uri']}?code=code-123&state={query['state']}"})
-
-        def token(route: Route) -> None:
-            if route.request.method == "OPTIONS":
-                route.fulfill(status=204, headers=CORS)
-                return
-            seen["token"] = {k: v[0] for k, v in parse_qs(route.request.post_data).items()}
-            route.fulfill(
-                json={
-                    "access_token": "access-token-1",
-                    "token_type": "Bearer",
-                    "expires_in": 300,
-                    "scope": "launch patient/MedicationRequest.write openid fhirUser",
-                    "patient": "p-123",
-                    "appContext": json.dumps({"drug": "lorazepam", "dose": 3, "pace": "slow", "language": "en"}),
-                },
-                headers=CORS,
-            )
-
-        def write(route: Route) -> None:
-            if route.request.method == "OPTIONS":
-                route.fulfill(status=204, headers=CORS)
-                return
-            seen["write"] = {"auth": route.request.headers.get("authorization"), "body": json.loads(route.request.post_data)}
-            route.fulfill(status=201, json={**json.loads(route.request.post_data), "id": "mr-777"}, headers={**CORS, "Location": f"{EHR}/MedicationRequest/mr-777/_history/1"})
-
-        page.route(f"{EHR}/.well-known/smart-configuration", smart_configuration)
-        page.route("https://ehr.example.org/auth/authorize*", authorize)
-        page.route("https://ehr.example.org/auth/token", token)
-        page.route(f"{EHR}/MedicationRequest", write)
+        ehr = FakeEhr()
+        ehr.install(page)
 
         page.goto(f"{base}/planner?iss={EHR}&launch=launch-abc")
         expect(page.locator("#launch-status")).to_have_text("Connected to the EHR for patient p-123.")
         assert "code=" not in page.url  # the code is not left in the address bar
-        authorize_query = seen["authorize"]
-        assert authorize_query["client_id"] == "bzra-planner" and authorize_query["launch"] == "launch-abc"
-        assert authorize_query["scope"] == "launch patient/MedicationRequest.write openid fhirUser"
-        assert authorize_query["aud"] == EHR and authorize_query["redirect_uri"] == f"{base}/planner"
-        assert authorize_query["code_challenge_method"] == "S256"
-        token_form = seen["token"]
-        assert token_form["grant_type"] == "authorization_code" and token_form["code"] == "code-123"
-        assert token_form["client_id"] == "bzra-planner" and token_form["redirect_uri"] == f"{base}/planner"
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(token_form["code_verifier"].encode()).digest()).rstrip(b"=").decode()
-        assert challenge == authorize_query["code_challenge"]  # PKCE: the verifier matches the challenge
+        check_the_authorization_code_flow_with_pkce(ehr.seen, base)
 
         expect(page.locator("#plan")).to_have_attribute("data-pace", "slow")  # the plan from appContext
         expect(page.locator("#patient-line")).to_have_text("Patient: p-123")
         page.get_by_role("button", name="Write the plan to the EHR").click()
         expect(page.locator("#write-status")).to_have_text("The plan was written to the EHR as MedicationRequest/mr-777.")
-        written = seen["write"]
+        written = ehr.seen["write"]
         assert written["auth"] == "Bearer access-token-1"
         assert written["body"]["resourceType"] == "MedicationRequest" and written["body"]["subject"] == {"reference": "Patient/p-123"}
         assert len(written["body"]["dosageInstruction"]) > 3
