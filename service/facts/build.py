@@ -27,7 +27,7 @@ from service.facts.supply import order_supply
 from service.facts.unknown import Unknown
 from service.facts.units import to_float
 from service.fhir.history_cache import SecondSight
-from service.fhir.record import PatientRecord
+from service.fhir.record import PatientRecord, draft_reference
 from service.knowledge.models import Knowledge
 
 INACTIVE_CLINICAL = {"inactive", "remission", "resolved"}
@@ -85,7 +85,7 @@ def order_facts(order: Any, record: PatientRecord, knowledge: Knowledge, options
     if dosed.de_mg_per_day is not None:
         dose_how += f"; {dosed.de_derivation}"
     return OrderFacts(
-        reference=f"MedicationRequest/{order.id or '?'}",
+        reference=draft_reference(order),
         medication=dosed.name,
         drug=identity.bzra,
         is_bzra=identity.is_bzra,
@@ -256,7 +256,7 @@ def build_facts(
 ) -> Facts:
     """The facts of one call; `summary`: the history's part, when already known (else worked out here)."""
     drafts = [order_facts(o, record, knowledge, options) for o in record.draft_orders]
-    focus_ids = {f"MedicationRequest/{o.id or '?'}" for o in record.focus_orders}
+    focus_ids = {draft_reference(o) for o in record.focus_orders}
     focus = [d for d in drafts if d.reference in focus_ids] or drafts
     draft = next((d for d in focus if d.is_bzra), focus[0] if focus else None)
     summary = summary or summarise_record(record, knowledge, options)
