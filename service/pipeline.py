@@ -35,6 +35,7 @@ from service.knowledge.models import Knowledge
 from service.rules.cards import no_suggestions
 from service.rules.engine import Decision, Evaluation, decide, evaluate, skipped_evaluation
 from service.rules.holder import RuleHolder
+from service.rules.loader import RuleSet
 from service.rules.models import BZRA_CLASS
 from service.security.fhir_servers import FhirServerPolicy
 from service.settings import Settings
@@ -246,9 +247,14 @@ class Pipeline:
         self._audit(call, response)
         return response
 
+    @property
+    def _rule_set(self) -> RuleSet | None:
+        """The rules in service now (None: built without rules, or none loaded yet)."""
+        return self.rules.current if self.rules is not None else None
+
     def _declared_classes(self, hook: str) -> frozenset[str] | None:
         """The draft classes some rule in service can fire on (None: any draft, or no rules known)."""
-        rule_set = self.rules.current if self.rules is not None else None
+        rule_set = self._rule_set
         return rule_set.draft_classes(hook) if rule_set is not None else None
 
     def _rules_can_fire(self, record: PatientRecord, hook: str) -> bool:
@@ -264,13 +270,13 @@ class Pipeline:
         return False
 
     def _fast_evaluation(self, hook: str) -> Evaluation | None:
-        rule_set = self.rules.current if self.rules is not None else None
+        rule_set = self._rule_set
         return skipped_evaluation(rule_set, "it cannot fire on these draft orders (fires_on)") if rule_set is not None else None
 
     async def _advise(self, call: HookCall) -> None:
         """The rules on the facts; the patient's suppressions are looked up only when a rule would fire."""
         assert call.record is not None and call.facts is not None
-        rule_set = self.rules.current if self.rules is not None else None
+        rule_set = self._rule_set
         decision = decide(rule_set, call.facts, call.request.hook) if rule_set is not None else None
         if decision is not None and decision.fires:
             call.skip = await self._suppressed(call.request, call.record, call.received_at)
