@@ -210,6 +210,7 @@ async def gather_record(
 ) -> PatientRecord:
     """Fill `record` (which already holds the draft orders) from prefetch and FHIR."""
     to_fetch: list[tuple[DataQuery, str]] = []
+    fields: dict[str, Any] | None = None  # the context as the templates see it, dumped once per call
     for query in DATA_QUERIES:
         payload = _prefetched(request, query.key)
         if payload is not None:
@@ -217,7 +218,8 @@ async def gather_record(
             ingest(record, query, payload, f"prefetch.{query.key}", limit, cache)
             continue
         try:
-            url = render(query.template, context.model_dump())
+            fields = context.model_dump() if fields is None else fields
+            url = render(query.template, fields)
         except TemplateError as error:
             record.sources[query.key] = "unavailable"
             record.issues.append(
