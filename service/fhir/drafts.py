@@ -99,7 +99,7 @@ def read_order(resource: dict[str, Any], where: str, patient_id: str) -> tuple[M
         except (TypeError, ValueError) as error:  # raised by validators for some shapes
             return None, _unreadable(where, label, [*problems, str(error)[:200]])
         else:
-            return order, _partly_read(where, label, left_out, problems) if left_out else None
+            return order, _partly_read(where, label, sorted(left_out), problems) if left_out else None
 
 
 def _unreadable(where: str, label: str, problems: list[str]) -> DataIssue:

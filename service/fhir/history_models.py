@@ -66,6 +66,9 @@ LEFT_OVER = OlderForm()  # what such an element holds when its R4 form was there
 Older = OlderForm | None
 
 
+NOT_A_DATE_TIME = "is not a FHIR dateTime"
+
+
 @lru_cache(maxsize=4096)
 def is_date_time(value: str) -> bool:
     return DATE_TIME.search(value) is not None
@@ -79,7 +82,7 @@ def _checked(*dates: str, one_medication: bool = False) -> Callable[[Any], None]
         for name in dates:
             value = getattr(self, name)
             if value is not None and not all(map(is_date_time, value if value.__class__ is tuple else (value,))):
-                raise ValueError(f"{name} is not a FHIR dateTime")
+                raise ValueError(f"{name} {NOT_A_DATE_TIME}")
         if one_medication and (self.medicationCodeableConcept is None) == (self.medicationReference is None):
             raise ValueError("exactly one of medicationCodeableConcept and medicationReference is required")
 
@@ -328,15 +331,23 @@ def _ignore_older(kind: type, value: Any) -> Any:
 
 def error_path(error: msgspec.ValidationError) -> tuple[str, ...]:
     """The failing element of a msgspec error as names and indexes ("$.a[0].b" -> ("a", "0", "b"))."""
-    _, at, where = str(error).rpartition(" - at `")
-    if not at:
-        return ()
-    return tuple(part for part in where.rstrip("`").removeprefix("$").replace("[", ".").replace("]", "").split(".") if part)
+    return _error_parts(error)[0]
 
 
 def error_problem(error: msgspec.ValidationError) -> str:
     """The problem of a msgspec error without its path."""
-    return str(error).rpartition(" - at `")[0] or str(error)
+    return _error_parts(error)[1]
+
+
+def _error_parts(error: msgspec.ValidationError) -> tuple[tuple[str, ...], str]:
+    problem, at, where = str(error).rpartition(" - at `")
+    if not at:
+        problem, where = str(error), ""
+    path = tuple(part for part in where.rstrip("`").removeprefix("$").replace("[", ".").replace("]", "").split(".") if part)
+    name, _, rest = problem.partition(" ")
+    if rest == NOT_A_DATE_TIME:  # from `_checked`, which names the element in the Struct msgspec points at
+        return (*path, name), "Expected a FHIR dateTime"
+    return path, problem
 
 
 # ---- the second pass: tolerated shapes rewritten into R4 (on copies) -----------------------------
