@@ -25,8 +25,8 @@ declared as `OlderForm` fields: the strict pass cannot read them, so such a reso
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import Any, Literal, TypeVar
 
@@ -61,10 +61,7 @@ class OlderForm:
 
 
 LEFT_OVER = OlderForm()  # what such an element holds when its R4 form was there as well
-
-
 Older = OlderForm | None
-
 
 NOT_A_DATE_TIME = "is not a FHIR dateTime"
 
