@@ -26,7 +26,7 @@ declared as `OlderForm` fields: the strict pass cannot read them, so such a reso
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache, lru_cache
 from typing import Any, Literal, TypeVar
 
@@ -381,8 +381,9 @@ R4_FORMS: dict[type[Element], Callable[[dict[str, Any]], Any]] = {
 
 def _r4_shapes(model: type[Element], data: Any) -> Any:
     """A copy of `data` with lists where `model` has tuples and the `R4_FORMS` applied, at any depth."""
-    if not isinstance(data, dict):
+    if not isinstance(data, Mapping):
         return data
+    data = data if isinstance(data, dict) else dict(data)
     form = R4_FORMS.get(model)
     converted = form(data) if form is not None else data
     if not isinstance(converted, dict):

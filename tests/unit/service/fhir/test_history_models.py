@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+from types import MappingProxyType
 from typing import Any
 
 import msgspec
@@ -17,7 +18,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from service.catalog import DATA_QUERIES
 from service.fhir import gather
 from service.fhir.history_cache import ParsedHistory
-from service.fhir.history_models import HISTORY_MODELS, MedicationRequest, read
+from service.fhir.history_models import HISTORY_MODELS, CodeableConcept, MedicationRequest, read
 from service.fhir.parse import parse_resource
 from service.fhir.record import DataIssue, PatientRecord
 from tests.support import builders as b
@@ -208,3 +209,9 @@ def test_a_malformed_element_is_reported_by_its_path_without_its_value(change: A
     assert parsed is None and issue is not None and issue.skipped == "MedicationRequest/bad"
     assert issue.problem == f"invalid MedicationRequest: {path}"
     assert "secret" not in issue.problem
+
+
+def test_any_mapping_is_read_like_a_dict() -> None:
+    """`identify_concept` takes any Mapping (as pydantic's `model_validate` did), in tolerated shapes too."""
+    concept = read(CodeableConcept, MappingProxyType({"text": "x", "coding": MappingProxyType({"code": "c"})}))
+    assert concept.coding is not None and concept.coding[0].code == "c" and concept.text == "x"
