@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import gc
+import math
 
 import pytest
 
-from service.memo import Memo, MemoPerObject
+from service.memo import Memo, MemoPerObject, content_key
 
 
 def test_a_value_is_computed_once_per_key_none_included() -> None:
@@ -40,3 +42,33 @@ def test_each_owner_has_its_own_memo_which_goes_with_it() -> None:
     del first
     gc.collect()
     assert len(memos._memos) == 1
+
+
+# ---- content_key: the key of a plain-data input -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, other",
+    [
+        ({"a": 1}, {"a": 1.0}),
+        ({"a": 1}, {"a": True}),
+        ({"a": 0}, {"a": False}),
+        ({"a": None}, {"a": False}),
+        ({"a": "1"}, {"a": 1}),
+        ({"a": [1, 2]}, {"a": [2, 1]}),
+        ({"a": {"b": 1}}, {"a": {"b": 2}}),
+        ({"a": 1}, {"b": 1}),
+        ({"a": 1}, {"a": 1, "b": None}),
+        ({"a": 0.1}, {"a": 0.10000000000000002}),
+    ],
+)
+def test_any_change_in_a_value_changes_its_content_key(value: object, other: object) -> None:
+    assert content_key(value) is not None and content_key(other) is not None
+    assert content_key(value) != content_key(other)
+    assert content_key(value) == content_key(copy.deepcopy(value))
+
+
+@pytest.mark.parametrize("value", [{"a": math.nan}, {"a": [None, math.inf]}, {"a": {"b": -math.inf}}, {"a": 2**70}, {"a": {1, 2}}, {1: "a"}])
+def test_a_value_json_cannot_tell_apart_gets_no_key(value: object) -> None:
+    """NaN and the infinities would be written as null; sets, integer keys and huge ints not at all."""
+    assert content_key(value) is None
