@@ -55,7 +55,7 @@ class MemoPerObject(Generic[Value]):
         return memo
 
 
-def content_key(value: Any) -> bytes | None:
+def json_key(value: Any) -> bytes | None:
     """Plain data (a JSON value) as bytes that tell apart any two different values; None otherwise.
 
     JSON keeps 1, 1.0 and true apart but writes NaN and the infinities as null, and holds no other

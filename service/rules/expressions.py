@@ -15,13 +15,13 @@ from typing import Any
 
 import cel
 
-from service.memo import Memo, content_key
+from service.memo import Memo, json_key
 
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _PATH = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)(\s*\()?")
 _INDEX = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\[\s*['\"]([^'\"]+)['\"]\s*\]")
 _BOUND = re.compile(r"\.\s*(?:exists_one|exists|all|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
-RESULTS = 8192  # condition results kept: a rule's result per distinct set of values it reads (a few hundred bytes each)
+RESULTS = 8192  # condition results kept, one per expression and distinct values read: ~400 bytes each, ~4 MB at most
 _RESULTS: Memo[tuple[bool | None, str | None]] = Memo(RESULTS)
 KEYWORDS = {"true", "false", "null", "in", "has", "size", "int", "double", "string", "uint", "bool", "type", "dyn", "matches"}
 
@@ -55,7 +55,7 @@ class Condition:
         handing a context to CEL costs ten times evaluating it, and calls repeat the same values (a
         select, then the sign of the same order; the many patients with the same few facts).
         """
-        values = content_key(context)
+        values = json_key(context)
         if values is None:
             return self._execute(context)
         return _RESULTS.get((self.source, values), lambda: self._execute(context))

@@ -20,7 +20,7 @@ from fhir.resources.R4B.medicationrequest import MedicationRequestDispenseReques
 from cds_hooks import Action, Suggestion
 from service.facts.model import OrderFacts
 from service.knowledge.models import Knowledge
-from service.memo import Memo, content_key
+from service.memo import Memo, json_key
 from service.rules.cards import BuiltSuggestion
 from service.suggestions.texts import text, unit_words
 
@@ -41,7 +41,7 @@ def _copy(order_json: dict[str, Any]) -> dict[str, Any]:
 def _check_dispense(dispense: dict[str, Any]) -> None:
     """Raise unless `dispense` is a valid R4 dispenseRequest; a valid one is remembered by its JSON
     (the same order, selected then signed, gets the same one). An invalid one raises every time."""
-    key = content_key(dispense)
+    key = json_key(dispense)
     if key is None:
         MedicationRequestDispenseRequest.model_validate(dispense)
         return

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from service.memo import Memo, MemoPerObject, content_key
+from service.memo import Memo, MemoPerObject, json_key
 
 
 def test_a_value_is_computed_once_per_key_none_included() -> None:
@@ -44,7 +44,7 @@ def test_each_owner_has_its_own_memo_which_goes_with_it() -> None:
     assert len(memos._memos) == 1
 
 
-# ---- content_key: the key of a plain-data input -----------------------------------------------------
+# ---- json_key: the key of a plain-data input -----------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -62,13 +62,13 @@ def test_each_owner_has_its_own_memo_which_goes_with_it() -> None:
         ({"a": 0.1}, {"a": 0.10000000000000002}),
     ],
 )
-def test_any_change_in_a_value_changes_its_content_key(value: object, other: object) -> None:
-    assert content_key(value) is not None and content_key(other) is not None
-    assert content_key(value) != content_key(other)
-    assert content_key(value) == content_key(copy.deepcopy(value))
+def test_any_change_in_a_value_changes_its_json_key(value: object, other: object) -> None:
+    assert json_key(value) is not None and json_key(other) is not None
+    assert json_key(value) != json_key(other)
+    assert json_key(value) == json_key(copy.deepcopy(value))
 
 
 @pytest.mark.parametrize("value", [{"a": math.nan}, {"a": [None, math.inf]}, {"a": {"b": -math.inf}}, {"a": 2**70}, {"a": {1, 2}}, {1: "a"}])
 def test_a_value_json_cannot_tell_apart_gets_no_key(value: object) -> None:
     """NaN and the infinities would be written as null; sets, integer keys and huge ints not at all."""
-    assert content_key(value) is None
+    assert json_key(value) is None
