@@ -55,15 +55,20 @@ class MemoPerObject(Generic[Value]):
         return memo
 
 
+# orjson would write these as strings or objects, and a date would meet the string of its ISO form
+_ONLY_JSON_TYPES = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
 def json_key(value: Any) -> bytes | None:
-    """Plain data (a JSON value) as bytes that tell apart any two different values; None otherwise.
+    """Plain data (a JSON value, as JSON and YAML readers give) as bytes that tell apart any two
+    different values; None otherwise.
 
     JSON keeps 1, 1.0 and true apart but writes NaN and the infinities as null, and holds no other
-    types (nor integers beyond 64 bits): such a value gets no key, and its result is not remembered.
-    The order of a mapping's keys counts, so equal mappings written in another order only miss.
+    types (dates, sets, subclasses, integers beyond 64 bits): such a value gets no key, and its result
+    is not remembered. The order of a mapping's keys counts: equal mappings in another order only miss.
     """
     try:
-        written = orjson.dumps(value)
+        written = orjson.dumps(value, option=_ONLY_JSON_TYPES)
     except TypeError:
         return None
     if b"null" in written and not _finite(value):

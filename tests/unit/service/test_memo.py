@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import gc
 import math
+from datetime import date, datetime
 
 import pytest
 
@@ -68,7 +69,16 @@ def test_any_change_in_a_value_changes_its_json_key(value: object, other: object
     assert json_key(value) == json_key(copy.deepcopy(value))
 
 
-@pytest.mark.parametrize("value", [{"a": math.nan}, {"a": [None, math.inf]}, {"a": {"b": -math.inf}}, {"a": 2**70}, {"a": {1, 2}}, {1: "a"}])
+class Text(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"a": math.nan}, {"a": [None, math.inf]}, {"a": {"b": -math.inf}}, {"a": 2**70}, {"a": {1, 2}}, {1: "a"},
+     {"a": date(2026, 12, 7)}, {"a": datetime(2026, 12, 7, 5, 0)}, {"a": Text("2026-12-07")}],
+)
 def test_a_value_json_cannot_tell_apart_gets_no_key(value: object) -> None:
-    """NaN and the infinities would be written as null; sets, integer keys and huge ints not at all."""
+    """NaN and the infinities would be written as null, a date (a YAML parameter) as the string of its
+    ISO form; sets, integer keys and huge ints not at all."""
     assert json_key(value) is None
