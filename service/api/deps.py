@@ -52,6 +52,13 @@ async def get_readiness(request: Request) -> ReadinessChecks:
     return request.app.state.readiness
 
 
+def hook_services(request: Request) -> tuple[Settings, JwtVerifier, Pipeline]:
+    """What a hook call uses, read without FastAPI's dependency solving: the hook route is a direct
+    route (`service.api.direct_route`), the hot path of the service."""
+    state = request.app.state
+    return state.settings, state.verifier, state.pipeline
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 KnowledgeDep = Annotated[Knowledge, Depends(get_knowledge)]
