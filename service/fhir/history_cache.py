@@ -1,9 +1,10 @@
 """Parsed history, kept by its content between calls that carry the same history (select → sign).
 
 An EHR calls order-select as the prescriber picks and edits an order, then order-sign, each time with
-the same medication history. The key of a payload is a digest of its canonical JSON (keys sorted) and
-of everything else the parse depends on: where it was read, the prefetch key, the patient and the
-resource limit; a change anywhere in the history gives another key. Nothing is keyed by patient or
+the same medication history. The key of a payload is a digest of its JSON as sent (key order kept: an
+EHR sends one history the same way each time, and sorting the keys tripled the key's cost; a history
+sent in another order is only parsed again) and of everything else the parse depends on: where it was
+read, the prefetch key, the patient and the resource limit; a change anywhere in the history gives another key. Nothing is keyed by patient or
 request alone, and whole answers are never kept: only parsed resources, bounded by their count.
 
 A content is kept the second time it is seen (`SecondSight`). Traffic of distinct patients, each history
@@ -28,9 +29,9 @@ Parsed = tuple[tuple[Resource | None, DataIssue | None], ...]
 
 
 def content_key(*parts: Any) -> str | None:
-    """A digest of the canonical JSON of `parts`; None when they are not plain JSON (never cached)."""
+    """A digest of the JSON of `parts`; None when they are not plain JSON (never cached)."""
     try:
-        return hashlib.blake2b(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS), digest_size=20).hexdigest()
+        return hashlib.blake2b(orjson.dumps(parts), digest_size=20).hexdigest()
     except TypeError:  # e.g. an integer beyond 64 bits: such a payload is parsed every time
         return None
 
