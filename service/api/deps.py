@@ -4,7 +4,8 @@ aliases: a route asks for `PipelineDep` or `SettingsDep` by type instead of read
 The objects are built by `service.app.create_app` (settings, rules) and its lifespan (the store, the
 pipeline, the verifier, the feedback service); these functions only hand them over. They are
 coroutines so that FastAPI calls them in the event loop: a plain function is run in its thread pool,
-three thread hops a hook call (about a third of the HTTP layer's CPU time, `bench.profile_traffic`).
+three thread hops a hook call, about 0.26 ms of CPU time each call (in process, the pipeline left out:
+0.65 ms for the HTTP layer with the hops, 0.40 without).
 """
 
 from __future__ import annotations
