@@ -89,8 +89,8 @@ STAGES = (
     # (label, module, attribute): wrapped where the caller looks them up; times nest as shown
     ("parse body: JSON + HookRequest model", "service.api.cds", "parse_body"),
     ("pipeline total (Pipeline.answer)", "service.pipeline", "Pipeline.answer"),
-    ("  draft orders (fhir.resources)", "service.pipeline", "parse_draft_orders"),
-    ("  prefetch resources (lean models)", "service.fhir.gather", "parse_resource"),
+    ("  draft orders (lean models)", "service.pipeline", "parse_draft_orders"),
+    ("  prefetch resources (lean models, msgspec)", "service.fhir.gather", "parse_resource"),
     ("  facts (build_facts)", "service.pipeline", "build_facts"),
     ("  suppression lookup (database)", "service.pipeline", "Pipeline._suppressed"),
     ("  rules: CEL conditions", "service.rules.engine", "evaluate_rule"),

@@ -50,7 +50,7 @@ def machine() -> dict[str, Any]:
         "kernel": platform.release(),
         "os": command("sh", "-c", ". /etc/os-release && echo $PRETTY_NAME") or platform.platform(),
         "wrk": wrk_version[0].split(" [")[0] if wrk_version else "not found",
-        "versions": {name: version(name) for name in ("uvicorn", "fastapi", "starlette", "pydantic", "fhir.resources", "uvloop", "httptools")},
+        "versions": {name: version(name) for name in ("uvicorn", "fastapi", "starlette", "pydantic", "msgspec", "orjson", "fhir.resources", "uvloop", "httptools")},
         "commit": f"{commit}{' (with uncommitted changes)' if dirty else ''}",
     }
 

@@ -8,12 +8,14 @@ at most the tolerance: a few days without tablets do not end a period of continu
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+import msgspec
 
-@dataclass(frozen=True)
-class Interval:
+
+class Interval(msgspec.Struct, frozen=True, gc=False):
+    """Dates only: kept in cached history summaries without adding work for the garbage collector."""
+
     start: date
     end: date  # inclusive
 

@@ -8,9 +8,10 @@ drug was not taken (entered-in-error, not-taken, cancelled, …) give no exposur
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+
+import msgspec
 
 from service.facts.dates import as_date
 from service.facts.episodes import Interval
@@ -21,8 +22,7 @@ REQUEST_NOT_TAKEN = {"entered-in-error", "cancelled", "draft", "unknown"}
 DISPENSE_NOT_TAKEN = {"entered-in-error", "cancelled", "declined", "stopped", "preparation", "in-progress", "on-hold"}
 
 
-@dataclass(frozen=True)
-class Exposure:
+class Exposure(msgspec.Struct, frozen=True, gc=False):  # no cycles: left out of the GC's passes
     reference: str  # "MedicationRequest/123"
     interval: Interval | None  # None: when it was taken cannot be told
     current: bool  # still being taken on the order date

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import msgspec
+
 from service.facts.dependence import dependence
 from service.facts.episodes import Interval, continuous_days, days_in_window, merge
 from service.facts.exposure import Exposure, dispense_exposure, request_exposure, statement_exposure
@@ -39,14 +41,15 @@ class HistoryOptions:
     recent_days: int
 
 
-@dataclass(frozen=True)
-class HistoryUse:
-    """One history resource, read: what it is, its dose, when it was taken, and the resource itself."""
+class HistoryUse(msgspec.Struct, frozen=True, gc=False):
+    """One history resource, read: what it is, its dose, when it was taken, and the resource itself.
+
+    Kept in cached history summaries; it holds no cycle, so the garbage collector need not trace it."""
 
     resource: Any
     exposure: Exposure
     dosed: DosedMedication
-    steps: list[Any]  # sequential dosage steps (a written plan), else []
+    steps: tuple[Any, ...]  # sequential dosage steps (a written plan), else ()
 
     @property
     def kind(self) -> str:
@@ -78,7 +81,7 @@ def history_uses(record: PatientRecord, knowledge: Knowledge, options: HistoryOp
         exposure = _exposure(resource, dosed, options.today)
         if exposure is not None:
             per_unit = identity.strength_mg if identity.strength_per == "unit" else None
-            uses.append(HistoryUse(resource, exposure, dosed, dosage_steps(dosages_of(resource), per_unit)))
+            uses.append(HistoryUse(resource, exposure, dosed, tuple(dosage_steps(dosages_of(resource), per_unit))))
     return uses
 
 

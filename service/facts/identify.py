@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from service.fhir.history_models import CodeableConcept, Medication
+from service.fhir.history_models import CodeableConcept, Medication, read
 
 from service.knowledge.models import Knowledge
 from service.memo import MemoPerObject
@@ -326,7 +326,7 @@ def _texts(concept: CodeableConcept) -> list[str]:
 def _as_concept(value: Any) -> CodeableConcept | None:
     """JSON becomes a concept; a parsed one (lean or `fhir.resources`, same element names) is kept."""
     if isinstance(value, Mapping):
-        return CodeableConcept.model_validate(value)
+        return read(CodeableConcept, value)
     return value if hasattr(value, "coding") else None
 
 

@@ -6,8 +6,9 @@ equivalence table (how much diazepam that is), so every resource is read the sam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from service.fhir.history_models import Medication
 
@@ -17,8 +18,7 @@ from service.fhir.references import resolve_medication
 from service.knowledge.models import Knowledge
 
 
-@dataclass(frozen=True)
-class DosedMedication:
+class DosedMedication(msgspec.Struct, frozen=True, gc=False):  # no cycles: left out of the GC's passes
     name: str
     identity: MedicationIdentity
     dose: DailyDose

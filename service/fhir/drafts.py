@@ -14,10 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.fhir.history_models import MedicationRequest
-from pydantic import ValidationError
-
 from cds_hooks import HookContext
+from service.fhir.history_models import MedicationRequest, ValidationError, error_path, read
 from service.fhir.parse import resource_label, validation_summary
 from service.fhir.record import DataIssue
 from service.fhir.tolerant import medication_request_r4
@@ -87,9 +85,9 @@ def read_order(resource: dict[str, Any], where: str, patient_id: str) -> tuple[M
     problems: list[str] = []
     while True:
         try:
-            order = MedicationRequest.model_validate(data)
-        except ValidationError as error:
-            failing = sorted({str(item["loc"][0]) for item in error.errors() if item["loc"]} - {"resourceType"})
+            order = read(MedicationRequest, data)
+        except ValidationError as error:  # one failing element at a time: each is left out in turn
+            failing = sorted(set(error_path(error)[:1]) - {"resourceType"})
             problems.append(validation_summary(error))
             if not failing or len(left_out) + len(failing) > MAX_LEFT_OUT or any(name.startswith("medication") for name in failing):
                 return None, _unreadable(where, label, problems)
@@ -101,7 +99,7 @@ def read_order(resource: dict[str, Any], where: str, patient_id: str) -> tuple[M
         except (TypeError, ValueError) as error:  # raised by validators for some shapes
             return None, _unreadable(where, label, [*problems, str(error)[:200]])
         else:
-            return order, _partly_read(where, label, left_out, problems) if left_out else None
+            return order, _partly_read(where, label, sorted(left_out), problems) if left_out else None
 
 
 def _unreadable(where: str, label: str, problems: list[str]) -> DataIssue:

@@ -4,36 +4,90 @@ Why not `fhir.resources` here: validating a whole R4B resource costs about as mu
 hook call put together, and a history can hold a thousand of them (see `bench/RESULTS.md`). These
 models keep the R4 element names and shapes, so the fact functions read them exactly as they read
 `fhir.resources` objects. The draft orders are read into them too (`drafts`); full validation stays
-where the service writes FHIR (the taper plan's MedicationRequests). Elements the facts do not read are ignored, not checked; the ones they read are
-type-checked, so a resource whose dosage or dates are malformed is still skipped and reported.
+where the service writes FHIR (the taper plan's MedicationRequests). Elements the facts do not read
+are ignored, not checked; the ones they read are type-checked, so a resource whose dosage or dates
+are malformed is still skipped and reported.
+
+Why msgspec Structs, frozen, without garbage-collector tracking, and tuples for lists: parsed histories
+are kept between calls (`history_cache`). As pydantic models (a `__dict__` and a fields-set `set` each)
+they were ~150k tracked objects, and the collector's full passes over them took 30-140 ms (p99 336 ms
+at half capacity). A Struct holding only strings, numbers, tuples and other such Structs cannot be
+part of a reference cycle, so it need not be tracked; tuples of untracked items are untracked by the
+collector itself. Frozen: the cached resources are shared by every call that reads the same history.
+
+`read` converts plain JSON in two passes: first strictly, as R4 (one call into msgspec's C code, the
+common case); only when that fails, again after rewriting the tolerated shapes into R4 (`_r4_shapes`:
+a single object where R4 has a list, STU3/DSTU2 dosages and Condition statuses, contained resources
+other than Medications) and with lenient scalars (numbers as strings, 2.0 for 2), the way pydantic's
+lax mode read them. Elements of older FHIR versions that would otherwise be silently ignored are
+declared as `OlderForm` fields: the strict pass cannot read them, so such a resource takes the second.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+import re
+from collections.abc import Callable, Mapping
+from functools import cache, lru_cache
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, field_validator, model_validator
+import msgspec
 
 from service.fhir.tolerant import as_list, dosage_r4
 
-# FHIR R4 dateTime (which includes date): from the specification's regular expression.
+# FHIR R4 dateTime (which includes date): from the specification's regular expression ("\Z", not
+# "$": with Python's `re`, "$" would also match before a final newline).
 DATE_TIME_PATTERN = (
     r"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
     r"(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])"
     r"(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]{1,9})?)?)?"
-    r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))?)?$"
+    r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))?)?\Z"
 )
-DateTime = Annotated[str, StringConstraints(pattern=DATE_TIME_PATTERN)]
+DATE_TIME = re.compile(DATE_TIME_PATTERN)
+# Checked by the `__post_init__` of the Struct holding it (`_checked`), not by a msgspec pattern: that
+# costs 3 µs a value in `msgspec.convert`, most of a resource's reading; the same dates recur.
+DateTime = str
 
 Item = TypeVar("Item")
-# A list element that EHRs also send as a single object or value (a tolerant reader takes both).
-ListOf = Annotated[list[Item], BeforeValidator(as_list)]
+# A list element (EHRs also send a single object or value: the second pass of `read` takes both).
+ListOf = tuple[Item, ...]
+
+ValidationError = msgspec.ValidationError
 
 
-class Element(BaseModel):
+class OlderForm:
+    """The type of an element an older FHIR version puts where R4 has another: never read strictly."""
+
+    __slots__ = ()
+
+
+LEFT_OVER = OlderForm()  # what such an element holds when its R4 form was there as well
+Older = OlderForm | None
+
+NOT_A_DATE_TIME = "is not a FHIR dateTime"
+
+
+@lru_cache(maxsize=4096)
+def is_date_time(value: str) -> bool:
+    return DATE_TIME.search(value) is not None
+
+
+def _checked(*dates: str, one_medication: bool = False) -> Callable[[Any], None]:
+    """A `__post_init__` checking the dateTime elements `dates` (single or tuples) and, for a
+    MedicationStatement/Request/Dispense, that it names its medication exactly once."""
+
+    def __post_init__(self: Any) -> None:
+        for name in dates:
+            value = getattr(self, name)
+            if value is not None and not all(map(is_date_time, value if value.__class__ is tuple else (value,))):
+                raise ValueError(f"{name} {NOT_A_DATE_TIME}")
+        if one_medication and (self.medicationCodeableConcept is None) == (self.medicationReference is None):
+            raise ValueError("exactly one of medicationCodeableConcept and medicationReference is required")
+
+    return __post_init__
+
+
+class Element(msgspec.Struct, frozen=True, gc=False, kw_only=True, omit_defaults=True, forbid_unknown_fields=False):
     """Unknown elements (extensions, narrative, `_value` companions) are ignored."""
-
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
 class Coding(Element):
@@ -76,6 +130,8 @@ class Period(Element):
     start: DateTime | None = None
     end: DateTime | None = None
 
+    __post_init__ = _checked("start", "end")
+
 
 class TimingRepeat(Element):
     boundsDuration: Quantity | None = None
@@ -95,12 +151,18 @@ class TimingRepeat(Element):
     timeOfDay: ListOf[str] | None = None
     when: ListOf[str] | None = None
     offset: int | None = None
+    # DSTU2 names (`tolerant.DSTU2_TIMING_RENAMES`), rewritten by `dosage_r4`
+    periodUnits: Older = None
+    durationUnits: Older = None
+    boundsQuantity: Older = None
 
 
 class Timing(Element):
     event: ListOf[DateTime] | None = None
     repeat: TimingRepeat | None = None
     code: CodeableConcept | None = None
+
+    __post_init__ = _checked("event")
 
 
 class DoseAndRate(Element):
@@ -115,11 +177,6 @@ class DoseAndRate(Element):
 class Dosage(Element):
     """R4 Dosage; an STU3 or DSTU2 one (dose and rate on the Dosage itself) is read in its R4 form."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _r4_form(cls, data: Any) -> Any:
-        return dosage_r4(data)
-
     sequence: int | None = None
     text: str | None = None
     patientInstruction: str | None = None
@@ -131,9 +188,15 @@ class Dosage(Element):
     maxDosePerPeriod: Ratio | None = None
     maxDosePerAdministration: Quantity | None = None
     maxDosePerLifetime: Quantity | None = None
+    # STU3/DSTU2 elements (`tolerant.DOSE_AND_RATE_ELEMENTS`), moved into `doseAndRate` by `dosage_r4`
+    doseQuantity: Older = None
+    doseRange: Older = None
+    rateRatio: Older = None
+    rateRange: Older = None
+    rateQuantity: Older = None
 
 
-class Resource(Element):
+class Resource(Element, kw_only=True):
     resourceType: str
     id: str | None = None
 
@@ -149,7 +212,7 @@ class MedicationIngredient(Element):
     strength: Ratio | None = None
 
 
-class Medication(Resource):
+class Medication(Resource, kw_only=True):
     resourceType: Literal["Medication"]
     code: CodeableConcept | None = None
     status: str | None = None
@@ -158,36 +221,24 @@ class Medication(Resource):
     ingredient: ListOf[MedicationIngredient] | None = None
 
 
-class MedicationUse(Resource):
+class MedicationUse(Resource, kw_only=True):
     """What MedicationStatement, MedicationRequest and MedicationDispense share (R4 cardinalities)."""
 
     status: str
     medicationCodeableConcept: CodeableConcept | None = None
     medicationReference: Reference | None = None
     subject: Reference
-    contained: ListOf[Medication] | None = None
-
-    @model_validator(mode="after")
-    def _one_medication(self) -> MedicationUse:
-        if (self.medicationCodeableConcept is None) == (self.medicationReference is None):
-            raise ValueError("exactly one of medicationCodeableConcept and medicationReference is required")
-        return self
-
-    @field_validator("contained", mode="before")
-    @classmethod
-    def _only_medications(cls, value: Any) -> Any:
-        """Only a contained Medication is ever looked up (`medicationReference` "#id")."""
-        if isinstance(value, list | dict):
-            return [item for item in as_list(value) if isinstance(item, dict) and item.get("resourceType") == "Medication"]
-        return value
+    contained: ListOf[Medication] | None = None  # only a contained Medication is ever looked up ("#id")
 
 
-class MedicationStatement(MedicationUse):
+class MedicationStatement(MedicationUse, kw_only=True):
     resourceType: Literal["MedicationStatement"]
     effectiveDateTime: DateTime | None = None
     effectivePeriod: Period | None = None
     dateAsserted: DateTime | None = None
     dosage: ListOf[Dosage] | None = None
+
+    __post_init__ = _checked("effectiveDateTime", "dateAsserted", one_medication=True)
 
 
 class DispenseRequest(Element):
@@ -197,7 +248,7 @@ class DispenseRequest(Element):
     expectedSupplyDuration: Quantity | None = None
 
 
-class MedicationRequest(MedicationUse):
+class MedicationRequest(MedicationUse, kw_only=True):
     resourceType: Literal["MedicationRequest"]
     intent: str
     authoredOn: DateTime | None = None
@@ -206,8 +257,10 @@ class MedicationRequest(MedicationUse):
     reasonCode: ListOf[CodeableConcept] | None = None
     reasonReference: ListOf[Reference] | None = None
 
+    __post_init__ = _checked("authoredOn", one_medication=True)
 
-class MedicationDispense(MedicationUse):
+
+class MedicationDispense(MedicationUse, kw_only=True):
     resourceType: Literal["MedicationDispense"]
     subject: Reference | None = None  # 0..1 here, unlike the other two
     quantity: Quantity | None = None
@@ -216,8 +269,10 @@ class MedicationDispense(MedicationUse):
     whenHandedOver: DateTime | None = None
     dosageInstruction: ListOf[Dosage] | None = None
 
+    __post_init__ = _checked("whenPrepared", "whenHandedOver", one_medication=True)
 
-class Condition(Resource):
+
+class Condition(Resource, kw_only=True):
     """R4 Condition; STU3's plain-code statuses and `assertedDate` are read in their R4 form."""
 
     resourceType: Literal["Condition"]
@@ -229,24 +284,17 @@ class Condition(Resource):
     abatementDateTime: DateTime | None = None
     abatementPeriod: Period | None = None
     recordedDate: DateTime | None = None
+    assertedDate: Older = None  # STU3: `recordedDate` in R4
 
-    @field_validator("clinicalStatus", "verificationStatus", mode="before")
-    @classmethod
-    def _code_as_concept(cls, value: Any) -> Any:
-        return {"coding": [{"code": value}]} if isinstance(value, str) else value
-
-    @model_validator(mode="before")
-    @classmethod
-    def _stu3_asserted_date(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "assertedDate" in data and "recordedDate" not in data:
-            return {**data, "recordedDate": data["assertedDate"]}
-        return data
+    __post_init__ = _checked("onsetDateTime", "abatementDateTime", "recordedDate")
 
 
-class Patient(Resource):
+class Patient(Resource, kw_only=True):
     resourceType: Literal["Patient"]
     birthDate: DateTime | None = None
     gender: str | None = None
+
+    __post_init__ = _checked("birthDate")
 
 
 HISTORY_MODELS: dict[str, type[Resource]] = {
@@ -257,3 +305,125 @@ HISTORY_MODELS: dict[str, type[Resource]] = {
     "Condition": Condition,
     "Patient": Patient,
 }
+
+Model = TypeVar("Model", bound=Element)
+
+
+def read(model: type[Model], data: Any) -> Model:
+    """`data` (plain JSON) as `model`: strictly as R4 first, else in the tolerated shapes (see above).
+
+    Raises `ValidationError`, whose message names the failing path but never the value."""
+    try:
+        return msgspec.convert(data, model)
+    except msgspec.ValidationError:
+        return msgspec.convert(_r4_shapes(model, data), model, strict=False, dec_hook=_ignore_older)
+
+
+def _ignore_older(kind: type, value: Any) -> Any:
+    """Second pass: an older version's element left in place (its R4 one was there too) is ignored."""
+    if kind is OlderForm:
+        return LEFT_OVER
+    raise NotImplementedError
+
+
+def error_path(error: msgspec.ValidationError) -> tuple[str, ...]:
+    """The failing element of a msgspec error as names and indexes ("$.a[0].b" -> ("a", "0", "b"))."""
+    return _error_parts(error)[0]
+
+
+def error_problem(error: msgspec.ValidationError) -> str:
+    """The problem of a msgspec error without its path."""
+    return _error_parts(error)[1]
+
+
+def _error_parts(error: msgspec.ValidationError) -> tuple[tuple[str, ...], str]:
+    problem, at, where = str(error).rpartition(" - at `")
+    if not at:
+        problem, where = str(error), ""
+    path = tuple(part for part in where.rstrip("`").removeprefix("$").replace("[", ".").replace("]", "").split(".") if part)
+    name, _, rest = problem.partition(" ")
+    if rest == NOT_A_DATE_TIME:  # from `_checked`, which names the element in the Struct msgspec points at
+        return (*path, name), "Expected a FHIR dateTime"
+    return path, problem
+
+
+# ---- the second pass: tolerated shapes rewritten into R4 (on copies) -----------------------------
+
+
+def _condition_r4(data: dict[str, Any]) -> dict[str, Any]:
+    """STU3 Condition: statuses as plain codes, `assertedDate` for `recordedDate`."""
+    data = dict(data)
+    for name in ("clinicalStatus", "verificationStatus"):
+        if isinstance(data.get(name), str):
+            data[name] = {"coding": [{"code": data[name]}]}
+    if "assertedDate" in data and "recordedDate" not in data:
+        data["recordedDate"] = data["assertedDate"]
+    return data
+
+
+def _only_medications(data: dict[str, Any]) -> dict[str, Any]:
+    """Contained resources other than Medications are never looked up: left out rather than read."""
+    contained = data.get("contained")
+    if not isinstance(contained, list | dict):
+        return data
+    kept = [item for item in as_list(contained) if isinstance(item, dict) and item.get("resourceType") == "Medication"]
+    return {**data, "contained": kept}
+
+
+R4_FORMS: dict[type[Element], Callable[[dict[str, Any]], Any]] = {
+    Dosage: dosage_r4,
+    Condition: _condition_r4,
+    MedicationStatement: _only_medications,
+    MedicationRequest: _only_medications,
+    MedicationDispense: _only_medications,
+}
+
+
+def _r4_shapes(model: type[Element], data: Any) -> Any:
+    """A copy of `data` with lists where `model` has tuples and the `R4_FORMS` applied, at any depth."""
+    if not isinstance(data, Mapping):
+        return data
+    data = data if isinstance(data, dict) else dict(data)
+    form = R4_FORMS.get(model)
+    converted = form(data) if form is not None else data
+    if not isinstance(converted, dict):
+        return converted
+    plan = _plan(model)
+    if not plan or not plan.keys() & converted.keys():
+        return converted
+    converted = dict(converted)
+    for name, (is_list, child) in plan.items():
+        if name not in converted:
+            continue
+        value = as_list(converted[name]) if is_list else converted[name]
+        if child is not None and isinstance(value, list):
+            value = [_r4_shapes(child, item) for item in value]
+        elif child is not None:
+            value = _r4_shapes(child, value)
+        converted[name] = value
+    return converted
+
+
+@cache
+def _plan(model: type[Element]) -> dict[str, tuple[bool, type[Element] | None]]:
+    """Elements of `model` that may need rewriting: (a list in R4, the model of its items or value)."""
+    plan = {}
+    for field in msgspec.structs.fields(model):
+        is_list, child = _element_type(field.type)
+        if is_list or (child is not None and _needs_rewriting(child)):
+            plan[field.encode_name] = (is_list, child if child is not None and _needs_rewriting(child) else None)
+    return plan
+
+
+def _needs_rewriting(model: type[Element]) -> bool:
+    return model in R4_FORMS or bool(_plan(model))
+
+
+def _element_type(annotation: Any) -> tuple[bool, type[Element] | None]:
+    """(a tuple, the Struct inside) for a field's type, through `| None` and `Annotated`."""
+    info = msgspec.inspect.type_info(annotation)
+    if isinstance(info, msgspec.inspect.UnionType):
+        info = next((t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)), info)
+    is_list = isinstance(info, msgspec.inspect.VarTupleType)
+    item = info.item_type if is_list else info
+    return is_list, item.cls if isinstance(item, msgspec.inspect.StructType) else None

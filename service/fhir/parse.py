@@ -11,9 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
-from pydantic import ValidationError
-
-from service.fhir.history_models import HISTORY_MODELS, Resource
+from service.fhir.history_models import HISTORY_MODELS, Resource, ValidationError, error_path, error_problem, read
 from service.fhir.record import DataIssue
 
 
@@ -24,14 +22,9 @@ def resource_label(data: dict[str, Any]) -> str:
     return f"{kind}/{rid}" if isinstance(rid, str) else f"{kind} (no id)"
 
 
-def validation_summary(error: ValidationError, limit: int = 3) -> str:
-    """The failing field paths, without the offending values (which may hold patient data)."""
-    parts = []
-    for item in error.errors()[:limit]:
-        path = ".".join(str(p) for p in item["loc"]) or "(resource)"
-        parts.append(f"{path}: {item['msg'][:120]}")
-    more = len(error.errors()) - limit
-    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+def validation_summary(error: ValidationError) -> str:
+    """The failing field path and the problem, without the offending value (which may hold patient data)."""
+    return f"{'.'.join(error_path(error)) or '(resource)'}: {error_problem(error)[:120]}"
 
 
 def is_fhir_type(kind: str) -> bool:
@@ -58,7 +51,7 @@ def parse_resource(data: Any, where: str) -> tuple[Resource | None, DataIssue | 
             return None, None
         return None, DataIssue(where, f"unknown resourceType '{kind}'", skipped=resource_label(data))
     try:
-        return model.model_validate(data), None
+        return read(model, data), None
     except ValidationError as error:
         return None, DataIssue(where, f"invalid {kind}: {validation_summary(error)}", skipped=resource_label(data))
 

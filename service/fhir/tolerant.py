@@ -9,18 +9,13 @@ CDS Hooks is "designed to be agnostic of FHIR version", and real EHRs send:
 
 Each is rewritten into its R4 form on a copy (the EHR's JSON is never changed), so the rest of the
 service reads one shape. Nothing here validates: what still does not fit R4 is found when the
-result is read into a model (`service.fhir.drafts`).
+result is read into a model (`service.fhir.drafts`). A single object where R4 has a list is made a
+list there, for the elements the models read (`history_models.read`).
 """
 
 from __future__ import annotations
 
-import types
-import typing
-from functools import cache
 from typing import Any
-
-from fhir.resources.R4B import get_fhir_model_class
-from pydantic import BaseModel
 
 DOSE_AND_RATE_ELEMENTS = ("doseQuantity", "doseRange", "rateRatio", "rateRange", "rateQuantity")
 DSTU2_DOSAGE_RENAMES = {"additionalInstructions": "additionalInstruction"}
@@ -98,49 +93,4 @@ def medication_request_r4(resource: dict[str, Any]) -> dict[str, Any]:
         converted["encounter"] = converted.pop("context")
     if isinstance(converted.get("dosageInstruction"), dict | list):
         converted["dosageInstruction"] = [dosage_r4(d) for d in as_list(converted["dosageInstruction"])]
-    return lists_where_r4_has_lists(converted, get_fhir_model_class("MedicationRequest"))
-
-
-def lists_where_r4_has_lists(data: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
-    """A copy of `data` where every element the R4 model defines as a list holds a list, at any depth."""
-    converted = {}
-    for key, value in data.items():
-        is_list, child = _element(model, key)
-        if is_list:
-            value = as_list(value)
-        if child is not None and isinstance(value, list):
-            value = [lists_where_r4_has_lists(item, child) if isinstance(item, dict) else item for item in value]
-        elif child is not None and isinstance(value, dict):
-            value = lists_where_r4_has_lists(value, child)
-        converted[key] = value
     return converted
-
-
-@cache
-def _element(model: type[BaseModel], name: str) -> tuple[bool, type[BaseModel] | None]:
-    """(is a list, the model of its items) for one element of an R4 model; (False, None) if unknown."""
-    field = model.model_fields.get(name)
-    if field is None:
-        return False, None
-    annotation, is_list = _unwrap(field.annotation)
-    type_name = getattr(annotation, "__name__", "")
-    if not type_name.endswith("Type"):
-        return is_list, None
-    try:
-        return is_list, get_fhir_model_class(type_name.removesuffix("Type"))
-    except (KeyError, ValueError):
-        return is_list, None
-
-
-def _unwrap(annotation: Any) -> tuple[Any, bool]:
-    """The element type inside Optional[...] and List[...], and whether a List was found."""
-    is_list = False
-    while True:
-        origin = typing.get_origin(annotation)
-        arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if origin in (typing.Union, types.UnionType) and len(arguments) == 1:
-            annotation = arguments[0]
-        elif origin is list and arguments:
-            annotation, is_list = arguments[0], True
-        else:
-            return annotation, is_list

@@ -194,3 +194,17 @@ def test_the_key_holds_the_order_date_and_the_options() -> None:
     assert len(keys) == 4
     record.add_content(None)  # a payload that could not be keyed: nothing is kept
     assert HistorySummaries.key(record, knowledge, FactOptions(today=TODAY)) is None
+
+
+@pytest.mark.anyio
+async def test_a_kept_history_summary_leaves_its_uses_out_of_the_garbage_collectors_passes() -> None:
+    """Full collections trace every tracked object; kept summaries of many histories would lengthen them."""
+    import gc
+
+    p = pipeline(1000)
+    request = HookRequest.model_validate(b.hook_request(drafts=[b.draft_order()], prefetch=prefetch()))
+    record = await p.collect(SIGN, request)
+    summary = HistorySummaries(1000).summary(record, p.knowledge, FactOptions(today=TODAY))
+    assert summary.uses
+    parts = [(u, u.exposure, u.exposure.interval, u.dosed, u.steps) for u in summary.uses]
+    assert not any(gc.is_tracked(part) for group in parts for part in group if part is not None)

@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from service.facts import dose
-from service.fhir.history_models import Dosage
+from service.fhir.history_models import Dosage, ValidationError, read
 from service.memo import Memo
 from tests.support.dosage_strategies import SETTINGS, dosages, strengths
 from tests.support.spy import spied
@@ -24,7 +23,7 @@ from tests.support.spy import spied
 
 def lean(payloads: list[dict[str, Any]]) -> list[Dosage]:
     try:
-        return [Dosage.model_validate(payload) for payload in payloads]
+        return [read(Dosage, payload) for payload in payloads]
     except ValidationError:
         assume(False)
         raise
@@ -62,5 +61,5 @@ def test_draft_dosages_in_fhir_resources_are_not_remembered(monkeypatch: pytest.
     monkeypatch.setattr(dose, "_DOSES", Memo(4096))
     dose.daily_dose([R4BDosage.model_validate({"text": "1 mg twice daily"})], None)
     assert len(dose._DOSES) == 0
-    dose.daily_dose([Dosage.model_validate({"text": "1 mg twice daily"})], None)
+    dose.daily_dose([read(Dosage, {"text": "1 mg twice daily"})], None)
     assert len(dose._DOSES) == 1

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.facts import identify
-from service.fhir.history_models import Medication
+from service.fhir.history_models import Medication, read
 from service.knowledge import Knowledge, load_knowledge
 from tests.support.dosage_strategies import SETTINGS
 from tests.support.spy import spied
@@ -69,7 +69,7 @@ def kn() -> Knowledge:
 @SETTINGS
 @given(payload=medications())
 def test_the_medication_key_holds_every_element_identification_reads(kn: Knowledge, payload: dict[str, Any]) -> None:
-    medication = Medication.model_validate(payload)
+    medication = read(Medication, payload)
     identified_reads: set[str] = set()
     key_reads: set[str] = set()
     identify._identify_medication(spied(medication, "", identified_reads), kn)
@@ -80,6 +80,6 @@ def test_the_medication_key_holds_every_element_identification_reads(kn: Knowled
 @SETTINGS
 @given(payload=medications())
 def test_a_remembered_identity_is_the_computed_identity(kn: Knowledge, payload: dict[str, Any]) -> None:
-    remembered = identify.identify_medication(Medication.model_validate(payload), kn)
-    assert identify.identify_medication(Medication.model_validate(payload), kn) is remembered
-    assert remembered == identify._identify_medication(Medication.model_validate(payload), kn)
+    remembered = identify.identify_medication(read(Medication, payload), kn)
+    assert identify.identify_medication(read(Medication, payload), kn) is remembered
+    assert remembered == identify._identify_medication(read(Medication, payload), kn)

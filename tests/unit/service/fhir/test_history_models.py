@@ -6,16 +6,21 @@ identical; malformed resources are still skipped and reported.
 
 from __future__ import annotations
 
+import gc
 import json
+from types import MappingProxyType
 from typing import Any
 
+import msgspec
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
+from service.catalog import DATA_QUERIES
 from service.fhir import gather
-from service.fhir.history_models import HISTORY_MODELS
+from service.fhir.history_cache import ParsedHistory
+from service.fhir.history_models import HISTORY_MODELS, CodeableConcept, MedicationRequest, read
 from service.fhir.parse import parse_resource
-from service.fhir.record import DataIssue
+from service.fhir.record import DataIssue, PatientRecord
 from tests.support import builders as b
 from tests.support import paths
 from tests.support.facts_support import facts_for
@@ -24,6 +29,7 @@ from tests.support.paths import ROOT
 FIXTURES = paths.FIXTURES / "fhir"
 DEMO_PATIENTS = sorted((ROOT / "service" / "demo" / "patients").glob("*.json"))
 CDS_REQUESTS = sorted(FIXTURES.glob("cds-*.json"))
+QUERY = next(query for query in DATA_QUERIES if query.key == "medicationRequests")
 
 
 def full_model_parse(data: Any, where: str) -> tuple[Any, DataIssue | None]:
@@ -116,3 +122,96 @@ def test_unread_elements_and_other_resource_types_are_ignored_not_rejected() -> 
     assert parse_resource({"resourceType": "OperationOutcome", "issue": []}, "here") == (None, None)
     _, unknown = parse_resource({"resourceType": "NotAThing", "id": "1"}, "here")
     assert unknown is not None and "unknown resourceType" in unknown.problem
+
+
+# ---- msgspec Structs: small, untracked by the garbage collector, tolerant ------------------------------
+
+
+def struct_parts(value: Any) -> list[Any]:
+    """`value` and every Struct and tuple inside it."""
+    if isinstance(value, tuple):
+        return [value, *(part for item in value for part in struct_parts(item))]
+    if isinstance(value, msgspec.Struct):
+        return [value, *(part for name in value.__struct_fields__ for part in struct_parts(getattr(value, name)))]
+    return []
+
+
+def test_a_cached_parsed_history_holds_no_object_the_garbage_collector_tracks() -> None:
+    cache = ParsedHistory(max_resources=100)
+    prefetch = b.searchset(*(b.medication_request(f"mr-{i}", reasonCode={"text": "insomnia"}) for i in range(5)), b.medication())
+    for _ in range(2):  # kept the second time it is seen
+        gather.ingest(PatientRecord(patient_id=b.PATIENT_ID), QUERY, prefetch, "prefetch.medicationRequests", 100, cache)
+    gc.collect()  # tuples of untracked items are untracked by a collection
+    (parsed,) = cache._entries.values()
+    parts = [part for pair in parsed for part in (pair, *struct_parts(pair[0]))]
+    assert len(parts) > 100
+    assert [type(part).__name__ for part in parts if gc.is_tracked(part)] == []
+
+
+def test_a_parsed_resource_cannot_be_changed_by_a_reader() -> None:
+    parsed = read(MedicationRequest, b.medication_request())
+    with pytest.raises(AttributeError):
+        parsed.status = "stopped"  # type: ignore[misc]
+    assert isinstance(parsed.dosageInstruction, tuple)
+
+
+def r4_request(**changes: Any) -> dict[str, Any]:
+    return b.medication_request("tolerant") | changes
+
+
+@pytest.mark.parametrize(
+    ("resource", "check"),
+    [
+        (r4_request(medicationCodeableConcept={"coding": {"system": "s", "code": "c"}}), lambda r: r.medicationCodeableConcept.coding[0].code == "c"),
+        (r4_request(dosageInstruction={"text": "1 at night"}), lambda r: r.dosageInstruction[0].text == "1 at night"),
+        (r4_request(reasonCode={"text": "insomnia"}), lambda r: r.reasonCode[0].text == "insomnia"),
+        (r4_request(dosageInstruction=[{"doseQuantity": {"value": 2, "unit": "mg"}, "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnits": "d"}}}]),
+         lambda r: r.dosageInstruction[0].doseAndRate[0].doseQuantity.value == 2 and r.dosageInstruction[0].timing.repeat.periodUnit == "d"),
+        (r4_request(dosageInstruction=[{"doseAndRate": [{"doseQuantity": {"value": "1.5"}}], "timing": {"repeat": {"frequency": 2.0}}}]),
+         lambda r: r.dosageInstruction[0].doseAndRate[0].doseQuantity.value == 1.5 and r.dosageInstruction[0].timing.repeat.frequency == 2),
+        (r4_request(medicationCodeableConcept=None, medicationReference={"reference": "#m"},
+                    contained=[{"resourceType": "Patient", "id": "p"}, {"resourceType": "Medication", "id": "m"}]),
+         lambda r: [m.id for m in r.contained] == ["m"]),
+        ({**b.condition(), "clinicalStatus": "active", "assertedDate": "2020-02-03"},
+         lambda r: r.clinicalStatus.coding[0].code == "active" and r.recordedDate == "2020-02-03"),
+    ],
+    ids=["single-coding", "single-dosage", "single-reason", "stu3-dosage", "lax-numbers", "contained-patient", "stu3-condition"],
+)
+def test_tolerated_shapes_are_read_in_their_r4_form(resource: dict[str, Any], check: Any) -> None:
+    resource = {k: v for k, v in resource.items() if v is not None}
+    parsed, issue = parse_resource(resource, "here")
+    assert issue is None and parsed is not None
+    assert check(parsed)
+
+
+def test_an_stu3_dosage_is_not_read_as_an_r4_one_without_its_dose() -> None:
+    """The strict first pass would ignore the unknown `doseQuantity` of an STU3 dosage; it must not."""
+    stu3 = r4_request(dosageInstruction=[{"text": "2 mg", "doseQuantity": {"value": 2, "unit": "mg"}, "doseAndRate": [{"type": {"text": "ordered"}}]}])
+    dosage = read(MedicationRequest, stu3).dosageInstruction[0]
+    assert [e.doseQuantity.value if e.doseQuantity else None for e in dosage.doseAndRate] == [None, 2]
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (lambda r: r["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"].update(value="secret-7"),
+         "dosageInstruction.0.doseAndRate.0.doseQuantity.value: Expected `float | null`, got `str`"),
+        (lambda r: r["dosageInstruction"][0]["timing"].update(event=["2026-01-01", "secret-7"]), "dosageInstruction.0.timing.event: Expected a FHIR dateTime"),
+        (lambda r: r.update(authoredOn="2026-01-01\n"), "authoredOn: Expected a FHIR dateTime"),
+        (lambda r: r.update(dispenseRequest={"validityPeriod": {"start": "secret-7"}}), "dispenseRequest.validityPeriod.start: Expected a FHIR dateTime"),
+        (lambda r: r.update(reasonCode=[{"text": "ok"}, {"coding": "secret-7"}]), "reasonCode.1.coding.0: Expected `object`, got `str`"),
+    ],
+)
+def test_a_malformed_element_is_reported_by_its_path_without_its_value(change: Any, path: str) -> None:
+    resource = b.medication_request("bad")
+    change(resource)
+    parsed, issue = parse_resource(resource, "prefetch.medicationRequests entry 0")
+    assert parsed is None and issue is not None and issue.skipped == "MedicationRequest/bad"
+    assert issue.problem == f"invalid MedicationRequest: {path}"
+    assert "secret" not in issue.problem
+
+
+def test_any_mapping_is_read_like_a_dict() -> None:
+    """`identify_concept` takes any Mapping (as pydantic's `model_validate` did), in tolerated shapes too."""
+    concept = read(CodeableConcept, MappingProxyType({"text": "x", "coding": MappingProxyType({"code": "c"})}))
+    assert concept.coding is not None and concept.coding[0].code == "c" and concept.text == "x"
