@@ -7,9 +7,12 @@ at once: cheaper per lookup than least-recently-used bookkeeping, and the hot ke
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
+
+import orjson
 
 Value = TypeVar("Value")
 _MISSING: Any = object()
@@ -50,3 +53,35 @@ class MemoPerObject(Generic[Value]):
         if memo is None:
             memo = self._memos[owner] = Memo(self._size)
         return memo
+
+
+# orjson would write these as strings or objects, and a date would meet the string of its ISO form
+_ONLY_JSON_TYPES = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
+def json_key(value: Any) -> bytes | None:
+    """Plain data (a JSON value, as JSON and YAML readers give) as bytes that tell apart any two
+    different values; None otherwise.
+
+    JSON keeps 1, 1.0 and true apart but writes NaN and the infinities as null, and holds no other
+    types (dates, sets, subclasses, integers beyond 64 bits): such a value gets no key, and its result
+    is not remembered. The order of a mapping's keys counts: equal mappings in another order only miss.
+    """
+    try:
+        written = orjson.dumps(value, option=_ONLY_JSON_TYPES)
+    except TypeError:
+        return None
+    if b"null" in written and not _finite(value):
+        return None
+    return written
+
+
+def _finite(value: Any) -> bool:
+    """No NaN or infinity anywhere in the value."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_finite(item) for item in value)
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from cds_hooks import Card
@@ -20,7 +21,15 @@ class RuleOutcome:
     rule: LoadedRule
     status: Status
     reason: str
-    values: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] | None = field(default=None, repr=False, compare=False)  # what the condition read
+
+    @cached_property
+    def values(self) -> dict[str, Any]:
+        """Each name the condition reads and its value, for `explain`: worked out only when asked for,
+        as most calls never ask."""
+        if self.context is None:
+            return {}
+        return {".".join(path): lookup(self.context, path) for path in self.rule.condition.paths()}
 
 
 @dataclass(frozen=True)
@@ -45,11 +54,10 @@ def evaluate_rule(rule: LoadedRule, data: dict[str, Any], hook: str, skip: set[s
     if skip and rule.id in skip:
         return _suppressed(rule)
     context = evaluation_context(project(data, rule.reads), rule.params)
-    values = {".".join(path): lookup(context, path) for path in rule.condition.paths()}
     result, problem = rule.condition.evaluate(context)
     if problem is not None:
-        return RuleOutcome(rule, "not evaluated", problem, values)
-    return RuleOutcome(rule, "fired" if result else "not fired", f"when is {str(result).lower()}", values)
+        return RuleOutcome(rule, "not evaluated", problem, context)
+    return RuleOutcome(rule, "fired" if result else "not fired", f"when is {str(result).lower()}", context)
 
 
 def _suppressed(rule: LoadedRule) -> RuleOutcome:

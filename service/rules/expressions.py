@@ -15,10 +15,14 @@ from typing import Any
 
 import cel
 
+from service.memo import Memo, json_key
+
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _PATH = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)(\s*\()?")
 _INDEX = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\[\s*['\"]([^'\"]+)['\"]\s*\]")
 _BOUND = re.compile(r"\.\s*(?:exists_one|exists|all|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
+RESULTS = 8192  # condition results kept, one per expression and distinct values read: ~400 bytes each, ~4 MB at most
+_RESULTS: Memo[tuple[bool | None, str | None]] = Memo(RESULTS)
 KEYWORDS = {"true", "false", "null", "in", "has", "size", "int", "double", "string", "uint", "bool", "type", "dyn", "matches"}
 
 
@@ -45,7 +49,18 @@ class Condition:
         return self._paths
 
     def evaluate(self, context: dict[str, Any]) -> tuple[bool | None, str | None]:
-        """(result, why it could not be evaluated). A non-boolean result is an error too."""
+        """(result, why it could not be evaluated). A non-boolean result is an error too.
+
+        CEL is pure, so the result is remembered by the expression and the exact values it is given:
+        handing a context to CEL costs ten times evaluating it, and calls repeat the same values (a
+        select, then the sign of the same order; the many patients with the same few facts).
+        """
+        values = json_key(context)
+        if values is None:
+            return self._execute(context)
+        return _RESULTS.get((self.source, values), lambda: self._execute(context))
+
+    def _execute(self, context: dict[str, Any]) -> tuple[bool | None, str | None]:
         try:
             result = self.program.execute(context)
         except KeyError as error:

@@ -11,6 +11,9 @@ planner; the table itself lives there, one link away.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 import orjson
@@ -96,18 +99,32 @@ def _text(key: str, language: str, **values: object) -> str:
     return fill(TEXTS[key], values, language)
 
 
+InUseKey = tuple[tuple[str, float], ...]  # the BZRAs in use now, (drug, mg a day), the one tapered first
+
+
+def in_use_key(facts: Facts) -> InUseKey:
+    """What the plan's input reads from the facts: the BZRAs in use now with a known dose, largest
+    diazepam-equivalent first."""
+    in_use = sorted((u for u in facts.history.current_bzras if u.mg_per_day), key=lambda u: -(u.de_mg_per_day or 0.0))
+    return tuple((use.drug, use.mg_per_day or 0.0) for use in in_use)
+
+
 def taper_input(facts: Facts, language: str) -> PlanInput | None:
     """The plan's input from the BZRAs in use now (largest diazepam-equivalent first); None when there are none."""
-    in_use = sorted((u for u in facts.history.current_bzras if u.mg_per_day), key=lambda u: -(u.de_mg_per_day or 0.0))
+    return _input(in_use_key(facts), facts.today, language)
+
+
+def _input(in_use: InUseKey, today: date, language: str) -> PlanInput | None:
     if not in_use:
         return None
-    first, *others = in_use
-    also = [InUse(drug=use.drug, dose=use.mg_per_day or 0.0) for use in others]
-    return PlanInput(drug=first.drug, dose=first.mg_per_day or 0.0, also_taking=also, start=facts.today, language=language)
+    (drug, dose), *others = in_use
+    also = [InUse(drug=other, dose=mg) for other, mg in others]
+    return PlanInput(drug=drug, dose=dose, also_taking=also, start=today, language=language)
 
 
 _PLANS: MemoPerObject[TaperPlan | None] = MemoPerObject(512)  # per knowledge; a plan is a few kB
 _ORDERS: MemoPerObject[bytes] = MemoPerObject(512)  # the plan's requests as JSON, per request and language
+_PREPARED: MemoPerObject[Prepared | None] = MemoPerObject(512)  # per knowledge; a few kB each (the requests' JSON)
 
 
 def _plan(request: TaperRequest, knowledge: Knowledge) -> TaperPlan | None:
@@ -131,16 +148,15 @@ def _names(plan: TaperPlan, uses: list[tuple[str, float]], language: str) -> str
     return ", ".join(f"{plan.label(drug).name(language)} {fmt_number(mg, language)} mg" for drug, mg in uses)
 
 
-def _orders(plan: TaperPlan, request: TaperRequest, knowledge: Knowledge, patient: str, language: str) -> list[dict]:
+def _orders(prepared: Prepared, patient: str) -> list[dict]:
     """The plan's MedicationRequests for this patient, as new objects on every call.
 
     Rendering them in a language is the costly part of the suggestion, and it is the same for every
     patient on the same plan: the JSON is remembered per request and language, read back anew for each
     call (so no call shares an object with another) and given the patient's subject and group.
     """
-    cached = _ORDERS(knowledge).get((request, language), lambda: orjson.dumps(plan_medication_requests(plan, None, language)))
-    resources = orjson.loads(cached)
-    group = group_identifier(plan, patient)
+    resources = orjson.loads(prepared.orders)
+    group = group_identifier(prepared.plan, patient)
     for resource in resources:
         resource["subject"] = {"reference": patient}
         resource["groupIdentifier"] = group
@@ -176,27 +192,42 @@ def _detail(plan: TaperPlan, weeks: int, language: str) -> str:
     return detail
 
 
-def _links(base: str, plan_input: PlanInput, record: PatientRecord, language: str) -> tuple[Link, ...]:
-    if not base:
+def _links(prepared: Prepared, base: str, record: PatientRecord, language: str) -> tuple[Link, ...]:
+    if prepared.handout is None:
         return ()
-    handout = f"{base}/taper/handout?{urlencode(plan_input.query())}"
-    planner = plan_input.model_dump(mode="json", exclude_none=True, exclude={"language", "patient"})
-    planner["patient"] = record.patient_id
     return (
-        Link(label=_text("handout", language), url=handout, type="absolute"),
-        planner_link(base, planner, language),
+        Link(label=_text("handout", language), url=prepared.handout, type="absolute"),
+        planner_link(base, {**prepared.planner, "patient": record.patient_id}, language),
     )
 
 
-def taper_suggestion(
-    facts: Facts, record: PatientRecord, knowledge: Knowledge, settings: Settings, base: str, language: str
-) -> BuiltSuggestion | None:
-    """The taper suggestion for the BZRAs in use now, or None when there are none or no plan can be made."""
-    wanted = taper_input(facts, language)
+@dataclass(frozen=True)
+class Prepared:
+    """The part of a taper suggestion that is the same for every patient on the same plan, in one
+    language: the plan, its texts, its links but the patient, and its requests as JSON."""
+
+    plan: TaperPlan
+    request: TaperRequest
+    label: str
+    detail: str
+    handout: str | None  # the handout's address; None without a base address
+    planner: dict[str, Any]  # the planner's plan parameters, without the patient
+    orders: bytes  # the plan's MedicationRequests without subject or group (`_orders` adds them)
+
+
+def _prepare(in_use: InUseKey, today: date, language: str, defaults: PlanDefaults, base: str, knowledge: Knowledge) -> Prepared | None:
+    """The patient-independent part, remembered per knowledge by every input it reads (the protocols
+    are read once per process, as `_plan` assumes); None when no plan can be made."""
+    key = (in_use, today, language, defaults, base)
+    return _PREPARED(knowledge).get(key, lambda: _prepared(in_use, today, language, defaults, base, knowledge))
+
+
+def _prepared(in_use: InUseKey, today: date, language: str, defaults: PlanDefaults, base: str, knowledge: Knowledge) -> Prepared | None:
+    wanted = _input(in_use, today, language)
     if wanted is None:
         return None
     try:
-        request = to_request(wanted, PlanDefaults.from_settings(settings), knowledge, load_protocols(), facts.today)
+        request = to_request(wanted, defaults, knowledge, load_protocols(), today)
     except TaperError:
         return None
     plan = _plan(request, knowledge)
@@ -208,11 +239,23 @@ def taper_suggestion(
         label = _text("label_switch", language, target=switch.dose_mg, weeks=weeks)
     else:
         label = _text("label", language, drug=plan.label(plan.drug).name(language), dose=plan.start_dose_mg, weeks=weeks)
-    links = _links(base, input_for(request, language), record, language)
-    orders = _orders(plan, request, knowledge, f"Patient/{record.patient_id}", language)
-    return BuiltSuggestion(
-        Suggestion(label=label, actions=_actions(facts, record, plan, orders, language)),
-        detail=_detail(plan, weeks, language),
-        links=links,
-    )
+    plan_input = input_for(request, language)
+    handout = f"{base}/taper/handout?{urlencode(plan_input.query())}" if base else None
+    planner = plan_input.model_dump(mode="json", exclude_none=True, exclude={"language", "patient"})
+    orders = _ORDERS(knowledge).get((request, language), lambda: orjson.dumps(plan_medication_requests(plan, None, language)))
+    return Prepared(plan, request, label, _detail(plan, weeks, language), handout, planner, orders)
 
+
+def taper_suggestion(
+    facts: Facts, record: PatientRecord, knowledge: Knowledge, settings: Settings, base: str, language: str
+) -> BuiltSuggestion | None:
+    """The taper suggestion for the BZRAs in use now, or None when there are none or no plan can be made."""
+    prepared = _prepare(in_use_key(facts), facts.today, language, PlanDefaults.from_settings(settings), base, knowledge)
+    if prepared is None:
+        return None
+    orders = _orders(prepared, f"Patient/{record.patient_id}")
+    return BuiltSuggestion(
+        Suggestion(label=prepared.label, actions=_actions(facts, record, prepared.plan, orders, language)),
+        detail=prepared.detail,
+        links=_links(prepared, base, record, language),
+    )

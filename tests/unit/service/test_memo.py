@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import gc
+import math
+from datetime import date, datetime
 
 import pytest
 
-from service.memo import Memo, MemoPerObject
+from service.memo import Memo, MemoPerObject, json_key
 
 
 def test_a_value_is_computed_once_per_key_none_included() -> None:
@@ -40,3 +43,42 @@ def test_each_owner_has_its_own_memo_which_goes_with_it() -> None:
     del first
     gc.collect()
     assert len(memos._memos) == 1
+
+
+# ---- json_key: the key of a plain-data input -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, other",
+    [
+        ({"a": 1}, {"a": 1.0}),
+        ({"a": 1}, {"a": True}),
+        ({"a": 0}, {"a": False}),
+        ({"a": None}, {"a": False}),
+        ({"a": "1"}, {"a": 1}),
+        ({"a": [1, 2]}, {"a": [2, 1]}),
+        ({"a": {"b": 1}}, {"a": {"b": 2}}),
+        ({"a": 1}, {"b": 1}),
+        ({"a": 1}, {"a": 1, "b": None}),
+        ({"a": 0.1}, {"a": 0.10000000000000002}),
+    ],
+)
+def test_any_change_in_a_value_changes_its_json_key(value: object, other: object) -> None:
+    assert json_key(value) is not None and json_key(other) is not None
+    assert json_key(value) != json_key(other)
+    assert json_key(value) == json_key(copy.deepcopy(value))
+
+
+class Text(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"a": math.nan}, {"a": [None, math.inf]}, {"a": {"b": -math.inf}}, {"a": 2**70}, {"a": {1, 2}}, {1: "a"},
+     {"a": date(2026, 12, 7)}, {"a": datetime(2026, 12, 7, 5, 0)}, {"a": Text("2026-12-07")}],
+)
+def test_a_value_json_cannot_tell_apart_gets_no_key(value: object) -> None:
+    """NaN and the infinities would be written as null, a date (a YAML parameter) as the string of its
+    ISO form; sets, integer keys and huge ints not at all."""
+    assert json_key(value) is None

@@ -9,6 +9,8 @@ import pytest
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from pydantic import ValidationError
 
+from service.memo import Memo
+from service.suggestions import small_pack
 from service.suggestions.small_pack import small_pack_suggestion
 from tests.support import builders as b
 from tests.support.suggestions_support import apply_update, call, record_and_facts, suggestions_of, young_patient_prefetch, zolpidem_draft
@@ -64,3 +66,38 @@ def test_the_small_pack_still_offers_only_a_valid_dispense_request() -> None:
     order_json["dispenseRequest"]["validityPeriod"] = {"start": "next week"}  # kept from the draft, not a date
     with pytest.raises(ValidationError):
         small_pack_suggestion(order_json, facts.draft, 14, knowledge, None, "en")
+
+
+def test_a_dispense_request_found_valid_is_checked_once_and_an_invalid_one_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check is remembered by the dispenseRequest's JSON: any change in it is checked anew."""
+    checked: list[dict] = []
+    real = small_pack.MedicationRequestDispenseRequest
+
+    class Counting:
+        @staticmethod
+        def model_validate(value: dict) -> object:
+            checked.append(copy.deepcopy(value))
+            return real.model_validate(value)
+
+    monkeypatch.setattr(small_pack, "MedicationRequestDispenseRequest", Counting)
+    monkeypatch.setattr(small_pack, "_VALID", Memo(16))
+    record, facts, knowledge, _ = record_and_facts(b.hook_request(drafts=[zolpidem_draft()], prefetch=young_patient_prefetch()))
+    assert facts.draft is not None
+    order_json = record.draft_json[facts.draft.reference]
+    for _ in range(2):
+        assert small_pack_suggestion(order_json, facts.draft, 14, knowledge, None, "en") is not None
+    assert small_pack_suggestion(order_json, facts.draft, 7, knowledge, None, "en") is not None  # another quantity and duration
+    assert len(checked) == 2 and checked[0] != checked[1]
+    invalid = copy.deepcopy(order_json)
+    invalid["dispenseRequest"]["validityPeriod"] = {"start": "next week"}
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            small_pack_suggestion(invalid, facts.draft, 14, knowledge, None, "en")
+    assert len(checked) == 4
+
+
+def test_an_order_json_orjson_cannot_write_is_still_copied() -> None:
+    """An integer beyond 64 bits (read by the standard library's JSON reader) falls back to a deep copy."""
+    value = {"extension": [{"valueInteger64": 2**70}], "note": [{"text": "x"}]}
+    copied = small_pack._copy(value)
+    assert copied == value and copied["extension"] is not value["extension"]

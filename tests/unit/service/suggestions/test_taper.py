@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from service.knowledge.models import Knowledge
 from service.memo import MemoPerObject
 from service.settings import Settings
 from service.suggestions import taper as suggested_taper
+from service.taper.inputs import PlanDefaults
 from service.taper.plan import TaperPlan, TaperRequest, make_plan
 from tests.support.demo_support import hook_request_for
 from tests.support.facts_support import TODAY
@@ -194,6 +197,7 @@ def plans_made(monkeypatch: pytest.MonkeyPatch) -> list[TaperRequest]:
 
     monkeypatch.setattr(suggested_taper, "make_plan", counting_make_plan)
     monkeypatch.setattr(suggested_taper, "_PLANS", MemoPerObject(512))
+    monkeypatch.setattr(suggested_taper, "_PREPARED", MemoPerObject(512))
     return made
 
 
@@ -224,3 +228,56 @@ def test_a_request_without_a_taper_plan_is_remembered_too(plans_made: list[Taper
     assert suggested_taper._plan(too_small, knowledge) is None
     assert suggested_taper._plan(too_small, knowledge) is None
     assert len(made) == 1
+
+
+# ---- the part of the suggestion that is the same for every patient on the same plan -----------------
+
+BASE_INPUTS: dict[str, Any] = {
+    "in_use": (("lorazepam", 2.0),),
+    "today": TODAY,
+    "language": "en",
+    "defaults": PlanDefaults(),
+    "base": "http://cds.test",
+}
+CHANGED_INPUTS = [
+    ("in_use", (("oxazepam", 30.0),)),
+    ("in_use", (("lorazepam", 3.0),)),
+    ("in_use", (("lorazepam", 2.0), ("zolpidem", 10.0))),
+    ("today", TODAY + timedelta(days=1)),
+    ("language", "nl"),
+    ("defaults", PlanDefaults(pace="slow")),
+    ("defaults", PlanDefaults(protocol="cks_ashton")),
+    ("defaults", PlanDefaults(market="NL")),
+    ("defaults", PlanDefaults(table="who2009")),
+    ("base", "http://other.test"),
+]
+
+
+@pytest.mark.parametrize("name, value", CHANGED_INPUTS)
+def test_any_change_in_what_the_plan_reads_gives_another_prepared_suggestion(name: str, value: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(suggested_taper, "_PREPARED", MemoPerObject(512))
+    knowledge = load_configured_knowledge(Settings(insecure_dev=True))
+    base = suggested_taper._prepare(**BASE_INPUTS, knowledge=knowledge)
+    changed_inputs = {**BASE_INPUTS, name: value}
+    changed = suggested_taper._prepare(**changed_inputs, knowledge=knowledge)
+    assert base is not None and changed is not None
+    assert changed != base
+    assert changed == suggested_taper._prepared(**changed_inputs, knowledge=knowledge)  # what it would be without the memo
+    assert suggested_taper._prepare(**BASE_INPUTS, knowledge=knowledge) is base  # remembered
+
+
+def test_no_bzra_in_use_prepares_no_suggestion() -> None:
+    knowledge = load_configured_knowledge(Settings(insecure_dev=True))
+    assert suggested_taper._prepare(**{**BASE_INPUTS, "in_use": ()}, knowledge=knowledge) is None
+
+
+def test_two_patients_on_the_same_plan_get_their_own_subject_group_and_planner_link() -> None:
+    record, facts, knowledge, config = record_and_facts(lorazepam_long_term_request())
+    first = suggested_taper.taper_suggestion(facts, record, knowledge, config, "http://cds.test", "en")
+    other = replace(record, patient_id="someone-else")
+    second = suggested_taper.taper_suggestion(facts, other, knowledge, config, "http://cds.test", "en")
+    assert first is not None and second is not None
+    mine, theirs = first.suggestion.actions[-1].resource, second.suggestion.actions[-1].resource
+    assert mine["subject"] != theirs["subject"] and mine["groupIdentifier"] != theirs["groupIdentifier"]
+    assert first.links[1].appContext != second.links[1].appContext and "someone-else" in second.links[1].appContext
+    assert first.links[0] == second.links[0]  # the handout carries no patient
