@@ -141,30 +141,46 @@ def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str, li
                 target.append(resource)
 
 
-async def _fetch_query(
-    session: FhirSession, record: PatientRecord, query: DataQuery, url: str, limit: int, cache: ParsedHistory | None
-) -> None:
-    where = f"FHIR {query.key}"
+async def _read_query(session: FhirSession, query: DataQuery, url: str) -> SearchResult | FhirError:
+    """The pages of one query, or why it could not be read."""
     try:
         if "?" in url:
-            result = await session.search_recent(url, RECENT_BY.get(query.resource_types[0]))
-        else:
-            result = SearchResult([await session.get(url)])
+            return await session.search_recent(url, RECENT_BY.get(query.resource_types[0]))
+        return SearchResult([await session.get(url)])
     except FhirError as error:
+        return error
+
+
+def _ingest_read(
+    record: PatientRecord, query: DataQuery, read: SearchResult | FhirError, limit: int, cache: ParsedHistory | None
+) -> None:
+    """Add what one query read (or the issue of its failure) to the record."""
+    where = f"FHIR {query.key}"
+    if isinstance(read, FhirError):
         record.sources[query.key] = "unavailable"
-        record.issues.append(
-            DataIssue(where, error.reason, not_checked=query.purpose, reason=error.kind, data_key=query.key)
-        )
+        record.issues.append(DataIssue(where, read.reason, not_checked=query.purpose, reason=read.kind, data_key=query.key))
         return
     record.sources[query.key] = "fhir"
-    for number, page in enumerate(result.pages, start=1):
+    for number, page in enumerate(read.pages, start=1):
         ingest(record, query, page, f"{where} page {number}", limit, cache)
-    if result.truncated:
-        problem = f"{query.purpose}: only the first {len(result.pages)} pages were read (page limit)"
+    if read.truncated:
+        problem = f"{query.purpose}: only the first {len(read.pages)} pages were read (page limit)"
         record.issues.append(DataIssue(where, problem, reason="pages_left", data_key=query.key))
-    if result.stopped is not None:
-        problem = f"{query.purpose}: {len(result.pages)} page(s) read, then {result.stopped.reason}"
-        record.issues.append(DataIssue(where, problem, reason=result.stopped.kind, data_key=query.key))
+    if read.stopped is not None:
+        problem = f"{query.purpose}: {len(read.pages)} page(s) read, then {read.stopped.reason}"
+        record.issues.append(DataIssue(where, problem, reason=read.stopped.kind, data_key=query.key))
+
+
+async def _fetch_queries(
+    session: FhirSession, record: PatientRecord, to_fetch: list[tuple[DataQuery, str]], limit: int, cache: ParsedHistory | None
+) -> None:
+    """Read the queries concurrently, then add them to the record in the catalogue's order, whatever
+    order the answers came in: the record (its issues, its `history_key`) is then the same for the same
+    history, so the history summaries kept by that key are found again (they were missed on most calls
+    without prefetch, the five answers arriving in a different order each time)."""
+    reads = await asyncio.gather(*(_read_query(session, query, url) for query, url in to_fetch))
+    for (query, _), read in zip(to_fetch, reads, strict=True):
+        _ingest_read(record, query, read, limit, cache)
 
 
 def history_since(today: date, months: int) -> date | None:
@@ -186,18 +202,30 @@ def _unresolved_medication_refs(record: PatientRecord) -> list[str]:
     return sorted(refs)
 
 
-async def _read_medication(session: FhirSession, record: PatientRecord, ref: str) -> None:
+async def _read_medication(session: FhirSession, ref: str) -> dict[str, Any] | FhirError:
     try:
-        data = await session.get(ref)
+        return await session.get(ref)
     except FhirError as error:
-        record.issues.append(DataIssue(f"FHIR {ref}", f"medication details not read: {error.reason}", reason=error.kind))
+        return error
+
+
+def _add_medication(record: PatientRecord, ref: str, read: dict[str, Any] | FhirError) -> None:
+    if isinstance(read, FhirError):
+        record.issues.append(DataIssue(f"FHIR {ref}", f"medication details not read: {read.reason}", reason=read.kind))
         return
-    record.add_content(content_key("medication", ref, data))
-    resource, issue = parse_resource(data, f"FHIR {ref}")
+    record.add_content(content_key("medication", ref, read))
+    resource, issue = parse_resource(read, f"FHIR {ref}")
     if issue is not None:
         record.issues.append(issue)
     elif resource is not None and resource.get_resource_type() == "Medication":
         record.medications[ref] = resource
+
+
+async def _fetch_medications(session: FhirSession, record: PatientRecord, refs: list[str]) -> None:
+    """Read the referenced Medications concurrently; add them in the order of `refs` (see `_fetch_queries`)."""
+    reads = await asyncio.gather(*(_read_medication(session, ref) for ref in refs))
+    for ref, read in zip(refs, reads, strict=True):
+        _add_medication(record, ref, read)
 
 
 async def gather_record(
@@ -210,6 +238,7 @@ async def gather_record(
 ) -> PatientRecord:
     """Fill `record` (which already holds the draft orders) from prefetch and FHIR."""
     to_fetch: list[tuple[DataQuery, str]] = []
+    fields: dict[str, Any] | None = None  # the context as the templates see it, dumped once per call
     for query in DATA_QUERIES:
         payload = _prefetched(request, query.key)
         if payload is not None:
@@ -217,7 +246,8 @@ async def gather_record(
             ingest(record, query, payload, f"prefetch.{query.key}", limit, cache)
             continue
         try:
-            url = render(query.template, context.model_dump())
+            fields = context.model_dump() if fields is None else fields
+            url = render(query.template, fields)
         except TemplateError as error:
             record.sources[query.key] = "unavailable"
             record.issues.append(
@@ -244,10 +274,10 @@ async def gather_record(
         else:
             to_fetch.append((query, url))
     if session is not None:
-        await asyncio.gather(*(_fetch_query(session, record, q, url, limit, cache) for q, url in to_fetch))
+        await _fetch_queries(session, record, to_fetch, limit, cache)
     unresolved = _unresolved_medication_refs(record)
     if unresolved and session is not None:
-        await asyncio.gather(*(_read_medication(session, record, ref) for ref in unresolved))
+        await _fetch_medications(session, record, unresolved)
         unresolved = _unresolved_medication_refs(record)
     for ref in unresolved:
         record.issues.append(
