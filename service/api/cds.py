@@ -81,7 +81,7 @@ async def call_hook(
     spec: ServiceSpec, request: Request, settings: Settings, verifier: JwtVerifier, pipeline: Pipeline
 ) -> CDSResponse:
     await _require_caller(request, settings, verifier, f"/cds-services/{spec.id}")
-    body = await parse_body(request, HookRequest)
+    body = await parse_body(request, HookRequest, keep_raw="prefetch")  # read when the history is needed
     request.state.language = _language(request, body, settings)  # also the language of an error's message
     token = hook_instance.set(body.hookInstance)
     started = time.monotonic()

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -25,7 +27,7 @@ from httpx_aiohttp import AiohttpTransport
 
 from service import metrics
 from service.errors import UnavailableError
-from service.fhir.cache import ResponseCache
+from service.fhir.cache import ResponseCache, token_fingerprint
 from service.fhir.limits import FhirLimits
 from service.fhir.parse import next_link
 from service.strict_json import loads_strict
@@ -36,6 +38,10 @@ FHIR_JSON = "application/fhir+json"
 # Servers that refused `_sort` (a 4xx to the first page): asked without it for a day.
 _NO_SORT: TTLCache[str, bool] = TTLCache(maxsize=1000, ttl=86_400)
 REFUSED_PARAMETER_STATUSES = (400, 403, 404, 405, 422, 501)
+# A read the service builds itself: `Type`, `Type/id` or `Type?query`, with nothing urljoin would
+# resolve or strip (no scheme, leading slash, dot segment, fragment, space or control character).
+# Joined to the base by concatenation it gives the URL urljoin gives, on the same server and path.
+_OWN_READ = re.compile(r"[A-Za-z][A-Za-z0-9]*(/(?!\.\.?(?:\?|$))[A-Za-z0-9\-.]+)?(\?[^#\x00-\x20\x7f]*)?")
 
 
 class FhirError(UnavailableError):
@@ -67,6 +73,14 @@ class SearchResult:
     pages: list[dict[str, Any]]
     truncated: bool = False  # more pages were offered than max_pages allows
     stopped: FhirError | None = None  # a later page failed: the pages before it are kept
+
+
+def _outcome(name: str) -> Any:
+    """The counter of one outcome of `bzra_fhir_calls_total` (a labelled child, looked up once per name)."""
+    return _OUTCOMES.get(name) or _OUTCOMES.setdefault(name, metrics.FHIR_CALLS.labels(outcome=name))
+
+
+_OUTCOMES: dict[str, Any] = {}
 
 
 def _same_origin(url: str, base: str) -> bool:
@@ -102,6 +116,8 @@ class FhirSession:
         self.base_url = base_url.rstrip("/") + "/"
         self._patient_id = patient_id
         self._token = token
+        self._token_fingerprint = token_fingerprint(token)  # once per call, not once per read
+        self._headers = {"Accept": FHIR_JSON, **({"Authorization": f"Bearer {token}"} if token else {})}
         self._cache = cache
         self._max_pages = limits.max_pages
         self._semaphore = asyncio.Semaphore(limits.max_concurrency)
@@ -115,34 +131,39 @@ class FhirSession:
 
     async def get(self, path_or_url: str) -> dict[str, Any]:
         """GET one resource or search page as JSON (from the cache when this token fetched it before)."""
-        url = urljoin(self.base_url, path_or_url)
-        if not _same_origin(url, self.base_url):
-            raise FhirError("a link pointed outside the FHIR server named in the request; not followed", kind="link_refused")
-        key = ResponseCache.key(self.base_url, self._patient_id, self._token, url)
+        url = self._url(path_or_url)
+        key = (self.base_url, self._patient_id, self._token_fingerprint, url)  # ResponseCache.key, fingerprint made once
         cached = self._cache.get(key)
         if cached is not None:
-            metrics.FHIR_CALLS.labels(outcome="cache_hit").inc()
+            _outcome("cache_hit").inc()
             return loads_strict(cached)
         body, raw = await self._fetch(url)
         self._cache.put(key, raw)
         return body
 
+    def _url(self, path_or_url: str) -> str:
+        """The absolute URL of a read; a link that leaves the server (or its path) is refused."""
+        if _OWN_READ.fullmatch(path_or_url):
+            return self.base_url + path_or_url
+        url = urljoin(self.base_url, path_or_url)
+        if not _same_origin(url, self.base_url):
+            raise FhirError("a link pointed outside the FHIR server named in the request; not followed", kind="link_refused")
+        return url
+
     async def search_recent(self, query: str, date_param: str | None) -> SearchResult:
         """A search that sees the recent history first: a large `_count`; with a `date_param`, only
         what is dated since `since` (a period still running counts) and newest first (`_sort`). A
         server that refuses `_sort` is asked again without it, and remembered."""
-        extra: dict[str, str] = {"_count": str(self._page_count)} if self._page_count else {}
-        if date_param and self._since is not None:
-            extra[date_param] = f"ge{self._since.isoformat()}"
+        since = self._since.isoformat() if date_param and self._since is not None else None
         if date_param and self.base_url not in _NO_SORT:
             try:
-                return await self.search(_with_params(query, {**extra, "_sort": f"-{date_param}"}))
+                return await self.search(_with_params(query, _recent_params(self._page_count, date_param, since, sort=True)))
             except FhirError as error:
                 if error.fhir_status not in REFUSED_PARAMETER_STATUSES or error.kind == "unauthorized":
                     raise
                 log.info("FHIR server refused _sort (%s); searching without it", error.fhir_status)
                 _NO_SORT[self.base_url] = True
-        return await self.search(_with_params(query, extra))
+        return await self.search(_with_params(query, _recent_params(self._page_count, date_param, since, sort=False)))
 
     async def search(self, query: str) -> SearchResult:
         """The pages of a search, up to the page cap; the first page's failure raises, a later page's
@@ -161,22 +182,21 @@ class FhirSession:
 
     async def _fetch(self, url: str) -> tuple[dict[str, Any], bytes]:
         """(the parsed answer, its raw bytes for the cache); errors become `FhirError`."""
-        headers = {"Accept": FHIR_JSON}
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
         async with self._semaphore:
             remaining = self.remaining()
             if remaining <= 0:
-                metrics.FHIR_CALLS.labels(outcome="budget_exhausted").inc()
+                _outcome("budget_exhausted").inc()
                 raise FhirError("the time allowed for FHIR reads ran out", kind="timeout")
             started = time.monotonic()
             try:
-                status, raw = await asyncio.wait_for(self._read(url, headers), timeout=remaining)
+                # asyncio.timeout, not wait_for: no task per read (wait_for's cost more CPU than the read's own timer)
+                async with asyncio.timeout(remaining):
+                    status, raw = await self._read(url, self._headers)
             except (asyncio.TimeoutError, httpx.HTTPError, aiohttp.ClientError) as error:
                 if _timed_out(error):
-                    metrics.FHIR_CALLS.labels(outcome="timeout").inc()
+                    _outcome("timeout").inc()
                     raise FhirError("the FHIR server did not answer in time", kind="timeout") from None
-                metrics.FHIR_CALLS.labels(outcome="unreachable").inc()
+                _outcome("unreachable").inc()
                 name = type(error.__cause__ or error).__name__
                 raise FhirError(f"the FHIR server could not be reached ({name})", kind="unreachable") from None
             finally:
@@ -200,14 +220,25 @@ class FhirSession:
             return response.status_code, bytes(body)
 
 
-def _with_params(query: str, params: dict[str, str]) -> str:
-    if not params:
+@lru_cache(maxsize=64)
+def _recent_params(page_count: int | None, date_param: str | None, since: str | None, *, sort: bool) -> str:
+    """The encoded parameters of a recent-first search (the same for every call on a day: encoded once)."""
+    params: dict[str, str] = {"_count": str(page_count)} if page_count else {}
+    if date_param and since is not None:
+        params[date_param] = f"ge{since}"
+    if date_param and sort:
+        params["_sort"] = f"-{date_param}"
+    return urlencode(params)
+
+
+def _with_params(query: str, encoded: str) -> str:
+    if not encoded:
         return query
-    return query + ("&" if "?" in query else "?") + urlencode(params)
+    return query + ("&" if "?" in query else "?") + encoded
 
 
 def _too_large(limit: int) -> FhirError:
-    metrics.FHIR_CALLS.labels(outcome="too_large").inc()
+    _outcome("too_large").inc()
     return FhirError(f"the FHIR server's answer was larger than {limit / 1e6:g} MB; not read", kind="too_large")
 
 
@@ -217,22 +248,22 @@ def _json_or_error(status: int, raw: bytes) -> dict[str, Any]:
     except ValueError:  # not JSON, or JSON with NaN or Infinity
         body = None
     if 300 <= status < 400:
-        metrics.FHIR_CALLS.labels(outcome="error").inc()
+        _outcome("error").inc()
         raise FhirError(f"the FHIR server answered with a redirect ({status}); not followed", status, "link_refused")
     if status in (401, 403):
-        metrics.FHIR_CALLS.labels(outcome="unauthorized").inc()
+        _outcome("unauthorized").inc()
         raise FhirError(f"the FHIR server refused the access token ({status})", status, "unauthorized")
     if status >= 400:
-        metrics.FHIR_CALLS.labels(outcome="error").inc()
+        _outcome("error").inc()
         detail = _operation_outcome_text(body) if isinstance(body, dict) else "no details"
         raise FhirError(f"the FHIR server answered {status}: {detail}", status, "server_error")
     if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
-        metrics.FHIR_CALLS.labels(outcome="error").inc()
+        _outcome("error").inc()
         raise FhirError("the FHIR server's answer was not a FHIR JSON resource", status, "not_fhir")
     if body["resourceType"] == "OperationOutcome":
-        metrics.FHIR_CALLS.labels(outcome="error").inc()
+        _outcome("error").inc()
         raise FhirError(f"the FHIR server reported: {_operation_outcome_text(body)}", status, "server_error")
-    metrics.FHIR_CALLS.labels(outcome="ok").inc()
+    _outcome("ok").inc()
     return body
 
 
@@ -269,7 +300,10 @@ class PooledClient(httpx.AsyncClient):
         """The process's aiohttp session, made on first use (inside the running event loop)."""
         if self._pool is None or self._pool.closed:
             self._pool = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=100, ssl=self._ssl), timeout=self._pool_timeout, headers={"User-Agent": USER_AGENT}
+                connector=aiohttp.TCPConnector(limit=100, ssl=self._ssl),
+                timeout=self._pool_timeout,
+                headers={"User-Agent": USER_AGENT},
+                cookie_jar=aiohttp.DummyCookieJar(),  # each call has its own token: no cookie carried from one to the next
             )
         return self._pool
 

@@ -19,10 +19,11 @@ from cds_hooks.prefetch import TemplateError, render
 from service.catalog import DATA_QUERIES, DataQuery
 from service.errors import RequestError
 from service.fhir.client import FhirError, FhirSession, SearchResult
-from service.fhir.history_cache import Parsed, ParsedHistory, content_key
+from service.fhir.history_cache import ParsedHistory, ReadItem, ReadPayload, content_key
 from service.fhir.parse import bundle_entries, parse_resource
 from service.fhir.record import DataIssue, PatientRecord
 from service.fhir.references import medication_reference, resolve_medication
+from service.strict_json import RawJson
 
 log = logging.getLogger(__name__)
 
@@ -80,91 +81,115 @@ def _belongs_to_patient(data: dict[str, Any], patient_id: str) -> bool:
     return True
 
 
-def _parse_items(
-    record: PatientRecord, items: list[tuple[str | None, Any, str]], key: str | None, cache: ParsedHistory | None
-) -> Parsed:
-    """Each item parsed (`parse_resource`), or taken from `cache` when the same content was parsed before."""
-    parsed = cache.get(key) if cache is not None else None
-    if parsed is None:
-        parsed = tuple(parse_resource(data, location) for _, data, location in items)
-        if cache is not None:
-            cache.put(key, parsed)
-    return parsed
+def read_payload(payload: Any, where: str, room: int, patient_id: str) -> ReadPayload:
+    """The entries of one payload (a list, a Bundle or one resource), at most `room` of them parsed
+    (`parse_resource`); raises ValueError when a payload kept as sent is not JSON after all."""
+    value = payload.value if isinstance(payload, RawJson) else payload
+    if isinstance(value, list):
+        entries = [(None, item, f"{where}[{i}]") for i, item in enumerate(value)]
+    elif isinstance(value, dict) and value.get("resourceType") == "Bundle":
+        entries = list(bundle_entries(value, where))
+    else:
+        entries = [(None, value, where)]
+    items = tuple(
+        ReadItem(location, full_url, *parse_resource(data, location), isinstance(data, dict) and not _belongs_to_patient(data, patient_id))
+        for full_url, data, location in entries[:room]
+    )
+    return ReadPayload(items, len(entries))
 
 
 def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str, limit: int, cache: ParsedHistory | None = None) -> None:
     """Add the resources of one prefetch value or search page to the record, at most `limit` per key.
 
-    The record's `content` digest takes in the payload, so facts derived from the history can be kept
-    by the history's content (see `history_cache`)."""
-    if isinstance(payload, list):
-        items = [(None, item, f"{where}[{i}]") for i, item in enumerate(payload)]
-    elif isinstance(payload, dict) and payload.get("resourceType") == "Bundle":
-        items = list(bundle_entries(payload, where))
-    else:
-        items = [(None, payload, where)]
-    room = limit - record.counts.get(query.key, 0)
-    if len(items) > room:
-        record.issues.append(
-            DataIssue(
-                where,
-                f"{query.purpose}: only the first {limit} resources were read (resource limit)",
-                reason="resource_limit",
-                data_key=query.key,
-            )
-        )
-        items = items[: max(room, 0)]
-    record.counts[query.key] = record.counts.get(query.key, 0) + len(items)
-    key = content_key(query.key, where, record.patient_id, len(items), payload)
+    The payload is read once per content (`history_cache`: the key holds everything the reading depends
+    on), and the record's `contents` take in its key, so facts derived from the history can be kept by
+    the history's content too."""
+    room = max(limit - record.counts.get(query.key, 0), 0)
+    key = content_key(query.key, where, record.patient_id, room, payload)
     record.add_content(key)
-    for (full_url, data, location), (resource, issue) in zip(items, _parse_items(record, items, key, cache), strict=True):
-        if issue is not None:
-            record.issues.append(issue)
-            continue
-        if resource is None:
-            continue  # a resource type the history does not use
-        kind = resource.get_resource_type()
-        if kind == "Medication":
-            for key in filter(None, (full_url, f"Medication/{resource.id}" if resource.id else None)):
-                record.medications[key] = resource
-        elif kind not in query.resource_types:
-            continue  # e.g. an OperationOutcome entry with search.mode "outcome"
-        elif not _belongs_to_patient(data, record.patient_id):
-            record.issues.append(DataIssue(location, "belongs to another patient", skipped=f"{kind}/{resource.id}"))
-        elif kind == "Patient":
-            record.patient = resource
-        else:
-            target: list[Any] = getattr(record, RECORD_LISTS[kind])
-            label = f"{kind}/{resource.id}"
-            if resource.id is None or label not in record.seen:
-                record.seen.add(label)
-                target.append(resource)
+    read = cache.get(key) if cache is not None else None
+    if read is None:
+        try:
+            read = read_payload(payload, where, room, record.patient_id)
+        except ValueError as error:  # never seen: what is kept as sent was checked as JSON on arrival
+            record.issues.append(DataIssue(where, f"not JSON: {str(error)[:200]}", not_checked=query.purpose, reason="not_fhir", data_key=query.key))
+            return
+        if cache is not None:
+            cache.put(key, read)
+    if read.sent > room:
+        problem = f"{query.purpose}: only the first {limit} resources were read (resource limit)"
+        record.issues.append(DataIssue(where, problem, reason="resource_limit", data_key=query.key))
+    record.counts[query.key] = record.counts.get(query.key, 0) + len(read.items)
+    for item in read.items:
+        _add_item(record, query, item)
 
 
-async def _fetch_query(
-    session: FhirSession, record: PatientRecord, query: DataQuery, url: str, limit: int, cache: ParsedHistory | None
-) -> None:
-    where = f"FHIR {query.key}"
+def _add_item(record: PatientRecord, query: DataQuery, item: ReadItem) -> None:
+    """One read entry into the record: Medications by their references, the patient, the history lists."""
+    resource = item.resource
+    if item.issue is not None:
+        record.issues.append(item.issue)
+        return
+    if resource is None:
+        return  # a resource type the history does not use
+    kind = resource.get_resource_type()
+    if kind == "Medication":
+        for reference in filter(None, (item.full_url, f"Medication/{resource.id}" if resource.id else None)):
+            record.medications[reference] = resource
+    elif kind not in query.resource_types:
+        return  # e.g. an OperationOutcome entry with search.mode "outcome"
+    elif item.other_patient:
+        record.issues.append(DataIssue(item.location, "belongs to another patient", skipped=f"{kind}/{resource.id}"))
+    elif kind == "Patient":
+        record.patient = resource
+    else:
+        target: list[Any] = getattr(record, RECORD_LISTS[kind])
+        label = f"{kind}/{resource.id}"
+        if resource.id is None or label not in record.seen:
+            record.seen.add(label)
+            target.append(resource)
+
+
+async def _read_query(session: FhirSession, query: DataQuery, url: str) -> SearchResult | FhirError:
+    """The pages of one query, or why it could not be read."""
     try:
         if "?" in url:
-            result = await session.search_recent(url, RECENT_BY.get(query.resource_types[0]))
-        else:
-            result = SearchResult([await session.get(url)])
+            return await session.search_recent(url, RECENT_BY.get(query.resource_types[0]))
+        return SearchResult([await session.get(url)])
     except FhirError as error:
+        return error
+
+
+def _ingest_read(
+    record: PatientRecord, query: DataQuery, read: SearchResult | FhirError, limit: int, cache: ParsedHistory | None
+) -> None:
+    """Add what one query read (or the issue of its failure) to the record."""
+    where = f"FHIR {query.key}"
+    if isinstance(read, FhirError):
         record.sources[query.key] = "unavailable"
-        record.issues.append(
-            DataIssue(where, error.reason, not_checked=query.purpose, reason=error.kind, data_key=query.key)
-        )
+        record.issues.append(DataIssue(where, read.reason, not_checked=query.purpose, reason=read.kind, data_key=query.key))
         return
     record.sources[query.key] = "fhir"
-    for number, page in enumerate(result.pages, start=1):
+    for number, page in enumerate(read.pages, start=1):
         ingest(record, query, page, f"{where} page {number}", limit, cache)
-    if result.truncated:
-        problem = f"{query.purpose}: only the first {len(result.pages)} pages were read (page limit)"
+    if read.truncated:
+        problem = f"{query.purpose}: only the first {len(read.pages)} pages were read (page limit)"
         record.issues.append(DataIssue(where, problem, reason="pages_left", data_key=query.key))
-    if result.stopped is not None:
-        problem = f"{query.purpose}: {len(result.pages)} page(s) read, then {result.stopped.reason}"
-        record.issues.append(DataIssue(where, problem, reason=result.stopped.kind, data_key=query.key))
+    if read.stopped is not None:
+        problem = f"{query.purpose}: {len(read.pages)} page(s) read, then {read.stopped.reason}"
+        record.issues.append(DataIssue(where, problem, reason=read.stopped.kind, data_key=query.key))
+
+
+async def _fetch_queries(
+    session: FhirSession, record: PatientRecord, to_fetch: list[tuple[DataQuery, str]], limit: int, cache: ParsedHistory | None
+) -> None:
+    """Read the queries concurrently, then add them to the record in the catalogue's order, whatever
+    order the answers came in: the record (its issues, its `history_key`) is then the same for the same
+    history, so the history summaries kept by that key are found again (they were missed on most calls
+    without prefetch, the five answers arriving in a different order each time)."""
+    reads = await asyncio.gather(*(_read_query(session, query, url) for query, url in to_fetch))
+    for (query, _), read in zip(to_fetch, reads, strict=True):
+        _ingest_read(record, query, read, limit, cache)
 
 
 def history_since(today: date, months: int) -> date | None:
@@ -186,18 +211,30 @@ def _unresolved_medication_refs(record: PatientRecord) -> list[str]:
     return sorted(refs)
 
 
-async def _read_medication(session: FhirSession, record: PatientRecord, ref: str) -> None:
+async def _read_medication(session: FhirSession, ref: str) -> dict[str, Any] | FhirError:
     try:
-        data = await session.get(ref)
+        return await session.get(ref)
     except FhirError as error:
-        record.issues.append(DataIssue(f"FHIR {ref}", f"medication details not read: {error.reason}", reason=error.kind))
+        return error
+
+
+def _add_medication(record: PatientRecord, ref: str, read: dict[str, Any] | FhirError) -> None:
+    if isinstance(read, FhirError):
+        record.issues.append(DataIssue(f"FHIR {ref}", f"medication details not read: {read.reason}", reason=read.kind))
         return
-    record.add_content(content_key("medication", ref, data))
-    resource, issue = parse_resource(data, f"FHIR {ref}")
+    record.add_content(content_key("medication", ref, read))
+    resource, issue = parse_resource(read, f"FHIR {ref}")
     if issue is not None:
         record.issues.append(issue)
     elif resource is not None and resource.get_resource_type() == "Medication":
         record.medications[ref] = resource
+
+
+async def _fetch_medications(session: FhirSession, record: PatientRecord, refs: list[str]) -> None:
+    """Read the referenced Medications concurrently; add them in the order of `refs` (see `_fetch_queries`)."""
+    reads = await asyncio.gather(*(_read_medication(session, ref) for ref in refs))
+    for ref, read in zip(refs, reads, strict=True):
+        _add_medication(record, ref, read)
 
 
 async def gather_record(
@@ -210,6 +247,7 @@ async def gather_record(
 ) -> PatientRecord:
     """Fill `record` (which already holds the draft orders) from prefetch and FHIR."""
     to_fetch: list[tuple[DataQuery, str]] = []
+    fields: dict[str, Any] | None = None  # the context as the templates see it, dumped once per call
     for query in DATA_QUERIES:
         payload = _prefetched(request, query.key)
         if payload is not None:
@@ -217,7 +255,8 @@ async def gather_record(
             ingest(record, query, payload, f"prefetch.{query.key}", limit, cache)
             continue
         try:
-            url = render(query.template, context.model_dump())
+            fields = context.model_dump() if fields is None else fields
+            url = render(query.template, fields)
         except TemplateError as error:
             record.sources[query.key] = "unavailable"
             record.issues.append(
@@ -244,10 +283,10 @@ async def gather_record(
         else:
             to_fetch.append((query, url))
     if session is not None:
-        await asyncio.gather(*(_fetch_query(session, record, q, url, limit, cache) for q, url in to_fetch))
+        await _fetch_queries(session, record, to_fetch, limit, cache)
     unresolved = _unresolved_medication_refs(record)
     if unresolved and session is not None:
-        await asyncio.gather(*(_read_medication(session, record, ref) for ref in unresolved))
+        await _fetch_medications(session, record, unresolved)
         unresolved = _unresolved_medication_refs(record)
     for ref in unresolved:
         record.issues.append(

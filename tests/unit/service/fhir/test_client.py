@@ -7,11 +7,14 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urljoin
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from service.fhir.cache import ResponseCache
-from service.fhir.client import FhirError, FhirSession, PooledClient, make_http_client
+from service.fhir.client import _OWN_READ, FhirError, FhirSession, PooledClient, make_http_client
 from service.fhir.limits import FhirLimits
 
 PATIENT = b'{"resourceType": "Patient", "id": "p", "gender": "female"}'
@@ -33,6 +36,8 @@ def server() -> Iterator[str]:
                 body, chunked = BIG, True
             elif self.path.endswith("/gzip"):
                 body, headers["Content-Encoding"] = gzip.compress(PATIENT), "gzip"
+            elif self.path.endswith("/cookie"):
+                headers["Set-Cookie"] = "session=of-token-1; Path=/"
             self.send_response(200)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -58,6 +63,9 @@ def server() -> Iterator[str]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+LIMITS = FhirLimits(connect_timeout=1.0, read_timeout=2.0, total_timeout=5.0, max_pages=2, max_concurrency=4, max_response_bytes=10_000_000)
 
 
 async def read(base: str, path: str, limit: int = 10_000_000) -> dict:
@@ -95,3 +103,40 @@ async def test_an_answer_over_the_limit_is_given_up(path: str) -> None:
 async def test_a_compressed_answer_is_decoded() -> None:
     with server() as base:
         assert (await read(base, "gzip"))["gender"] == "female"
+
+
+@pytest.mark.anyio
+async def test_a_cookie_set_for_one_call_is_not_sent_with_the_next() -> None:
+    """Each call reads with its own token: the shared pool keeps no cookie between calls."""
+    with server() as base:
+        named = base.replace("127.0.0.1", "localhost")  # aiohttp's cookie jar keeps no cookie of an IP address
+        async with make_http_client(1.0, 2.0, aiohttp_pool=True) as http:
+            for token in ("token-1", "token-2"):
+                await FhirSession(http, named, "p", token, ResponseCache(0, 0), limits=LIMITS).get("cookie")
+    assert "Cookie" not in SEEN_HEADERS[-1] and "cookie" not in SEEN_HEADERS[-1]
+
+
+BASE = "https://ehr.test:8443/r4/fhir/"
+SEGMENT = st.text(alphabet="abcXYZ019-._/%:;@?#&= \t\x00", max_size=12)
+
+
+@given(st.lists(SEGMENT, min_size=1, max_size=4).map("".join))
+def test_a_read_joined_by_concatenation_is_the_url_urljoin_gives(path: str) -> None:
+    """The fast path for the service's own reads (`_OWN_READ`) gives exactly what urljoin would."""
+    if _OWN_READ.fullmatch(path):
+        assert BASE + path == urljoin(BASE, path)
+
+
+@pytest.mark.parametrize("path", ["Patient/..", "Patient/.", "Patient/..?x=1", "/Patient/p", "//evil.test/x", "http:x", "Patient/p#f", "Patient?a=b c"])
+def test_reads_urljoin_would_change_take_the_checked_path(path: str) -> None:
+    assert not _OWN_READ.fullmatch(path)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("link", ["../../other/Patient/p", "http://elsewhere.test/fhir/Patient/p", "//elsewhere.test/fhir/Patient/p"])
+async def test_a_link_off_the_server_is_still_refused(link: str) -> None:
+    async with make_http_client(1.0, 2.0, aiohttp_pool=True) as http:
+        session = FhirSession(http, "http://127.0.0.1:9/fhir", "p", "t", ResponseCache(0, 0), limits=LIMITS)
+        with pytest.raises(FhirError) as raised:
+            await session.get(link)
+    assert raised.value.kind == "link_refused"
