@@ -56,7 +56,7 @@ def _raw_digest(value: Any) -> Any:
 def content_key(*parts: Any) -> str | None:
     """A digest of the JSON of `parts`; None when they are not plain JSON (never cached)."""
     try:
-        return hashlib.blake2b(orjson.dumps(parts, default=_raw_digest), digest_size=20).hexdigest()
+        return hashlib.sha256(orjson.dumps(parts, default=_raw_digest)).hexdigest()
     except TypeError:  # e.g. an integer beyond 64 bits: such a payload is parsed every time
         return None
 
