@@ -25,6 +25,11 @@ class WireModel(BaseModel):
         """The JSON object to send: optional fields left out rather than sent as null."""
         return self.model_dump(mode="json", exclude_none=True, by_alias=True)
 
+    def wire_json(self) -> bytes:
+        """`wire()` as JSON bytes, serialised at once by pydantic's core (the bytes FastAPI's
+        `response_model_exclude_none` answer had)."""
+        return self.__pydantic_serializer__.to_json(self, exclude_none=True, by_alias=True)
+
 
 class Coding(WireModel):
     """A code from a code system, as in FHIR; used for `source.topic` and `overrideReasons`."""

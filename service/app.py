@@ -19,7 +19,7 @@ from service import metrics
 from service.addons import install_addons
 from service.api import admin, cds, ops, taper
 from service.api.errors import install_error_handlers
-from service.api.limits import AdmissionControl, BodySizeLimit
+from service.api.limits import RequestLimits
 from service.api.openapi import install_complete_openapi
 from service.audit_secret import audit_secret
 from service.feedback import FeedbackService
@@ -195,8 +195,9 @@ def _serve_with(app: FastAPI, start: StartUp, http: httpx.AsyncClient, store: St
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """The last added is the outermost: CORS wraps the limits, so a browser-based EHR can read their
     413 and 503 (with Retry-After) instead of a CORS failure; preflights are answered before any limit."""
-    app.add_middleware(AdmissionControl, limit=settings.max_concurrent_requests)  # before any work
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # bounds what admission reads
+    app.add_middleware(  # before any work; the body size bounds what admission reads
+        RequestLimits, max_bytes=settings.max_body_bytes, limit=settings.max_concurrent_requests
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -7,6 +7,7 @@ and a scrape adds up every process's, so counters never go down from one scrape 
 """
 
 import os
+from functools import cache
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
@@ -38,6 +39,26 @@ REPLAY_FALLBACKS = Counter(
     "Token checks made without the shared store (it was down): `local` (this process only) or `refuse`",
     ["action"],
 )
+
+
+# A metric's `.labels()` looks its child up under a lock with its labels checked, each call; a hook
+# call's children are looked up once, when first used (so /metrics shows the same series as before).
+@cache
+def hook_calls(service: str, status: str) -> Counter:
+    """The `bzra_hook_calls_total` child of one service and status."""
+    return HOOK_CALLS.labels(service=service, status=status)
+
+
+@cache
+def hook_latency(service: str) -> Histogram:
+    """The `bzra_hook_latency_seconds` child of one service."""
+    return HOOK_LATENCY.labels(service=service)
+
+
+@cache
+def cards(indicator: str) -> Counter:
+    """The `bzra_cards_total` child of one card indicator."""
+    return CARDS.labels(indicator=indicator)
 
 
 def exposition() -> bytes:

@@ -300,7 +300,7 @@ class Pipeline:
         assert record is not None
         metrics.DATA_ISSUES.inc(len(record.issues))
         for card in call.cards:
-            metrics.CARDS.labels(indicator=card.indicator).inc()
+            metrics.cards(card.indicator).inc()
         log.info(
             "hook answered",
             extra={

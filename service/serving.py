@@ -6,7 +6,7 @@ The event loop is asyncio's own, not uvloop. Under overload a newcomer must be a
 each turn of the loop; the libuv under uvloop accepts one a turn (libuv pull request 3696), so with
 hundreds of callers and turns of 100 ms, new connections waited for seconds in the kernel's queue
 (issue 17; `tests/support/overload_probe.py` measures it). Overload itself is handled in the app
-(`service.api.limits.AdmissionControl`), not by uvicorn's `limit_concurrency`, which counts
+(`service.api.limits.RequestLimits`), not by uvicorn's `limit_concurrency`, which counts
 connections (idle keep-alive ones too) and would refuse `/healthz` with them.
 
 Workers are separate processes started by uvicorn; each builds the app from the environment

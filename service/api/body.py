@@ -12,7 +12,7 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from service.api.errors import ApiError, shown
-from service.strict_json import loads_strict
+from service.strict_json import loads_keeping_raw, loads_strict
 
 Model = TypeVar("Model", bound=BaseModel)
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -45,11 +45,12 @@ def _require_json_content_type(request: Request) -> None:
         raise ApiError(415, "unsupported_media_type", problem, [{"field": "Content-Type", "problem": problem}])
 
 
-async def parse_body(request: Request, model: type[Model]) -> Model:
+async def parse_body(request: Request, model: type[Model], keep_raw: str | None = None) -> Model:
+    """`keep_raw`: a member whose own members stay unread JSON (`RawJson`) until used (the prefetch)."""
     _require_json_content_type(request)
     raw = await request.body()
     try:
-        data = loads_strict(raw)
+        data = (loads_keeping_raw(raw, keep_raw) if keep_raw else None) or loads_strict(raw)
     except ValueError as error:  # also UnicodeDecodeError and json.JSONDecodeError
         problem = f"malformed JSON: {shown(str(error), 300)}"
         raise ApiError(400, "malformed_json", problem, [{"field": "body", "problem": problem}]) from None

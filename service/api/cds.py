@@ -8,12 +8,14 @@ from datetime import datetime, timezone
 from typing import NoReturn
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from cds_hooks import CDSResponse, DiscoveryResponse, FeedbackRequest, HookError, HookRequest
 from cds_hooks.hooks import request_schema
 from service import metrics
 from service.api.body import REF_TEMPLATE, openapi_body, parse_body
-from service.api.deps import FeedbackDep, PipelineDep, SettingsDep, VerifierDep
+from service.api.deps import FeedbackDep, SettingsDep, VerifierDep, hook_services
+from service.api.direct_route import DirectRoute
 from service.api.examples import FEEDBACK_EXAMPLE, hook_example
 from service.api.errors import ApiError, shown
 from service.catalog import SERVICES, SERVICES_BY_ID, ServiceSpec, discovery_services
@@ -79,7 +81,7 @@ async def call_hook(
     spec: ServiceSpec, request: Request, settings: Settings, verifier: JwtVerifier, pipeline: Pipeline
 ) -> CDSResponse:
     await _require_caller(request, settings, verifier, f"/cds-services/{spec.id}")
-    body = await parse_body(request, HookRequest)
+    body = await parse_body(request, HookRequest, keep_raw="prefetch")  # read when the history is needed
     request.state.language = _language(request, body, settings)  # also the language of an error's message
     token = hook_instance.set(body.hookInstance)
     started = time.monotonic()
@@ -90,9 +92,16 @@ async def call_hook(
         status = _metric_status(error.status)
         raise
     finally:
-        metrics.HOOK_CALLS.labels(service=spec.id, status=status).inc()
-        metrics.HOOK_LATENCY.labels(service=spec.id).observe(time.monotonic() - started)
+        metrics.hook_calls(spec.id, status).inc()
+        metrics.hook_latency(spec.id).observe(time.monotonic() - started)
         hook_instance.reset(token)
+
+
+async def answer_hook(spec: ServiceSpec, request: Request) -> Response:
+    """The hook call's answer as ready JSON: the pipeline's `CDSResponse` is already validated, and
+    serialised here as FastAPI's response model would (optional fields left out)."""
+    answer = await call_hook(spec, request, *hook_services(request))
+    return Response(answer.wire_json(), media_type="application/json")
 
 
 async def record_feedback(
@@ -113,12 +122,11 @@ async def record_feedback(
 
 
 def _add_service_routes(spec: ServiceSpec) -> None:
-    """One path per service, as discovery lists them, each documented with its own hook's request."""
+    """One path per service, as discovery lists them, each documented with its own hook's request.
+    A hook call takes the direct route (`service.api.direct_route`): its answer is ready JSON."""
 
-    async def hook_call(
-        request: Request, settings: SettingsDep, verifier: VerifierDep, pipeline: PipelineDep
-    ) -> CDSResponse:
-        return await call_hook(spec, request, settings, verifier, pipeline)
+    async def hook_call(request: Request) -> Response:
+        return await answer_hook(spec, request)
 
     async def feedback(
         request: Request, settings: SettingsDep, verifier: VerifierDep, service: FeedbackDep
@@ -129,7 +137,7 @@ def _add_service_routes(spec: ServiceSpec) -> None:
     router.add_api_route(
         f"/cds-services/{spec.id}", hook_call, methods=["POST"], response_model=CDSResponse,
         response_model_exclude_none=True, openapi_extra=request_body, summary=spec.title,
-        operation_id=f"call_{spec.id}", name=f"call_{spec.id}",
+        operation_id=f"call_{spec.id}", name=f"call_{spec.id}", route_class_override=DirectRoute,
     )
     feedback_body = openapi_body(FeedbackRequest.model_json_schema(ref_template=REF_TEMPLATE), {"example": FEEDBACK_EXAMPLE})
     router.add_api_route(

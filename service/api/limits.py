@@ -1,4 +1,5 @@
-"""Refuse request bodies over the configured size before they are read into memory (HTTP 413)."""
+"""The limits of a request: bodies over the configured size are refused before they are read into
+memory (HTTP 413), and a request over the concurrency limit at once (HTTP 503 with Retry-After)."""
 
 from __future__ import annotations
 
@@ -18,53 +19,6 @@ class BodyTooLarge(RequestError):
 
     def __init__(self, max_bytes: int) -> None:
         super().__init__(f"request body larger than {max_bytes} bytes (BZRA_MAX_BODY_BYTES)")
-
-
-class BodySizeLimit:
-    """Pure ASGI middleware: checks Content-Length, and counts bytes of bodies sent without one."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send, BodyTooLarge(self.max_bytes))
-            return
-        received = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge as error:
-            if not started:
-                await self._refuse(send, error)
-
-    async def _refuse(self, send: Send, error: BodyTooLarge) -> None:
-        body = json.dumps({"error": error.code, "message": error.message}).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
-
-
-
 
 
 OPERATIONAL_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -102,8 +56,12 @@ class LoopTurn:
         return max(0.0, loop.time() - self.last_beat - BEAT_SECONDS)
 
 
-class AdmissionControl:
-    """Pure ASGI middleware: at most `limit` requests at work; the next one gets a 503 at once.
+class RequestLimits:
+    """Pure ASGI middleware, the two limits of a request in one layer (a layer is paid on every call):
+
+    * the body: over `max_bytes` a 413, from its Content-Length before it is read, or while it is
+      read when sent without one;
+    * admission: at most `limit` requests at work; the next one gets a 503 at once.
 
     Requests are counted, not connections, so idle keep-alive connections take no place. The
     request's body is read before it is counted. An admitted request starts its work in a turn of
@@ -113,18 +71,30 @@ class AdmissionControl:
     service is alive, and must not be restarted for being busy.
     """
 
-    def __init__(self, app: ASGIApp, limit: int, max_turn: float = MAX_TURN_SECONDS):
+    def __init__(self, app: ASGIApp, max_bytes: int, limit: int, max_turn: float = MAX_TURN_SECONDS):
         self.app = app
+        self.max_bytes = max_bytes
         self.limit = limit
         self.max_turn = max_turn
         self.active = 0
         self.turn = LoopTurn()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPERATIONAL_PATHS:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        received = await _read_request(receive)
+        declared = _content_length(scope)
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _refuse_too_large(send, BodyTooLarge(self.max_bytes))
+            return
+        if scope["path"] in OPERATIONAL_PATHS:
+            await self._serve_uncounted(scope, receive, send)
+            return
+        try:
+            received = await _read_request(receive, self.max_bytes)
+        except BodyTooLarge as error:
+            await _refuse_too_large(send, error)
+            return
         if self.active >= self.limit:
             await _refuse_busy(send, self.limit)
             return
@@ -136,13 +106,51 @@ class AdmissionControl:
         finally:
             self.active -= 1
 
+    async def _serve_uncounted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An operational endpoint: never refused for being busy, its body still bounded."""
+        received = 0
+        started = False
 
-async def _read_request(receive: Receive) -> list[Message]:
-    """The request's messages up to the end of its body (or a disconnect)."""
-    messages = [await receive()]
-    while messages[-1]["type"] == "http.request" and messages[-1].get("more_body", False):
-        messages.append(await receive())
-    return messages
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge as error:
+            if not started:
+                await _refuse_too_large(send, error)
+
+
+def _content_length(scope: Scope) -> bytes | None:
+    for name, value in scope.get("headers") or ():
+        if name == b"content-length":
+            return value
+    return None
+
+
+async def _read_request(receive: Receive, max_bytes: int) -> list[Message]:
+    """The request's messages up to the end of its body (or a disconnect); BodyTooLarge past `max_bytes`."""
+    messages: list[Message] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        size += len(message.get("body", b""))
+        if size > max_bytes:
+            raise BodyTooLarge(max_bytes)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return messages
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:
@@ -152,6 +160,12 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
         return pending.pop(0) if pending else await receive()
 
     return replay
+
+
+async def _refuse_too_large(send: Send, error: BodyTooLarge) -> None:
+    body = json.dumps({"error": error.code, "message": error.message}).encode()
+    await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _refuse_busy(send: Send, limit: int) -> None:

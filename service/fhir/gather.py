@@ -19,10 +19,11 @@ from cds_hooks.prefetch import TemplateError, render
 from service.catalog import DATA_QUERIES, DataQuery
 from service.errors import RequestError
 from service.fhir.client import FhirError, FhirSession, SearchResult
-from service.fhir.history_cache import Parsed, ParsedHistory, content_key
+from service.fhir.history_cache import ParsedHistory, ReadItem, ReadPayload, content_key
 from service.fhir.parse import bundle_entries, parse_resource
 from service.fhir.record import DataIssue, PatientRecord
 from service.fhir.references import medication_reference, resolve_medication
+from service.strict_json import RawJson
 
 log = logging.getLogger(__name__)
 
@@ -80,65 +81,73 @@ def _belongs_to_patient(data: dict[str, Any], patient_id: str) -> bool:
     return True
 
 
-def _parse_items(
-    record: PatientRecord, items: list[tuple[str | None, Any, str]], key: str | None, cache: ParsedHistory | None
-) -> Parsed:
-    """Each item parsed (`parse_resource`), or taken from `cache` when the same content was parsed before."""
-    parsed = cache.get(key) if cache is not None else None
-    if parsed is None:
-        parsed = tuple(parse_resource(data, location) for _, data, location in items)
-        if cache is not None:
-            cache.put(key, parsed)
-    return parsed
+def read_payload(payload: Any, where: str, room: int, patient_id: str) -> ReadPayload:
+    """The entries of one payload (a list, a Bundle or one resource), at most `room` of them parsed
+    (`parse_resource`); raises ValueError when a payload kept as sent is not JSON after all."""
+    value = payload.value if isinstance(payload, RawJson) else payload
+    if isinstance(value, list):
+        entries = [(None, item, f"{where}[{i}]") for i, item in enumerate(value)]
+    elif isinstance(value, dict) and value.get("resourceType") == "Bundle":
+        entries = list(bundle_entries(value, where))
+    else:
+        entries = [(None, value, where)]
+    items = tuple(
+        ReadItem(location, full_url, *parse_resource(data, location), isinstance(data, dict) and not _belongs_to_patient(data, patient_id))
+        for full_url, data, location in entries[:room]
+    )
+    return ReadPayload(items, len(entries))
 
 
 def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str, limit: int, cache: ParsedHistory | None = None) -> None:
     """Add the resources of one prefetch value or search page to the record, at most `limit` per key.
 
-    The record's `content` digest takes in the payload, so facts derived from the history can be kept
-    by the history's content (see `history_cache`)."""
-    if isinstance(payload, list):
-        items = [(None, item, f"{where}[{i}]") for i, item in enumerate(payload)]
-    elif isinstance(payload, dict) and payload.get("resourceType") == "Bundle":
-        items = list(bundle_entries(payload, where))
-    else:
-        items = [(None, payload, where)]
-    room = limit - record.counts.get(query.key, 0)
-    if len(items) > room:
-        record.issues.append(
-            DataIssue(
-                where,
-                f"{query.purpose}: only the first {limit} resources were read (resource limit)",
-                reason="resource_limit",
-                data_key=query.key,
-            )
-        )
-        items = items[: max(room, 0)]
-    record.counts[query.key] = record.counts.get(query.key, 0) + len(items)
-    key = content_key(query.key, where, record.patient_id, len(items), payload)
+    The payload is read once per content (`history_cache`: the key holds everything the reading depends
+    on), and the record's `contents` take in its key, so facts derived from the history can be kept by
+    the history's content too."""
+    room = max(limit - record.counts.get(query.key, 0), 0)
+    key = content_key(query.key, where, record.patient_id, room, payload)
     record.add_content(key)
-    for (full_url, data, location), (resource, issue) in zip(items, _parse_items(record, items, key, cache), strict=True):
-        if issue is not None:
-            record.issues.append(issue)
-            continue
-        if resource is None:
-            continue  # a resource type the history does not use
-        kind = resource.get_resource_type()
-        if kind == "Medication":
-            for key in filter(None, (full_url, f"Medication/{resource.id}" if resource.id else None)):
-                record.medications[key] = resource
-        elif kind not in query.resource_types:
-            continue  # e.g. an OperationOutcome entry with search.mode "outcome"
-        elif not _belongs_to_patient(data, record.patient_id):
-            record.issues.append(DataIssue(location, "belongs to another patient", skipped=f"{kind}/{resource.id}"))
-        elif kind == "Patient":
-            record.patient = resource
-        else:
-            target: list[Any] = getattr(record, RECORD_LISTS[kind])
-            label = f"{kind}/{resource.id}"
-            if resource.id is None or label not in record.seen:
-                record.seen.add(label)
-                target.append(resource)
+    read = cache.get(key) if cache is not None else None
+    if read is None:
+        try:
+            read = read_payload(payload, where, room, record.patient_id)
+        except ValueError as error:  # never seen: what is kept as sent was checked as JSON on arrival
+            record.issues.append(DataIssue(where, f"not JSON: {str(error)[:200]}", not_checked=query.purpose, reason="not_fhir", data_key=query.key))
+            return
+        if cache is not None:
+            cache.put(key, read)
+    if read.sent > room:
+        problem = f"{query.purpose}: only the first {limit} resources were read (resource limit)"
+        record.issues.append(DataIssue(where, problem, reason="resource_limit", data_key=query.key))
+    record.counts[query.key] = record.counts.get(query.key, 0) + len(read.items)
+    for item in read.items:
+        _add_item(record, query, item)
+
+
+def _add_item(record: PatientRecord, query: DataQuery, item: ReadItem) -> None:
+    """One read entry into the record: Medications by their references, the patient, the history lists."""
+    resource = item.resource
+    if item.issue is not None:
+        record.issues.append(item.issue)
+        return
+    if resource is None:
+        return  # a resource type the history does not use
+    kind = resource.get_resource_type()
+    if kind == "Medication":
+        for reference in filter(None, (item.full_url, f"Medication/{resource.id}" if resource.id else None)):
+            record.medications[reference] = resource
+    elif kind not in query.resource_types:
+        return  # e.g. an OperationOutcome entry with search.mode "outcome"
+    elif item.other_patient:
+        record.issues.append(DataIssue(item.location, "belongs to another patient", skipped=f"{kind}/{resource.id}"))
+    elif kind == "Patient":
+        record.patient = resource
+    else:
+        target: list[Any] = getattr(record, RECORD_LISTS[kind])
+        label = f"{kind}/{resource.id}"
+        if resource.id is None or label not in record.seen:
+            record.seen.add(label)
+            target.append(resource)
 
 
 Added = tuple[list[DataIssue], list[str | None]]  # the issues and content keys one read added to a record

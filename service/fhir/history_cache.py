@@ -19,19 +19,44 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import orjson
 from cachetools import LRUCache
 
 from service.fhir.history_models import Resource
 from service.fhir.record import DataIssue
+from service.strict_json import RawJson
 
-Parsed = tuple[tuple[Resource | None, DataIssue | None], ...]
+
+
+class ReadItem(msgspec.Struct, frozen=True, gc=False):
+    """One entry of a payload, read: where it was, its fullUrl, the resource or why it was left out.
+
+    Structs out of the garbage collector's passes (no cycles): kept histories do not lengthen them."""
+
+    location: str
+    full_url: str | None
+    resource: Resource | None
+    issue: DataIssue | None
+    other_patient: bool  # it names another patient (Patient/<other>) as its subject
+
+
+class ReadPayload(msgspec.Struct, frozen=True, gc=False):
+    items: tuple[ReadItem, ...]  # at most the room the resource limit left
+    sent: int  # entries in the payload, before the limit
+
+
+def _raw_digest(value: Any) -> Any:
+    """A payload kept as sent (`RawJson`) is keyed by the digest of its bytes: it is not serialised again."""
+    if isinstance(value, RawJson):
+        return {"RawJson": value.digest}
+    raise TypeError
 
 
 def content_key(*parts: Any) -> str | None:
     """A digest of the JSON of `parts`; None when they are not plain JSON (never cached)."""
     try:
-        return hashlib.blake2b(orjson.dumps(parts), digest_size=20).hexdigest()
+        return hashlib.sha256(orjson.dumps(parts, default=_raw_digest)).hexdigest()
     except TypeError:  # e.g. an integer beyond 64 bits: such a payload is parsed every time
         return None
 
@@ -57,16 +82,16 @@ class ParsedHistory:
     max_resources: int
 
     def __post_init__(self) -> None:
-        self._entries: LRUCache[str, Parsed] = LRUCache(maxsize=max(self.max_resources, 1), getsizeof=lambda p: max(len(p), 1))
+        self._entries: LRUCache[str, ReadPayload] = LRUCache(maxsize=max(self.max_resources, 1), getsizeof=lambda p: max(len(p.items), 1))
         self._seen = SecondSight(self.max_resources)
 
-    def get(self, key: str | None) -> Parsed | None:
+    def get(self, key: str | None) -> ReadPayload | None:
         return self._entries.get(key) if key is not None and self.max_resources > 0 else None
 
-    def put(self, key: str | None, parsed: Parsed) -> None:
-        """Keep `parsed` when its content is seen for the second time (see `SecondSight`)."""
-        if key is not None and 0 < len(parsed) <= self.max_resources and self._seen.again(key):
-            self._entries[key] = parsed
+    def put(self, key: str | None, read: ReadPayload) -> None:
+        """Keep `read` when its content is seen for the second time (see `SecondSight`)."""
+        if key is not None and 0 < self.max_resources and len(read.items) <= self.max_resources and self._seen.again(key):
+            self._entries[key] = read
 
     def __len__(self) -> int:
         return len(self._entries)

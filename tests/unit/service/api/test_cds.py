@@ -179,3 +179,15 @@ def test_with_the_database_down_the_hook_answers_and_readyz_says_so(tmp_path) ->
         assert response.status_code == 200 and b.rule_ids(response.json())
         database = client.get("/readyz").json()["checks"]["database"]
         assert database["state"].startswith("down") and database["pending"] >= 1
+
+
+def test_the_prefetch_of_an_order_no_rule_can_fire_on_is_never_read(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The prefetch stays the bytes it was sent in (most of the body) until the history is needed."""
+    from service.strict_json import RawJson
+
+    monkeypatch.setattr(RawJson, "value", property(lambda self: pytest.fail("the prefetch was read")))
+    amoxicillin = {"coding": [{"system": b.RXNORM, "code": "308191", "display": "amoxicillin 500 MG Oral Capsule"}]}
+    request = b.hook_request(drafts=[b.draft_order(medicationCodeableConcept=amoxicillin)], prefetch=b.full_prefetch())
+    response = client.post(SIGN, json=request)
+    assert response.status_code == 200, response.text
+    assert response.json()["cards"] == []

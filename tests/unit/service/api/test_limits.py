@@ -1,9 +1,14 @@
-"""Request bodies over the configured size get a 413 before they are read into memory."""
+"""Request bodies over the configured size get a 413 before they are read into memory; a request over
+the concurrency limit a 503 at once."""
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import asyncio
 
+from fastapi.testclient import TestClient
+from starlette.types import Receive, Scope, Send
+
+from service.api.limits import RequestLimits
 from service.app import create_app
 from service.settings import Settings
 from tests.support import builders as b
@@ -25,3 +30,78 @@ def test_bodies_over_the_limit_get_413_before_they_are_read() -> None:
 
         streamed = client.post("/cds-services/bzra-order-sign", content=chunks(), headers={"content-type": "application/json"})
         assert streamed.status_code == 413
+
+
+class Recorder:
+    """An ASGI app that records the body it reads and answers 200, or waits for `release` first."""
+
+    def __init__(self, release: asyncio.Event | None = None) -> None:
+        self.bodies: list[bytes] = []
+        self.release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        self.bodies.append(body)
+        if self.release is not None:
+            await self.release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+async def call(app: RequestLimits, path: str, chunks: list[bytes], declared: int | None = None) -> dict[str, object]:
+    """One request through the middleware: its status, headers and whether its body was read at all."""
+    headers = [] if declared is None else [(b"content-length", str(declared).encode())]
+    messages = [{"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1} for i, chunk in enumerate(chunks)]
+    answer: dict[str, object] = {"read": 0}
+
+    async def receive() -> dict[str, object]:
+        answer["read"] = int(answer["read"]) + 1  # type: ignore[call-overload]
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.start":
+            answer["status"], answer["headers"] = message["status"], dict(message["headers"])  # type: ignore[call-overload]
+
+    await app({"type": "http", "path": path, "headers": headers}, receive, send)
+    return answer
+
+
+def test_the_body_is_read_once_and_handed_whole_to_the_application() -> None:
+    inner = Recorder()
+    answer = asyncio.run(call(RequestLimits(inner, max_bytes=10, limit=1), "/cds-services/x", [b"12345", b"67890"]))
+    assert answer["status"] == 200 and inner.bodies == [b"1234567890"]
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_the_body_is_read() -> None:
+    inner = Recorder()
+    answer = asyncio.run(call(RequestLimits(inner, max_bytes=10, limit=1), "/cds-services/x", [b"x" * 11], declared=11))
+    assert (answer["status"], answer["read"], inner.bodies) == (413, 0, [])
+
+
+def test_a_body_over_the_limit_without_a_declared_length_is_refused_while_read() -> None:
+    for path in ("/cds-services/x", "/metrics"):  # an operational endpoint's body is bounded too
+        inner = Recorder()
+        answer = asyncio.run(call(RequestLimits(inner, max_bytes=10, limit=1), path, [b"123456", b"789012"]))
+        assert answer["status"] == 413 and inner.bodies == [], path
+
+
+def test_over_the_limit_a_request_gets_a_503_with_retry_after_and_probes_still_answer() -> None:
+    async def scenario() -> tuple[dict[str, object], dict[str, object], dict[str, object]]:
+        release = asyncio.Event()
+        limits = RequestLimits(Recorder(release), max_bytes=100, limit=1)
+        working = asyncio.create_task(call(limits, "/cds-services/x", [b"{}"]))
+        await asyncio.sleep(0.01)  # the first request is at work, waiting
+        refused = await call(limits, "/cds-services/x", [b"{}"])
+        probe = asyncio.create_task(call(limits, "/healthz", [b""]))
+        await asyncio.sleep(0.01)
+        release.set()
+        return await working, refused, await probe
+
+    working, refused, probe = asyncio.run(scenario())
+    assert working["status"] == 200 and probe["status"] == 200
+    assert refused["status"] == 503 and refused["headers"][b"retry-after"] == b"1"  # type: ignore[index]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,7 @@ from service.catalog import DATA_QUERIES
 from service.fhir.gather import ingest
 from service.fhir.history_cache import ParsedHistory, content_key
 from service.fhir.record import PatientRecord
+from service.strict_json import RawJson
 from tests.support import builders as b
 
 QUERIES = {query.key: query for query in DATA_QUERIES}
@@ -118,3 +120,40 @@ def test_a_bad_resource_is_still_reported_when_its_page_comes_from_the_cache() -
         record = PatientRecord(patient_id=b.PATIENT_ID)
         ingest(record, QUERIES["medicationStatements"], bad["medicationStatements"], "prefetch.medicationStatements", 5000, cache)
         assert [issue.skipped for issue in record.issues] == ["MedicationStatement/ms-1"]
+
+
+def as_sent(prefetch: dict[str, Any]) -> dict[str, Any]:
+    """The prefetch as the hook route keeps it: each value the bytes it was sent in."""
+    return {key: RawJson(orjson.dumps(value)) for key, value in prefetch.items()}
+
+
+def test_a_history_kept_as_sent_reads_as_the_parsed_one() -> None:
+    other_patient = b.medication_statement("ms-other", subject={"reference": "Patient/someone-else"})
+    prefetch = {**HISTORY, "medicationStatements": b.searchset(b.medication_statement(status=7), other_patient)}
+    records = []
+    for payloads in (prefetch, as_sent(prefetch)):
+        record = PatientRecord(patient_id=b.PATIENT_ID)
+        for key, payload in payloads.items():
+            ingest(record, QUERIES[key], payload, f"prefetch.{key}", 1, None)
+        records.append(record)
+    parsed, sent = records
+    assert sent.issues == parsed.issues and len(sent.issues) == 3  # a bad resource, another patient, the limit
+    assert [r.id for r in sent.medication_requests] == [r.id for r in parsed.medication_requests] == ["mr-1"]
+    assert sent.patient == parsed.patient and sent.medications == parsed.medications
+
+
+def test_a_history_kept_as_sent_and_seen_before_is_neither_read_nor_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = ParsedHistory(1000)
+    first = history_key(as_sent(HISTORY), cache)
+    assert history_key(as_sent(HISTORY), cache) == first  # kept from the second sight
+    monkeypatch.setattr(RawJson, "value", property(lambda self: pytest.fail("read again")))
+    monkeypatch.setattr("service.fhir.gather.parse_resource", lambda *args: pytest.fail("parsed again"))
+    assert history_key(as_sent(HISTORY), cache) == first
+
+
+@settings(max_examples=100, deadline=None)
+@given(place=st.sampled_from(PLACES), how=st.integers(0, 2))
+def test_any_change_in_a_history_kept_as_sent_changes_the_key(place: tuple[Any, ...], how: int) -> None:
+    mutated = mutate(HISTORY, place, how)
+    assume(mutated != HISTORY)
+    assert history_key(as_sent(mutated)) != history_key(as_sent(HISTORY))

@@ -142,8 +142,8 @@ def test_a_cached_parsed_history_holds_no_object_the_garbage_collector_tracks() 
     for _ in range(2):  # kept the second time it is seen
         gather.ingest(PatientRecord(patient_id=b.PATIENT_ID), QUERY, prefetch, "prefetch.medicationRequests", 100, cache)
     gc.collect()  # tuples of untracked items are untracked by a collection
-    (parsed,) = cache._entries.values()
-    parts = [part for pair in parsed for part in (pair, *struct_parts(pair[0]))]
+    (read,) = cache._entries.values()
+    parts = [read, read.items, *(part for item in read.items for part in (item, *struct_parts(item.resource)))]
     assert len(parts) > 100
     assert [type(part).__name__ for part in parts if gc.is_tracked(part)] == []
 
