@@ -50,6 +50,7 @@ class Journal:
         self._unsettled: Counter[Path] = Counter()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._written = asyncio.Event()  # set by `append`: the commit loop sleeps until there is work
 
     def leftovers(self) -> list[Path]:
         """Files of an earlier run (call before `start`): records that may never have reached the database."""
@@ -68,6 +69,7 @@ class Journal:
         self._file_of[record_id] = self._path
         self._unsettled[self._path] += 1
         self._unsynced = True
+        self._written.set()
         self._records_in_file += 1
         if self._records_in_file >= ROTATE_RECORDS:
             self._to_close.append((self._fd, self._path))
@@ -91,6 +93,7 @@ class Journal:
     async def close(self) -> None:
         """Syncs and closes; deletes every file whose records are all settled (after a clean shutdown, all)."""
         self._stopping = True  # not cancelled: an fsync in its thread must end before the file is closed
+        self._written.set()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
         if self._fd >= 0:
@@ -101,9 +104,12 @@ class Journal:
         self._sync_and_close(closing)
 
     async def _commit_loop(self) -> None:
-        """The group commit: fsync in a thread (the event loop never waits on the disk)."""
+        """The group commit: fsync in a thread (the event loop never waits on the disk). It waits for a
+        write, then `commit_seconds` for the others of its group: an idle service does not wake up."""
         while not self._stopping:
+            await self._written.wait()
             await asyncio.sleep(self._commit_seconds)
+            self._written.clear()
             try:
                 if self._unsynced and self._fd >= 0:
                     self._unsynced = False
