@@ -100,10 +100,11 @@ class RawJson:
 
     __slots__ = ("raw", "_value", "_read")
 
-    def __init__(self, raw: bytes):
+    def __init__(self, raw: bytes, value: Any = None, *, read: bool = False):
+        """`value` with `read=True`: the value already parsed from `raw` (not parsed again)."""
         self.raw = raw
-        self._read = False
-        self._value: Any = None
+        self._read = read
+        self._value: Any = value
 
     @property
     def value(self) -> Any:

@@ -30,7 +30,7 @@ from service.errors import UnavailableError
 from service.fhir.cache import ResponseCache, token_fingerprint
 from service.fhir.limits import FhirLimits
 from service.fhir.parse import next_link
-from service.strict_json import loads_strict
+from service.strict_json import RawJson, loads_strict
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ FAILURE_KINDS = (
 
 @dataclass
 class SearchResult:
-    pages: list[dict[str, Any]]
+    pages: list[RawJson]  # each page as received (`RawJson.value` parses it)
     truncated: bool = False  # more pages were offered than max_pages allows
     stopped: FhirError | None = None  # a later page failed: the pages before it are kept
 
@@ -131,15 +131,21 @@ class FhirSession:
 
     async def get(self, path_or_url: str) -> dict[str, Any]:
         """GET one resource or search page as JSON (from the cache when this token fetched it before)."""
+        page: dict[str, Any] = (await self.get_page(path_or_url)).value
+        return page
+
+    async def get_page(self, path_or_url: str) -> RawJson:
+        """GET one resource or search page, kept as the bytes received: a page from the cache is parsed
+        only if its history is not known already (`history_cache` keys it by the digest of its bytes)."""
         url = self._url(path_or_url)
         key = (self.base_url, self._patient_id, self._token_fingerprint, url)  # ResponseCache.key, fingerprint made once
         cached = self._cache.get(key)
         if cached is not None:
             _outcome("cache_hit").inc()
-            return loads_strict(cached)
+            return RawJson(cached)  # checked as a FHIR answer when it was fetched
         body, raw = await self._fetch(url)
         self._cache.put(key, raw)
-        return body
+        return RawJson(raw, body, read=True)
 
     def _url(self, path_or_url: str) -> str:
         """The absolute URL of a read; a link that leaves the server (or its path) is refused."""
@@ -168,13 +174,13 @@ class FhirSession:
     async def search(self, query: str) -> SearchResult:
         """The pages of a search, up to the page cap; the first page's failure raises, a later page's
         failure (time budget, a refused link...) keeps the pages read before it."""
-        result = SearchResult([await self.get(query)])
-        while (link := next_link(result.pages[-1])) is not None:
+        result = SearchResult([await self.get_page(query)])
+        while (link := _next_link(result.pages[-1])) is not None:
             if len(result.pages) >= self._max_pages:
                 result.truncated = True
                 break
             try:
-                result.pages.append(await self.get(link))
+                result.pages.append(await self.get_page(link))
             except FhirError as error:
                 result.stopped = error
                 break
@@ -221,6 +227,14 @@ class FhirSession:
 
 
 @lru_cache(maxsize=64)
+def _next_link(page: RawJson) -> str | None:
+    """The page's `next` link. A page whose bytes hold no `"next"` (and no `\\u` escape that could
+    spell it) has none: a cached page is not parsed just to find that out."""
+    if b'"next"' not in page.raw and b"\\u" not in page.raw:
+        return None
+    return next_link(page.value)
+
+
 def _recent_params(page_count: int | None, date_param: str | None, since: str | None, *, sort: bool) -> str:
     """The encoded parameters of a recent-first search (the same for every call on a day: encoded once)."""
     params: dict[str, str] = {"_count": str(page_count)} if page_count else {}

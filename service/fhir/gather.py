@@ -175,7 +175,7 @@ async def _fetch_query(
         if "?" in url:
             result = await session.search_recent(url, RECENT_BY.get(query.resource_types[0]))
         else:
-            result = SearchResult([await session.get(url)])
+            result = SearchResult([await session.get_page(url)])
     except FhirError as error:
         result = error
     issues_at, contents_at = len(record.issues), len(record.contents)  # no await from here on: only this read adds

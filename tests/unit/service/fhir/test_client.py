@@ -14,8 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.fhir.cache import ResponseCache
-from service.fhir.client import _OWN_READ, FhirError, FhirSession, PooledClient, make_http_client
+from service.fhir.client import _OWN_READ, FhirError, FhirSession, PooledClient, _next_link, make_http_client
 from service.fhir.limits import FhirLimits
+from service.strict_json import RawJson
 
 PATIENT = b'{"resourceType": "Patient", "id": "p", "gender": "female"}'
 BIG = b'{"resourceType": "Patient", "id": "p", "text": "' + b"x" * 5000 + b'"}'
@@ -140,3 +141,29 @@ async def test_a_link_off_the_server_is_still_refused(link: str) -> None:
         with pytest.raises(FhirError) as raised:
             await session.get(link)
     assert raised.value.kind == "link_refused"
+
+
+@pytest.mark.anyio
+async def test_a_page_from_the_cache_is_not_parsed_until_it_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The history cache knows it by the digest of its bytes: a repeated call need not parse it."""
+    with server() as base:
+        async with make_http_client(1.0, 2.0, aiohttp_pool=True) as http:
+            session = FhirSession(http, base, "p", "token-1", ResponseCache(1_000_000, 60), limits=LIMITS)
+            fetched = await session.get_page("Patient/p")
+            monkeypatch.setattr("service.strict_json.loads_strict", lambda raw: pytest.fail("parsed"))
+            again = await session.get_page("Patient/p")
+    assert again.raw == fetched.raw == PATIENT and again.digest == fetched.digest
+
+
+def search_page(relation: bytes) -> RawJson:
+    return RawJson(b'{"resourceType": "Bundle", "type": "searchset", "link": [{"relation": "' + relation + b'", "url": "MedicationRequest?page=2"}]}')
+
+
+def test_a_page_without_a_next_link_is_not_parsed_to_find_none() -> None:
+    page = search_page(b"self")
+    assert _next_link(page) is None and page._read is False
+
+
+@pytest.mark.parametrize("relation", [b"next", b"\\u006eext", b"\\u006e\\u0065\\u0078\\u0074"])
+def test_a_next_link_is_found_however_it_is_written(relation: bytes) -> None:
+    assert _next_link(search_page(relation)) == "MedicationRequest?page=2"

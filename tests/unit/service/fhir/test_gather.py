@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import orjson
 import pytest
 
 from cds_hooks import HookRequest
@@ -12,6 +13,7 @@ from service.catalog import SERVICES_BY_ID
 from service.fhir.client import FhirError, SearchResult
 from service.fhir.gather import gather_record
 from service.pipeline import Pipeline
+from service.strict_json import RawJson
 from tests.support import builders as b
 
 ANSWERS: dict[str, Any] = {
@@ -41,8 +43,11 @@ class OrderedSession:
     async def get(self, url: str) -> dict[str, Any]:
         return await self._answer(url)
 
+    async def get_page(self, url: str) -> RawJson:
+        return RawJson(orjson.dumps(await self._answer(url)))
+
     async def search_recent(self, url: str, date_param: str | None) -> SearchResult:
-        return SearchResult([await self._answer(url)])
+        return SearchResult([await self.get_page(url)])
 
 
 async def _record(order: list[str]) -> Any:
