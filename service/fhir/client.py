@@ -145,7 +145,7 @@ class FhirSession:
             return RawJson(cached)  # checked as a FHIR answer when it was fetched
         body, raw = await self._fetch(url)
         self._cache.put(key, raw)
-        return RawJson(raw, body, read=True)
+        return RawJson.received(raw, body)
 
     def _url(self, path_or_url: str) -> str:
         """The absolute URL of a read; a link that leaves the server (or its path) is refused."""
@@ -226,15 +226,15 @@ class FhirSession:
             return response.status_code, bytes(body)
 
 
-@lru_cache(maxsize=64)
 def _next_link(page: RawJson) -> str | None:
     """The page's `next` link. A page whose bytes hold no `"next"` (and no `\\u` escape that could
     spell it) has none: a cached page is not parsed just to find that out."""
-    if b'"next"' not in page.raw and b"\\u" not in page.raw:
+    if page.raw is not None and b'"next"' not in page.raw and b"\\u" not in page.raw:
         return None
     return next_link(page.value)
 
 
+@lru_cache(maxsize=64)
 def _recent_params(page_count: int | None, date_param: str | None, since: str | None, *, sort: bool) -> str:
     """The encoded parameters of a recent-first search (the same for every call on a day: encoded once)."""
     params: dict[str, str] = {"_count": str(page_count)} if page_count else {}

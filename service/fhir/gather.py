@@ -95,6 +95,8 @@ def read_payload(payload: Any, where: str, room: int, patient_id: str) -> ReadPa
         ReadItem(location, full_url, *parse_resource(data, location), isinstance(data, dict) and not _belongs_to_patient(data, patient_id))
         for full_url, data, location in entries[:room]
     )
+    if isinstance(payload, RawJson):
+        payload.forget()
     return ReadPayload(items, len(entries))
 
 

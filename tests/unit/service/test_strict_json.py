@@ -70,3 +70,15 @@ def test_raw_json_is_read_once_and_keyed_by_its_bytes() -> None:
     assert value.digest != RawJson(b'{"resourceType": "Patient" }').digest
     with pytest.raises(ValueError):
         _ = RawJson(b"{").value
+
+
+def test_a_value_read_on_arrival_keeps_its_digest_not_its_bytes() -> None:
+    raw = b'{"resourceType": "Bundle"}'
+    received = RawJson.received(raw, {"resourceType": "Bundle"})
+    assert received.raw is None and received.digest == RawJson(raw).digest
+    received.forget()  # cannot be read again: kept
+    assert received.value == {"resourceType": "Bundle"}
+    kept = RawJson(raw)
+    assert kept.value and kept._read
+    kept.forget()
+    assert not kept._read and kept.value == {"resourceType": "Bundle"}
