@@ -519,9 +519,10 @@ def _prefetch_bodies(today: date, work: Path) -> tuple[dict[str, bytes], dict[st
     realistic = patients.realistic_history(today)
     bodies = {"s1": patients.body(patients.hook_request(today, prefetch_data=patients.prefetch(today, realistic)))}
     for size in LARGE_SIZES:
+        # a new patient id for every call (`fill`): the history is parsed each time, never found in the cache
         bodies[f"s4_{size}"] = patients.body(
             patients.hook_request(today, prefetch_data=patients.prefetch(today, patients.large_history(today, size)))
-        )
+        ).replace(patients.PATIENT_ID.encode(), f"{patients.PATIENT_ID}-{patients.UNIQUE}".encode())
     files = {}
     for name, content in bodies.items():
         files[name] = work / f"{name}.json"
