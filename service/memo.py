@@ -7,6 +7,7 @@ at once: cheaper per lookup than least-recently-used bookkeeping, and the hot ke
 
 from __future__ import annotations
 
+import hashlib
 import math
 import weakref
 from collections.abc import Callable, Hashable
@@ -60,8 +61,9 @@ _ONLY_JSON_TYPES = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATA
 
 
 def json_key(value: Any) -> bytes | None:
-    """Plain data (a JSON value, as JSON and YAML readers give) as bytes that tell apart any two
-    different values; None otherwise.
+    """Plain data (a JSON value, as JSON and YAML readers give) as the SHA-256 digest of its exact JSON,
+    which tells apart any two different values; None otherwise. A digest, not the JSON itself: a
+    condition's values run to a few kB, and thousands of remembered results held them (30 MB at most).
 
     JSON keeps 1, 1.0 and true apart but writes NaN and the infinities as null, and holds no other
     types (dates, sets, subclasses, integers beyond 64 bits): such a value gets no key, and its result
@@ -73,7 +75,7 @@ def json_key(value: Any) -> bytes | None:
         return None
     if b"null" in written and not _finite(value):
         return None
-    return written
+    return hashlib.sha256(written).digest()
 
 
 def _finite(value: Any) -> bool:

@@ -82,3 +82,9 @@ def test_a_value_json_cannot_tell_apart_gets_no_key(value: object) -> None:
     """NaN and the infinities would be written as null, a date (a YAML parameter) as the string of its
     ISO form; sets, integer keys and huge ints not at all."""
     assert json_key(value) is None
+
+
+def test_a_json_key_is_a_digest_whatever_the_size_of_the_value() -> None:
+    """Remembered results are keyed by a digest: thousands of kept keys must not hold kilobytes each."""
+    key = json_key({"history": [{"drug": "lorazepam", "mg": n} for n in range(200)]})
+    assert key is not None and len(key) == 32

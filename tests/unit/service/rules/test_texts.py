@@ -60,3 +60,12 @@ def test_an_unknown_name_still_fails_after_a_good_rendering() -> None:
     del broken["params"]
     with pytest.raises(TemplateProblem):
         render(TEMPLATE, broken)
+
+
+def test_a_kept_text_is_keyed_by_a_digest_of_the_values_it_read() -> None:
+    """A card text reads whole fact lists; the kept texts must not hold their JSON as keys."""
+    context = {LANGUAGE_KEY: "en", "uses": [{"drug": "lorazepam", "mg": n} for n in range(200)]}
+    source = "{{ uses | length }} uses"
+    assert render(source, context) == "200 uses"
+    key = texts._rendering_key(source, context)
+    assert key is not None and len(key[1]) == 32
