@@ -7,10 +7,9 @@ returns is what that logic expects: timeouts, refused connections, redirects, re
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -18,7 +17,7 @@ from service.fhir.cache import ResponseCache
 from service.fhir.client import FhirError, FhirSession, make_http_client
 from service.fhir.limits import FhirLimits
 from tests.support import builders as b
-from tests.support.fhir_server import FhirStub
+from tests.support.fhir_server import FhirStub, serving
 
 ANSWERS: dict[str, tuple[int, dict[str, str], bytes]] = {
     "/fhir/Patient/p": (200, {"Content-Type": "application/fhir+json"}, b'{"resourceType": "Patient", "id": "p"}'),
@@ -44,13 +43,8 @@ def canned_server() -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/fhir"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as base:
+        yield base
 
 
 async def read(base: str, path: str, read_timeout: float = 2.0) -> dict:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import gzip
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urljoin
 
 import pytest
@@ -17,6 +16,7 @@ from service.fhir.cache import ResponseCache
 from service.fhir.client import _OWN_READ, FhirError, FhirSession, PooledClient, _next_link, make_http_client
 from service.fhir.limits import FhirLimits
 from service.strict_json import RawJson
+from tests.support.fhir_server import serving
 
 PATIENT = b'{"resourceType": "Patient", "id": "p", "gender": "female"}'
 BIG = b'{"resourceType": "Patient", "id": "p", "text": "' + b"x" * 5000 + b'"}'
@@ -57,13 +57,8 @@ def server() -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/fhir"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(Handler) as base:
+        yield base
 
 
 LIMITS = FhirLimits(connect_timeout=1.0, read_timeout=2.0, total_timeout=5.0, max_pages=2, max_concurrency=4, max_response_bytes=10_000_000)
