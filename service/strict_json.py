@@ -151,10 +151,16 @@ def loads_keeping_raw(raw: bytes, key: str) -> dict[str, Any] | None:
     try:
         raw.decode("utf-8")  # msgspec does not check the UTF-8 of what it skips
         members = _TOP_LEVEL.decode(raw)
-        kept = _TOP_LEVEL.decode(members[key]) if key in members and bytes(members[key])[:1] == b"{" else None
+        kept = _TOP_LEVEL.decode(members[key]) if key in members and memoryview(members[key])[:1] == b"{" else None
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
     data = {name: loads_strict(bytes(value)) for name, value in members.items() if name != key or kept is None}
     if kept is not None:
-        data[key] = {name: None if bytes(value) == b"null" else RawJson(bytes(value)) for name, value in kept.items()}
+        data[key] = {name: _kept(value) for name, value in kept.items()}
     return data
+
+
+def _kept(value: msgspec.Raw) -> RawJson | None:
+    """One member as sent (its bytes copied once); JSON null stays None (CDS Hooks: the EHR has no data)."""
+    sent = bytes(value)
+    return None if sent == b"null" else RawJson(sent)
