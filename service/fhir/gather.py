@@ -230,15 +230,15 @@ def _unresolved_medication_refs(record: PatientRecord) -> list[str]:
 
 async def _read_medication(session: FhirSession, record: PatientRecord, ref: str) -> Added:
     try:
-        data = await session.get(ref)
+        page: RawJson | FhirError = await session.get_page(ref)
     except FhirError as error:
-        data = error
+        page = error
     issues_at, contents_at = len(record.issues), len(record.contents)  # no await from here on: only this read adds
-    if isinstance(data, FhirError):
-        record.issues.append(DataIssue(f"FHIR {ref}", f"medication details not read: {data.reason}", reason=data.kind))
+    if isinstance(page, FhirError):
+        record.issues.append(DataIssue(f"FHIR {ref}", f"medication details not read: {page.reason}", reason=page.kind))
         return _added_since(record, issues_at, contents_at)
-    record.add_content(content_key("medication", ref, data))
-    resource, issue = parse_resource(data, f"FHIR {ref}")
+    record.add_content(content_key("medication", ref, page))  # keyed by its bytes' digest, not serialised again
+    resource, issue = parse_resource(page.value, f"FHIR {ref}")
     if issue is not None:
         record.issues.append(issue)
     elif resource is not None and resource.get_resource_type() == "Medication":
