@@ -6,11 +6,9 @@ is an error at lint time rather than an empty gap in front of a prescriber.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from typing import Any
 
-import orjson
 from cachetools import LRUCache
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, pass_context
 from jinja2.runtime import Context
@@ -18,6 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from service.errors import RuleError
 from service.language import LANGUAGES, format_date, format_number, language_or_default
+from service.memo import json_key
 
 SUMMARY_LIMIT = 139
 LANGUAGE_KEY = "language"  # the card's language, in every template's context
@@ -94,16 +93,16 @@ def _names_read(source: str) -> tuple[str, ...]:
 
 
 def _rendering_key(source: str, context: dict[str, Any]) -> tuple[str, bytes] | None:
-    """The template and the SHA-256 digest of the canonical JSON of the values it reads (the JSON itself
-    runs to a few kB: 4,096 kept texts held 15 MB of keys); None when they are not plain data."""
+    """The template and the key of the values it reads (`memo.json_key`, a digest: the JSON itself runs
+    to a few kB, and 4,096 kept texts held 15 MB of keys); None when they are not plain data."""
     try:
         names = _names_read(source)
-        if any(name not in context for name in names if name not in FILTER_READS):
-            return None  # an unknown name: rendering raises, and nothing is kept
-        values = orjson.dumps({name: context.get(name) for name in names}, option=orjson.OPT_SORT_KEYS)
-        return source, hashlib.sha256(values).digest()
-    except (TypeError, TemplateProblem):
+    except TemplateProblem:
         return None
+    if any(name not in context for name in names if name not in FILTER_READS):
+        return None  # an unknown name: rendering raises, and nothing is kept
+    values = json_key({name: context.get(name) for name in names})
+    return (source, values) if values is not None else None
 
 
 def render(source: str, context: dict[str, Any]) -> str:
