@@ -129,11 +129,6 @@ class FhirSession:
     def remaining(self) -> float:
         return self._deadline - time.monotonic()
 
-    async def get(self, path_or_url: str) -> dict[str, Any]:
-        """GET one resource or search page as JSON (from the cache when this token fetched it before)."""
-        page: dict[str, Any] = (await self.get_page(path_or_url)).value
-        return page
-
     async def get_page(self, path_or_url: str) -> RawJson:
         """GET one resource or search page, kept as the bytes received: a page from the cache is parsed
         only if its history is not known already (`history_cache` keys it by the digest of its bytes)."""

@@ -51,7 +51,7 @@ async def read(base: str, path: str, read_timeout: float = 2.0) -> dict:
     async with make_http_client(1.0, read_timeout, aiohttp_pool=True) as http:
         limits = FhirLimits(1.0, read_timeout, total_timeout=5, max_pages=2, max_concurrency=4, max_response_bytes=10_000_000)
         session = FhirSession(http, base, "p", "token", ResponseCache(0, 0), limits=limits)
-        return await session.get(path)
+        return (await session.get_page(path)).value
 
 
 def test_a_resource_is_read() -> None:

@@ -69,7 +69,7 @@ async def read(base: str, path: str, limit: int = 10_000_000) -> dict:
         assert isinstance(http, PooledClient)
         limits = FhirLimits(connect_timeout=1.0, read_timeout=2.0, total_timeout=5.0, max_pages=2, max_concurrency=4, max_response_bytes=limit)
         session = FhirSession(http, base, "p", "token-1", ResponseCache(0, 0), limits=limits)
-        return await session.get(path)
+        return (await session.get_page(path)).value
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ async def test_a_cookie_set_for_one_call_is_not_sent_with_the_next() -> None:
         named = base.replace("127.0.0.1", "localhost")  # aiohttp's cookie jar keeps no cookie of an IP address
         async with make_http_client(1.0, 2.0, aiohttp_pool=True) as http:
             for token in ("token-1", "token-2"):
-                await FhirSession(http, named, "p", token, ResponseCache(0, 0), limits=LIMITS).get("cookie")
+                await FhirSession(http, named, "p", token, ResponseCache(0, 0), limits=LIMITS).get_page("cookie")
     assert "Cookie" not in SEEN_HEADERS[-1] and "cookie" not in SEEN_HEADERS[-1]
 
 
@@ -134,7 +134,7 @@ async def test_a_link_off_the_server_is_still_refused(link: str) -> None:
     async with make_http_client(1.0, 2.0, aiohttp_pool=True) as http:
         session = FhirSession(http, "http://127.0.0.1:9/fhir", "p", "t", ResponseCache(0, 0), limits=LIMITS)
         with pytest.raises(FhirError) as raised:
-            await session.get(link)
+            await session.get_page(link)
     assert raised.value.kind == "link_refused"
 
 

@@ -40,9 +40,6 @@ class OrderedSession:
             raise answer
         return answer
 
-    async def get(self, url: str) -> dict[str, Any]:
-        return await self._answer(url)
-
     async def get_page(self, url: str) -> RawJson:
         return RawJson(orjson.dumps(await self._answer(url)))
 
