@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from cachetools import LRUCache
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from service.errors import RuleError
 from service.language import LANGUAGES, format_date, format_number, language_or_default
-from service.memo import json_key
+from service.memo import Memo, json_key
 from service.rules.context import ReadTree, read_tree
 
 SUMMARY_LIMIT = 139
@@ -60,8 +59,8 @@ def _drug(context: Context, drug_id: Any, otherwise: Any = None) -> str:
 
 FILTER_READS = {"num": (LANGUAGE_KEY,), "weeks": (LANGUAGE_KEY,), "date": (LANGUAGE_KEY,), "drug": (LANGUAGE_KEY, "drug_names")}
 """The context values each filter above reads (the card's language is in every key regardless)."""
-RENDERED_TEXTS = 4096  # rendered texts kept; each is a card's summary, detail or link label
-_RENDERED: LRUCache[tuple[str, bytes], str] = LRUCache(maxsize=RENDERED_TEXTS)
+RENDERED_TEXTS = 4096  # rendered texts kept (`Memo`: emptied when full); each is a card's summary, detail or link label
+_RENDERED: Memo[str] = Memo(RENDERED_TEXTS)
 
 # The filters a card text may use besides Jinja's own; the rule reference prints their docstrings.
 ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
@@ -176,16 +175,15 @@ def _rendering_key(source: str, context: dict[str, Any]) -> tuple[str, bytes] | 
 def render(source: str, context: dict[str, Any]) -> str:
     """The filled-in text; the same template with the same values read is rendered once (a select, then
     the sign of the same order, show the same cards)."""
-    key = _rendering_key(source, context)
-    found = _RENDERED.get(key) if key is not None else None
-    if found is None:
+
+    def rendered() -> str:
         try:
-            found = _compiled(source).render(**context).strip()
+            return _compiled(source).render(**context).strip()
         except UndefinedError as error:
             raise TemplateProblem(f"template uses an unknown name: {error.message}") from None
-        if key is not None:
-            _RENDERED[key] = found
-    return found
+
+    key = _rendering_key(source, context)
+    return _RENDERED.get(key, rendered) if key is not None else rendered()
 
 
 def fit_summary(text: str) -> str:
