@@ -154,7 +154,7 @@ def _picked(value: Any, tree: ReadTree | None) -> Any:
     value that is not a mapping), so the key never misses what Jinja then finds or fails on."""
     if tree is None or not isinstance(value, dict) or any(key not in value for key in tree):
         return value
-    return {key: _picked(value[key], below) for key, below in tree.items()}
+    return {key: value[key] if below is None else _picked(value[key], below) for key, below in tree.items()}
 
 
 def _rendering_key(source: str, context: dict[str, Any]) -> tuple[str, bytes] | None:
@@ -166,7 +166,7 @@ def _rendering_key(source: str, context: dict[str, Any]) -> tuple[str, bytes] | 
         return None
     if any(name not in context for name in reads.tree):
         return None  # an unknown name: rendering raises, and nothing is kept
-    values = {name: _picked(context[name], below) for name, below in reads.tree.items()}
+    values = {name: context[name] if below is None else _picked(context[name], below) for name, below in reads.tree.items()}
     values.update((name, context.get(name)) for name in reads.filter_reads)
     key = json_key(values)
     return (source, key) if key is not None else None
