@@ -60,7 +60,7 @@ def _drug(context: Context, drug_id: Any, otherwise: Any = None) -> str:
 FILTER_READS = {"num": (LANGUAGE_KEY,), "weeks": (LANGUAGE_KEY,), "date": (LANGUAGE_KEY,), "drug": (LANGUAGE_KEY, "drug_names")}
 """The context values each filter above reads (the card's language is in every key regardless)."""
 RENDERED_TEXTS = 4096  # rendered texts kept (`Memo`: emptied when full); each is a card's summary, detail or link label
-_RENDERED: Memo[str] = Memo(RENDERED_TEXTS)
+_RENDERED: Memo[str] = Memo(RENDERED_TEXTS)  # by `_rendering_key`
 
 # The filters a card text may use besides Jinja's own; the rule reference prints their docstrings.
 ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
@@ -157,13 +157,21 @@ def _picked(value: Any, tree: ReadTree | None) -> Any:
     return {key: value[key] if below is None else _picked(value[key], below) for key, below in tree.items()}
 
 
-def _rendering_key(source: str, context: dict[str, Any]) -> tuple[str, bytes] | None:
+_ONLY_LANGUAGE = (LANGUAGE_KEY,)
+
+
+def _rendering_key(source: str, context: dict[str, Any]) -> tuple[str, bytes] | tuple[str, str, str] | None:
     """The template and the key of the values it reads (`memo.json_key`, a digest: the values run to
-    a few kB, and 4,096 kept texts held 15 MB of keys); None when they are not plain data."""
+    a few kB, and 4,096 kept texts held 15 MB of keys); None when they are not plain data. A text that
+    reads nothing but the language (a link's label) is keyed by the language itself."""
     try:
         reads = _reads(source)
     except TemplateProblem:
         return None
+    if not reads.tree and reads.filter_reads == _ONLY_LANGUAGE:
+        language = context.get(LANGUAGE_KEY)
+        if isinstance(language, str):
+            return (source, LANGUAGE_KEY, language)
     if any(name not in context for name in reads.tree):
         return None  # an unknown name: rendering raises, and nothing is kept
     values = {name: context[name] if below is None else _picked(context[name], below) for name, below in reads.tree.items()}

@@ -121,3 +121,10 @@ def test_a_key_named_like_a_dict_method_does_not_narrow_the_read() -> None:
     small["history"] = {"items": 1, "a": 1}
     large["history"] = {"items": 1, "a": 1, "b": 2}
     assert (render(source, small), render(source, large)) == ("2", "3")
+
+
+def test_a_text_that_reads_only_the_language_is_kept_per_language(renderings: list[str]) -> None:
+    source = "{{ 1234.5 | num }} (no facts read)"
+    assert render(source, context(7)) == render(source, context(8)) == "1234.5 (no facts read)"
+    assert render(source, context(7, language="fr")) == "1234,5 (no facts read)"
+    assert len(renderings) == 2
