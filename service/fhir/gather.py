@@ -109,7 +109,7 @@ def read_payload(payload: Any, where: str, room: int, patient_id: str) -> ReadPa
     """The entries of one payload (a list, a Bundle or one resource), at most `room` of them read
     (`read_resource`); raises ValueError when a payload kept as sent is not JSON after all. A payload
     kept as sent is split without being parsed (`split_entries`) unless it takes the tolerant path."""
-    entries = split_entries(payload.raw, where) if isinstance(payload, RawJson) and payload.raw is not None else None
+    entries = split_entries(payload.raw, where) if isinstance(payload, RawJson) else None
     if entries is None:
         entries = _entries(payload.value if isinstance(payload, RawJson) else payload, where)
     items = tuple(ReadItem(location, full_url, *read_resource(data, location, patient_id)) for full_url, data, location in entries[:room])
@@ -256,7 +256,7 @@ async def _read_medication(session: FhirSession, record: PatientRecord, ref: str
         record.issues.append(DataIssue(f"FHIR {ref}", f"medication details not read: {page.reason}", reason=page.kind))
         return _added_since(record, issues_at, contents_at)
     record.add_content(content_key("medication", ref, page))  # keyed by its bytes' digest, not serialised again
-    resource, issue = parse_resource(page.value, f"FHIR {ref}")
+    resource, issue, _ = read_resource(page.raw, f"FHIR {ref}", record.patient_id)
     if issue is not None:
         record.issues.append(issue)
     elif resource is not None and resource.get_resource_type() == "Medication":

@@ -22,6 +22,7 @@ import msgspec
 from fhir.resources.R4B import get_fhir_model_class
 from service.fhir.history_models import HISTORY_MODELS, Resource, ValidationError, error_path, error_problem, read
 from service.fhir.record import DataIssue
+from service.strict_json import is_utf8, loads_strict
 
 Json = bytes | msgspec.Raw  # JSON still as sent
 
@@ -81,14 +82,6 @@ def bundle_entries(bundle: dict[str, Any], where: str) -> Iterator[tuple[str | N
         yield full_url, entry.get("resource"), location
 
 
-def next_link(bundle: dict[str, Any]) -> str | None:
-    """The `next` page of a search-set Bundle, if any."""
-    for link in bundle.get("link") or []:
-        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
-            return link["url"]
-    return None
-
-
 # ---- straight from the bytes -------------------------------------------------------------------
 
 
@@ -104,6 +97,10 @@ class _Payload(msgspec.Struct, gc=False):
     entry: tuple[_Entry, ...] | None = None
 
 
+class _Links(msgspec.Struct, gc=False):
+    link: Any = None
+
+
 class Head(msgspec.Struct, gc=False):
     """What is read of a resource before its model: its type, and the elements that say whose it is
     (as plain JSON: `subject` and DSTU2's `patient`, which the models do not all read)."""
@@ -115,6 +112,7 @@ class Head(msgspec.Struct, gc=False):
 
 _PAYLOAD = msgspec.json.Decoder(_Payload)
 _HEAD = msgspec.json.Decoder(Head)
+_LINKS = msgspec.json.Decoder(_Links)
 _DECODERS = {kind: msgspec.json.Decoder(model) for kind, model in HISTORY_MODELS.items()}
 _NOT_READ = (msgspec.DecodeError, RecursionError)  # ValidationError included; too deep for msgspec
 
@@ -143,3 +141,29 @@ def decode_resource(raw: Json) -> tuple[Resource, Head] | None:
         return (decoder.decode(raw), head) if decoder is not None else None
     except _NOT_READ:
         return None
+
+
+def resource_type(raw: bytes) -> str | None:
+    """The resourceType of the FHIR JSON resource in `raw`, found without building the rest; None
+    unless `raw` is plainly valid JSON of an object with a string resourceType (the caller then reads
+    it with `loads_strict`, which accepts, repairs or refuses it as before)."""
+    if not is_utf8(raw):
+        return None
+    try:
+        kind = _HEAD.decode(raw).resourceType
+    except _NOT_READ:
+        return None
+    return kind if isinstance(kind, str) else None
+
+
+def next_link(page: bytes) -> str | None:
+    """The `next` page of a search-set Bundle, if any: its links read without the rest of the page."""
+    try:
+        links = _LINKS.decode(page).link
+    except _NOT_READ:  # e.g. a lone surrogate: read as plain JSON
+        value = loads_strict(page)
+        links = value.get("link") if isinstance(value, dict) else None
+    for link in links or []:
+        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            return link["url"]
+    return None
