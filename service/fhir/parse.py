@@ -5,11 +5,13 @@ reported instead of rejecting the whole Bundle. History resources get the lean m
 `history_models` (so do the draft orders, in `drafts`).
 
 JSON kept as the bytes it was sent in is decoded straight into the models (`split_entries`,
-`decode_resource`): msgspec's typed decoders build no dicts to convert and free afterwards, which were
-most of the cost of reading a history. They are strict R4; whatever they cannot read (another FHIR
-version's shapes, wrong types, a lone surrogate, an unknown resource type...) is read as plain JSON by
-the tolerant path as before, which accepts it or gives the same message. The caller checks the bytes'
-UTF-8 beforehand: msgspec does not check the strings it skips (the elements the models do not read).
+`decode_resource`): msgspec's typed decoders build no dicts to convert and free afterwards (reading a
+bench history of 36 resources, body included: 0.68 ms of CPU instead of 0.83). They are strict R4;
+whatever they cannot read (another FHIR version's shapes, wrong types, a lone surrogate, an unknown
+resource type...) is read as plain JSON by the tolerant path as before, which accepts it or gives the
+same message. The caller checks the bytes' UTF-8 beforehand (`strict_json.is_utf8`): msgspec does not
+check the strings it skips (the elements the models do not read). Integers beyond 64 bits in integer
+elements are the one difference: read exactly here, where orjson read them as floats.
 """
 
 from __future__ import annotations
