@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
@@ -46,6 +46,10 @@ DATE_TIME = re.compile(DATE_TIME_PATTERN)
 # Checked by the `__post_init__` of the Struct holding it (`_checked`), not by a msgspec pattern: that
 # costs 3 µs a value in `msgspec.convert`, most of a resource's reading; the same dates recur.
 DateTime = str
+
+# A 64-bit integer: beyond, orjson reads a float, which an integer element refuses, and decoded from the
+# bytes (`parse`) such a value must be refused as well (msgspec would read it exactly).
+Integer = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 
 Item = TypeVar("Item")
 # A list element (EHRs also send a single object or value: the second pass of `read` takes both).
@@ -149,20 +153,20 @@ class TimingRepeat(Element):
     boundsDuration: Quantity | None = None
     boundsRange: Range | None = None
     boundsPeriod: Period | None = None
-    count: int | None = None
-    countMax: int | None = None
+    count: Integer | None = None
+    countMax: Integer | None = None
     duration: float | None = None
     durationMax: float | None = None
     durationUnit: str | None = None
-    frequency: int | None = None
-    frequencyMax: int | None = None
+    frequency: Integer | None = None
+    frequencyMax: Integer | None = None
     period: float | None = None
     periodMax: float | None = None
     periodUnit: str | None = None
     dayOfWeek: ListOf[str] | None = None
     timeOfDay: ListOf[str] | None = None
     when: ListOf[str] | None = None
-    offset: int | None = None
+    offset: Integer | None = None
     # DSTU2 names (`tolerant.DSTU2_TIMING_RENAMES`), rewritten by `dosage_r4`
     periodUnits: Older = None
     durationUnits: Older = None
@@ -189,7 +193,7 @@ class DoseAndRate(Element):
 class Dosage(Element):
     """R4 Dosage; an STU3 or DSTU2 one (dose and rate on the Dosage itself) is read in its R4 form."""
 
-    sequence: int | None = None
+    sequence: Integer | None = None
     text: str | None = None
     patientInstruction: str | None = None
     timing: Timing | None = None
@@ -255,7 +259,7 @@ class MedicationStatement(MedicationUse, kw_only=True):
 
 class DispenseRequest(Element):
     validityPeriod: Period | None = None
-    numberOfRepeatsAllowed: int | None = None
+    numberOfRepeatsAllowed: Integer | None = None
     quantity: Quantity | None = None
     expectedSupplyDuration: Quantity | None = None
 

@@ -10,8 +10,7 @@ bench history of 36 resources, body included: 0.68 ms of CPU instead of 0.83). T
 whatever they cannot read (another FHIR version's shapes, wrong types, a lone surrogate, an unknown
 resource type...) is read as plain JSON by the tolerant path as before, which accepts it or gives the
 same message. The caller checks the bytes' UTF-8 beforehand (`strict_json.is_utf8`): msgspec does not
-check the strings it skips (the elements the models do not read). Integers beyond 64 bits in integer
-elements are the one difference: read exactly here, where orjson read them as floats.
+check the strings it skips (the elements the models do not read).
 """
 
 from __future__ import annotations

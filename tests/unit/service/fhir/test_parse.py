@@ -128,9 +128,9 @@ def places(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 HISTORY = b.searchset(b.medication_request(), b.medication_statement(), b.medication(), b.condition(), b.patient())
 PLACES = places(HISTORY)
-# Any JSON value; integers within 64 bits (beyond them orjson reads a float, msgspec the exact integer).
+# Any JSON value, integers beyond 64 bits too (orjson reads them as floats, msgspec as integers).
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=5)
+    st.none() | st.booleans() | st.integers() | st.sampled_from([2**64 - 1, 2**64, -(2**63), -(2**63) - 1, 10**30]) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=5)
     | st.sampled_from(["2026-01-05", "2026-01-05T10:00:00Z", "active", "d", LONE_SURROGATE, "Patient/someone-else"]),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from(["value", "reference", "text", "code", "x"]), children, max_size=3),
     max_leaves=6,
