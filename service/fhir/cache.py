@@ -4,13 +4,21 @@ The key carries a hash of the token (never the token), so a response fetched wit
 served to a request made with another. Responses are kept as the raw JSON bytes received, bounded in
 total size: parsed JSON takes several times the memory, and a cache counted in entries could grow
 with the size of the histories. Nothing is ever written to disk.
+
+An EHR that lends a new token for each call never reads an entry again, yet its calls on one patient
+get the same pages under new keys: the bytes of identical pages are kept once (by the SHA-256 digest
+the history cache takes of them anyway), so such entries cost a key, not a copy of the page. The
+bound still counts every entry's full size, so the cache never holds more than it did.
 """
 
 from __future__ import annotations
 
 import hashlib
+from weakref import WeakValueDictionary
 
 from cachetools import TTLCache
+
+from service.strict_json import RawJson
 
 CacheKey = tuple[str, str, str, str]
 
@@ -19,29 +27,53 @@ def token_fingerprint(token: str | None) -> str:
     return hashlib.sha256((token or "").encode()).hexdigest()
 
 
+class _Kept:
+    """One page's bytes, shared by every entry that received the same bytes (weakly interned)."""
+
+    __slots__ = ("raw", "__weakref__")
+
+    def __init__(self, raw: bytes):
+        self.raw = raw
+
+
 class ResponseCache:
     def __init__(self, max_bytes: int, ttl_seconds: float):
         self._max_bytes = max_bytes
         self._enabled = max_bytes > 0 and ttl_seconds > 0
-        self._entries: TTLCache[CacheKey, bytes] = TTLCache(
-            maxsize=max(max_bytes, 1), ttl=max(ttl_seconds, 0.001), getsizeof=len
+        self._entries: TTLCache[CacheKey, _Kept] = TTLCache(
+            maxsize=max(max_bytes, 1), ttl=max(ttl_seconds, 0.001), getsizeof=lambda kept: len(kept.raw)
         )
+        # digest → the bytes kept under it, while any entry holds them (gone with the last one)
+        self._pages: WeakValueDictionary[str, _Kept] = WeakValueDictionary()
 
     @staticmethod
     def key(server: str, patient_id: str, token: str | None, url: str) -> CacheKey:
         return (server, patient_id, token_fingerprint(token), url)
 
     def get(self, key: CacheKey) -> bytes | None:
-        return self._entries.get(key) if self._enabled else None
+        if not self._enabled:
+            return None
+        kept = self._entries.get(key)
+        return None if kept is None else kept.raw
 
-    def put(self, key: CacheKey, raw: bytes) -> None:
-        """Keep `raw`; a response larger than the whole cache is simply not kept."""
-        if self._enabled and len(raw) <= self._max_bytes:
-            self._entries[key] = raw
+    def put(self, key: CacheKey, page: RawJson) -> None:
+        """Keep `page`'s bytes (shared with an identical page already kept); a response larger than the
+        whole cache is simply not kept."""
+        if self._enabled and len(page.raw) <= self._max_bytes:
+            kept = self._pages.get(page.digest)
+            if kept is None:
+                kept = self._pages[page.digest] = _Kept(page.raw)
+            self._entries[key] = kept
 
     def __len__(self) -> int:
         return len(self._entries)
 
     @property
     def size_bytes(self) -> int:
+        """The bytes counted against the bound (each entry in full, shared or not)."""
         return int(self._entries.currsize)
+
+    @property
+    def distinct_pages(self) -> int:
+        """The pages held in memory: identical pages under several keys count once."""
+        return len(self._pages)

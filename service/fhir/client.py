@@ -138,9 +138,9 @@ class FhirSession:
         if cached is not None:
             _outcome("cache_hit").inc()
             return RawJson(cached)  # checked as a FHIR answer when it was fetched
-        raw = await self._fetch(url)
-        self._cache.put(key, raw)
-        return RawJson(raw)
+        page = RawJson(await self._fetch(url))
+        self._cache.put(key, page)  # its digest, taken here, keys its history too (`history_cache`)
+        return page
 
     def _url(self, path_or_url: str) -> str:
         """The absolute URL of a read; a link that leaves the server (or its path) is refused."""
@@ -323,11 +323,18 @@ class PooledClient(httpx.AsyncClient):
         return self._pool
 
     async def read_direct(self, url: str, headers: dict[str, str], limit: int) -> tuple[int, bytes]:
-        """The status and body of a GET, read as a stream and given up past `limit` bytes (decoded)."""
+        """The status and body of a GET, given up past `limit` bytes (decoded): read at once when its
+        length is declared and it is not compressed, else as a stream counted as it unpacks."""
         async with self.pool().get(url, headers=headers, allow_redirects=False) as response:
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise _too_large(limit)
+            head = response.headers
+            declared = head.get("Content-Length", "")
+            if declared.isdigit():
+                if int(declared) > limit:
+                    raise _too_large(limit)
+                if "Content-Encoding" not in head and "Transfer-Encoding" not in head:
+                    # Exactly the declared bytes, unpacked to no more (aiohttp's parser reads no further):
+                    # one read, without the chunk loop and its copies.
+                    return response.status, await response.read()
             body = bytearray()
             async for chunk in response.content.iter_chunked(READ_CHUNK_BYTES):
                 body += chunk
