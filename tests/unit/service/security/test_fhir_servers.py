@@ -90,3 +90,63 @@ async def test_an_allowed_server_is_used() -> None:
     request = b.hook_request(fhir_server="http://ehr.test/fhir")
     body = await answer(request, FhirServerPolicy(["http://ehr.test/fhir"], allow_private=False, dev=False))
     assert routes["MedicationRequest"].call_count == 1 and issues(body) == []
+
+
+class CountingResolver:
+    """Stands in for the event loop's getaddrinfo: answers `address` for any name, counting the asks."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, address: str | None) -> None:
+        self.asked = 0
+        self.address = address
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+
+        async def getaddrinfo(host: str, *args: object, **kwargs: object) -> list:
+            self.asked += 1
+            if self.address is None:
+                raise OSError("name does not resolve")
+            return [(2, 1, 6, "", (self.address, 0))]
+
+        monkeypatch.setattr(loop, "getaddrinfo", getaddrinfo)
+
+
+async def test_a_resolved_name_is_not_asked_again_within_the_pools_dns_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    resolver = CountingResolver(monkeypatch, "93.184.215.14")
+    policy = FhirServerPolicy([ALLOWED], allow_private=False, dev=False)
+    assert [await policy.refusal(ALLOWED) for _ in range(3)] == [None, None, None]
+    assert resolver.asked == 1
+
+
+async def test_a_name_resolving_to_a_private_address_stays_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    resolver = CountingResolver(monkeypatch, "10.0.0.5")
+    policy = FhirServerPolicy([ALLOWED], allow_private=False, dev=False)
+    for _ in range(2):
+        assert "private" in (await policy.refusal(ALLOWED) or "")
+    assert resolver.asked == 1
+
+
+async def test_the_verdict_is_asked_again_once_the_dns_time_has_passed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name that later resolves to a private address (rebinding) is refused once the kept verdict ends."""
+    resolver = CountingResolver(monkeypatch, "93.184.215.14")
+    policy = FhirServerPolicy([ALLOWED], allow_private=False, dev=False)
+    assert await policy.refusal(ALLOWED) is None
+    resolver.address = "169.254.169.254"
+    policy._verdicts.expire(time=policy._verdicts.timer() + 11)  # RESOLVED_TTL_SECONDS later
+    assert "link-local" in (await policy.refusal(ALLOWED) or "")
+    assert resolver.asked == 2
+
+
+async def test_a_name_that_did_not_resolve_is_asked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    resolver = CountingResolver(monkeypatch, None)
+    policy = FhirServerPolicy([ALLOWED], allow_private=False, dev=False)
+    assert await policy.refusal(ALLOWED) is None  # the read will fail and say the server was unreachable
+    assert await policy.refusal(ALLOWED) is None
+    assert resolver.asked == 2
+
+
+async def test_kept_verdicts_are_bounded() -> None:
+    policy = FhirServerPolicy([], allow_private=False, dev=True)
+    for port in range(2000):
+        await policy.refusal(f"http://127.0.0.1:{port}/fhir")
+    assert len(policy._verdicts) <= 1024
