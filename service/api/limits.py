@@ -1,6 +1,6 @@
 """The limits of a request: bodies over the configured size are refused before they are read into
 memory (HTTP 413), and a request over the concurrency limit at once (HTTP 503 with Retry-After).
-The bodies that went through are counted for `service.heap`, which gives freed memory back."""
+The size of each body answered goes to `service.heap`, which gives freed memory back after a large one."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The C heap is trimmed once enough request bytes went through, not after every call."""
+"""The C heap is trimmed after a large request only, not after every call."""
 
 from __future__ import annotations
 
@@ -19,22 +19,21 @@ class Trims:
         return 1
 
 
-def test_it_trims_after_the_configured_bytes_and_counts_again() -> None:
+def test_it_trims_after_a_large_body_only() -> None:
     trims = Trims()
-    heap_trim = HeapTrim(after_bytes=1000, trim=trims)
-    heap_trim.done(600)
-    assert trims.calls == []
-    heap_trim.done(400)  # 1,000 bytes since the last trim
-    assert trims.calls == [0]  # pad 0: every free page goes back
+    heap_trim = HeapTrim(large_body_bytes=1000, trim=trims)
     heap_trim.done(999)
-    assert trims.calls == [0]
-    heap_trim.done(5000)  # one large body is enough on its own
+    heap_trim.done(999)  # small bodies do not add up to a trim
+    assert trims.calls == []
+    heap_trim.done(1000)
+    assert trims.calls == [0]  # pad 0: every free page goes back
+    heap_trim.done(5000)
     assert trims.calls == [0, 0]
 
 
 def test_without_glibc_nothing_is_trimmed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(heap, "_glibc_malloc_trim", lambda: None)
-    HeapTrim(after_bytes=1).done(10)  # no error, nothing to call
+    HeapTrim(large_body_bytes=1).done(10)  # no error, nothing to call
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")

@@ -110,7 +110,7 @@ def test_over_the_limit_a_request_gets_a_503_with_retry_after_and_probes_still_a
 
 class CountingTrim(HeapTrim):
     def __init__(self) -> None:
-        super().__init__(after_bytes=1, trim=lambda pad: 1)
+        super().__init__(large_body_bytes=1, trim=lambda pad: 1)
         self.bodies: list[int] = []
 
     def done(self, body_bytes: int) -> None:
