@@ -12,7 +12,7 @@ The rows are the ones `writes.write_calls` makes, stored exactly as SQLAlchemy s
 reading them back is unchanged (a test compares the two paths row by row). Only fresh batches come here
 (records straight from the queue, none stored before): when one of their cards has feedback waiting for
 it (feedback that reached the database before its card's audit, rare), the transaction is rolled back
-and `WaitingFeedback` tells the store to write that batch the usual way, which links it. A refusal of
+and the outcome None tells the store to write that batch the usual way, which links it. A refusal of
 content is raised as SQLAlchemy's `IntegrityError`/`DataError`, so `db.refuses_content` judges it as
 before; any other error means the database cannot take records now.
 
@@ -49,10 +49,6 @@ _INSERT_RULES = "INSERT INTO audit_rules (call_id, rule_id, rule_version, fired)
 _INSERT_CARDS = "INSERT INTO audit_cards (call_id, uuid, indicator, patient_hash, rules) VALUES (?, ?, ?, ?, ?)"
 _WAITING_FEEDBACK = "SELECT 1 FROM feedback WHERE unknown_card = 1 AND card_uuid IN ({}) LIMIT 1"
 _MAX_VARIABLES = 500  # per IN list: below SQLite's smallest build limit (999)
-
-
-class WaitingFeedback(Exception):
-    """Feedback waits for one of the batch's cards: the batch must go through `writes.write_calls`."""
 
 
 def database_path(url: str) -> str | None:
@@ -120,10 +116,11 @@ class SqliteAuditWriter:
         self._thread = threading.Thread(target=self._run, name="bzra-audit-sqlite", daemon=True)
         self._thread.start()
 
-    def submit(self, records: Sequence[tuple[str, CallAudit]]) -> Future[int]:
-        """Writes the batch in one transaction; the future gives the number of calls written, or raises
-        `WaitingFeedback` (nothing written) or the database's error (nothing written)."""
-        future: Future[int] = Future()
+    def submit(self, records: Sequence[tuple[str, CallAudit]]) -> Future[int | None]:
+        """Writes the batch in one transaction; the future gives the number of calls written, None when
+        feedback waits for one of its cards (nothing written: `writes.write_calls` must link it), or raises
+        the database's error (nothing written)."""
+        future: Future[int | None] = Future()
         self._jobs.put((future, list(records)))
         return future
 
@@ -146,7 +143,7 @@ class SqliteAuditWriter:
                     connection = self._connect()
                 future.set_result(_write(connection, records))
             except BaseException as error:  # noqa: BLE001 - handed to the store, which decides
-                if connection is not None and not isinstance(error, WaitingFeedback):
+                if connection is not None:
                     connection.close()  # a connection in an unknown state is not reused
                     connection = None
                 future.set_exception(_as_sqlalchemy(error))
@@ -161,7 +158,7 @@ class SqliteAuditWriter:
         return connection
 
 
-def _write(connection: sqlite3.Connection, records: list[tuple[str, CallAudit]]) -> int:
+def _write(connection: sqlite3.Connection, records: list[tuple[str, CallAudit]]) -> int | None:
     calls, rules, cards = batch_rows(records)
     connection.execute("BEGIN")
     try:
@@ -172,7 +169,8 @@ def _write(connection: sqlite3.Connection, records: list[tuple[str, CallAudit]])
         for start in range(0, len(uuids), _MAX_VARIABLES):
             part = uuids[start : start + _MAX_VARIABLES]
             if connection.execute(_WAITING_FEEDBACK.format(",".join("?" * len(part))), part).fetchone():
-                raise WaitingFeedback()
+                connection.execute("ROLLBACK")
+                return None
         connection.execute("COMMIT")
     except BaseException:
         if connection.in_transaction:

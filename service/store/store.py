@@ -56,7 +56,7 @@ from service.store.records import (
 )
 from service.errors import UnavailableError
 from service.store.spool import Spool
-from service.store.sqlite_writer import SqliteAuditWriter, WaitingFeedback, database_path
+from service.store.sqlite_writer import SqliteAuditWriter, database_path
 from service.store.suppressed_patients import SuppressedPatients
 from service.store.writes import CallsWritten, unique_items, write_calls, write_feedback
 
@@ -177,9 +177,7 @@ class Store:
             retry_seconds=retry_seconds,
         )
         store._secret_fingerprint = secret_fingerprint
-        path = database_path(url)
-        if path is not None:
-            store._sqlite_writer = SqliteAuditWriter(path, SQLITE_BUSY_TIMEOUT_S)
+        store._sqlite_writer = _sqlite_writer(url)
         store._migrate_schema = migrate_schema
         if await store._connect() and len(store._spool):
             await store._replay()
@@ -489,11 +487,8 @@ class Store:
         if self._sqlite_writer is None:
             return None
         async with self._write_lock:
-            try:
-                new = await asyncio.wrap_future(self._sqlite_writer.submit(batch))
-            except WaitingFeedback:
-                return None
-        return CallsWritten(new, 0)
+            new = await asyncio.wrap_future(self._sqlite_writer.submit(batch))
+        return CallsWritten(new, 0) if new is not None else None
 
     async def _maintain(self) -> None:
         """Probes the database (often while degraded, seldom when fine) and replays the spool."""
@@ -700,6 +695,12 @@ class Store:
         self._healthy = healthy
         if healthy:
             self._last_success = time.monotonic()
+
+
+def _sqlite_writer(url: str) -> SqliteAuditWriter | None:
+    """The writer thread of a SQLite file's fresh audits (see `sqlite_writer`); None for other databases."""
+    path = database_path(url)
+    return SqliteAuditWriter(path, SQLITE_BUSY_TIMEOUT_S) if path is not None else None
 
 
 def _call_record(item: CallItem) -> dict[str, Any]:

@@ -388,10 +388,10 @@ async def test_the_writer_recovers_without_a_restart(
 
     original_submit = SqliteAuditWriter.submit
 
-    def flaky_submit(self: SqliteAuditWriter, records: Sequence[tuple[str, CallAudit]]) -> Future[int]:
+    def flaky_submit(self: SqliteAuditWriter, records: Sequence[tuple[str, CallAudit]]) -> Future[int | None]:
         if not outage:
             return original_submit(self, records)
-        failed: Future[int] = Future()
+        failed: Future[int | None] = Future()
         failed.set_exception(OperationalError("INSERT", {}, ConnectionRefusedError("database restarting")))
         return failed
 
