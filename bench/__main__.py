@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         patients=args.patients,
         seed=args.seed,
         check_sample=50 if quick else None,
+        sign_rounds=1 if quick else 2,
         retry_disturbed=not quick,  # a smoke test stays short on a busy machine
         out_dir=args.out,
         log=lambda message: print(message, flush=True),

@@ -52,6 +52,7 @@ class Options:
     patients: int = 400  # distinct patients of the traffic scenarios (as many again for select-then-sign)
     seed: int = 20  # the population's seed
     check_sample: int | None = None  # check only the first N bodies of each traffic list (None: all)
+    sign_rounds: int = 2  # rounds of (the selects, then the signs alone, timed) for the sign after its selects
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -564,7 +565,7 @@ def _measure_baseline(inputs: _Inputs) -> dict[str, Any]:
         log("baseline: throughput with the small body of scenarios 2/3")
         b["small_body"] = stable(options, lambda: wrk_measured(options, baseline, files["s2"], "unique", options.connections))
         log(f"  {b['small_body']['rps']:.0f} req/s")
-        b["traffic"] = traffic_runs.measure(options, baseline, inputs.prepared, traffic_runs.BASELINE_KINDS)
+        b["traffic"] = traffic_runs.measure(options, baseline, inputs.prepared)
         b["large"] = {}
         for size in LARGE_SIZES:
             b["large"][str(size)] = stable(options, lambda: sequential(
@@ -589,8 +590,8 @@ def _traffic_scenarios(inputs: _Inputs, service: Server, s: dict[str, Any]) -> N
 
     options = inputs.options
     options.log("service: checking the answers to the traffic bodies (status 200, no data issue)")
-    s["traffic_checks"] = traffic_runs.check(service, inputs.prepared, traffic_runs.SERVICE_KINDS[:3], options.check_sample)
-    s["traffic"] = traffic_runs.measure(options, service, inputs.prepared, traffic_runs.SERVICE_KINDS)
+    s["traffic_checks"] = traffic_runs.check(service, inputs.prepared, traffic_runs.KINDS, options.check_sample)
+    s["traffic"] = traffic_runs.measure(options, service, inputs.prepared)
     s["traffic"]["half_own_capacity"] = traffic_runs.half_own_capacity(
         options, service, inputs.prepared, s["traffic"]["bzra"]["rps"])
 

@@ -7,10 +7,9 @@ run (more than `DISTURBED_CPUS`), the server got only a share of its core, a dif
 run, and the throughput ratio says more about that share than about the service; the ratio of CPU time
 per call (baseline over service) is then judged instead, and the report says which one was.
 
-The sign after its selects cannot be timed alone under load (wrk times every call alike), so its cost is
-derived: the time one patient's sequence takes at saturation minus the time its selects alone take
-(`sign_after_selects`), compared with the bare baseline's time for the same sign bodies (in CPU time
-when disturbed).
+The sign after its selects is timed alone (`bench.sign_phases`): each round sends every patient's
+selects, then the signs by themselves, and only the signs' phase is measured, on the service and on the
+baseline alike; judged like the others.
 """
 
 from __future__ import annotations
@@ -53,34 +52,12 @@ def judged(service: dict[str, Any], baseline: dict[str, Any]) -> tuple[float, st
 
 
 def sign_after_selects(service: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
-    """Milliseconds of server capacity per sign (service: sequence minus selects), and the ratio to bare;
-    the same in CPU time, and which of the two is judged."""
-    seq, sel = service["select_sign"], service["selects"]
-    patients = baseline["signs"]["distinct_bodies"]
-    per_patient_seq = seq["distinct_bodies"] / patients / seq["rps"] * 1000
-    per_patient_sel = sel["distinct_bodies"] / patients / sel["rps"] * 1000
-    sign_ms = per_patient_seq - per_patient_sel
-    bare_ms = 1000 / baseline["signs"]["rps"]
-    cpu = {}
-    if "server_cpu_ms_per_call" in seq and "server_cpu_ms_per_call" in sel:
-        cpu["sign_cpu_ms"] = round(seq["server_cpu_ms_per_call"] * seq["distinct_bodies"] / patients
-                                   - sel["server_cpu_ms_per_call"] * sel["distinct_bodies"] / patients, 3)
-        cpu["select_cpu_ms"] = sel["server_cpu_ms_per_call"]
-        bare_cpu = baseline["signs"].get("server_cpu_ms_per_call")
-        if bare_cpu:
-            cpu["bare_sign_cpu_ms"] = bare_cpu
-            cpu["cpu_ratio"] = round(bare_cpu / cpu["sign_cpu_ms"], 3) if cpu["sign_cpu_ms"] > 0 else math.nan
-    by_cpu = disturbed(seq, sel, baseline["signs"]) and "cpu_ratio" in cpu
-    return {
-        # a difference within the runs' noise (≤ 0) is not a measurement: NaN, which never passes
-        "judged": cpu["cpu_ratio"] if by_cpu else (round(bare_ms / sign_ms, 3) if sign_ms > 0 else math.nan),
-        "basis": "CPU time (runs disturbed by other processes)" if by_cpu else "throughput",
-        "sign_ms": round(sign_ms, 3),
-        "bare_sign_ms": round(bare_ms, 3),
-        "ratio": round(bare_ms / sign_ms, 3) if sign_ms > 0 else math.nan,
-        "select_ms": round(1000 / sel["rps"], 3),
-        **cpu,
-    }
+    """The signs timed alone after their selects (`bench.sign_phases`) against the bare baseline's same rounds."""
+    mine, bare = service["signs"], baseline["signs"]
+    value, basis = judged(mine, bare)
+    return {"judged": value, "basis": basis, "ratio": ratio(mine, bare), "cpu_ratio": cpu_ratio(mine, bare),
+            "sign_cpu_ms": mine.get("server_cpu_ms_per_call", math.nan),
+            "bare_sign_cpu_ms": bare.get("server_cpu_ms_per_call", math.nan)}
 
 
 def _row(target: str, measured: str, passed: bool) -> dict[str, Any]:
@@ -100,17 +77,14 @@ def traffic_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
     bzra_text, bzra = measured("bzra")
     non_text, non = measured("non_bzra")
-    cpu_text = (f"; CPU time {sign['cpu_ratio']:.3f} ({sign['sign_cpu_ms']:.2f} vs {sign['bare_sign_cpu_ms']:.2f} ms a sign)"
-                if "cpu_ratio" in sign else "")
     return [
         _row(f"Distinct BZRA orders ≥ {BZRA_RATIO:.2f} of bare", bzra_text, bzra >= BZRA_RATIO),
         _row(f"Non-BZRA orders ≥ {NON_BZRA_RATIO:.2f} of bare", non_text, non >= NON_BZRA_RATIO),
         _row(f"The sign after its selects ≥ {SIGN_RATIO:.2f} of bare",
-             f"**{sign['judged']:.3f}** by {sign['basis']}; throughput {sign['ratio']:.3f} (a sign takes "
-             f"{sign['sign_ms']:.2f} ms of capacity after its selects, bare {sign['bare_sign_ms']:.2f} ms){cpu_text}; "
-             f"the whole sequence {sequence:.3f} by {sequence_basis.split(' (')[0]}"
-             + ("; not measured: the sign's share is within the runs' noise (a longer run is needed)"
-                if math.isnan(sign["judged"]) else ""), sign["judged"] >= SIGN_RATIO),
+             f"**{sign['judged']:.3f}** by {sign['basis']}; throughput {sign['ratio']:.3f} "
+             f"({s['signs']['rps']:.0f} vs {b['signs']['rps']:.0f} signs/s), CPU time {sign['cpu_ratio']:.3f} "
+             f"({sign['sign_cpu_ms']:.2f} vs {sign['bare_sign_cpu_ms']:.2f} ms a sign); "
+             f"the whole sequence {sequence:.3f} by {sequence_basis.split(' (')[0]}", sign["judged"] >= SIGN_RATIO),
     ]
 
 

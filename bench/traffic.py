@@ -7,8 +7,7 @@ Three kinds of traffic on the same population (`bench/population.py`), each an o
 * `non_bzra`: the same patients, each ordering a common non-BZRA drug (coded as an EHR codes it).
 * `select_sign`: other patients of the same population, each with two or three order-select calls (the
   prescriber edits the draft: first the dose, then the quantity) and then the order-sign, all with the
-  same history; `selects` is the same list without the signs, and `signs` the signs alone (the bare
-  baseline's cost of a sign body).
+  same history (`bench/sign_phases.py` also sends them in batches, to time the signs alone).
 
 Markers, replaced by the load generators: `__UNIQUE__` (a fresh UUID per request: the hookInstance) and
 `__CYCLE__` (in the patient id: a number that changes each time the generator wraps around the list, so
@@ -31,7 +30,6 @@ UNIQUE = "__UNIQUE__"
 CYCLE = "__CYCLE__"
 SIGN_PATH = "/cds-services/bzra-order-sign"
 SELECT_PATH = "/cds-services/bzra-order-select"
-KINDS = ("bzra", "non_bzra", "select_sign", "selects", "signs")
 
 
 @dataclass(frozen=True)
@@ -84,8 +82,6 @@ def build(cases: list[Case], sequence_cases: list[Case], today: date) -> dict[st
         "non_bzra": [Call(SIGN_PATH, hook_body(c, "order-sign", draft_order(c.non_bzra_draft, today, c.non_bzra_draft.supply_days)),
                           c.index, "order-sign") for c in cases],
         "select_sign": [call for sequence in sequences for call in sequence],
-        "selects": [call for sequence in sequences for call in sequence[:-1]],
-        "signs": [sequence[-1] for sequence in sequences],
     }
 
 

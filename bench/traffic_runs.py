@@ -14,17 +14,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bench import population, traffic
+from bench import population, sign_phases, traffic
 from bench.scenarios import Options, Server, open_loop, post_json, stable, wrk_measured
 
-BASELINE_KINDS = ("bzra", "non_bzra", "select_sign", "selects", "signs")
-SERVICE_KINDS = ("bzra", "non_bzra", "select_sign", "selects")
+KINDS = ("bzra", "non_bzra", "select_sign")  # measured with wrk, on the baseline and on the service
 LABELS = {
     "bzra": "distinct BZRA orders (order-sign)",
     "non_bzra": "non-BZRA orders, same patients (order-sign)",
     "select_sign": "order-select ×2–3 then order-sign, per patient",
-    "selects": "the same order-selects without their signs",
-    "signs": "the signs alone",
+    "signs": "the signs alone, each after its own selects",
 }
 
 
@@ -65,16 +63,21 @@ def check(server: Server, prepared: Traffic, kinds: tuple[str, ...], sample: int
     return found
 
 
-def measure(options: Options, server: Server, prepared: Traffic, kinds: tuple[str, ...]) -> dict[str, Any]:
-    """wrk on each index, closed loop with the throughput runs' connections."""
+def measure(options: Options, server: Server, prepared: Traffic) -> dict[str, Any]:
+    """wrk on each index, closed loop with the throughput runs' connections; then the signs after their
+    selects, timed alone (`bench.sign_phases`)."""
     results: dict[str, Any] = {}
-    for kind in kinds:
+    for kind in KINDS:
         options.log(f"{server.name}: {LABELS[kind]}, {len(prepared.calls[kind])} bodies, {options.connections} connections")
         index = f"@{prepared.indexes[kind]}"
         results[kind] = stable(options, lambda: wrk_measured(options, server, Path(index), "unique", options.connections))
         results[kind]["distinct_bodies"] = len(prepared.calls[kind])
         options.log(f"  {results[kind]['rps']:.0f} req/s, p99 {results[kind]['p99_ms']:.1f} ms, "
                     f"{results[kind].get('server_cpu_ms_per_call', float('nan')):.2f} ms CPU a call")
+    options.log(f"{server.name}: {LABELS['signs']}, {options.sign_rounds} rounds")
+    results["signs"] = stable(options, lambda: sign_phases.signs_after_selects(
+        options, server, prepared.calls["select_sign"], options.sign_rounds))
+    options.log(f"  {results['signs']['rps']:.0f} signs/s, {results['signs']['server_cpu_ms_per_call']:.2f} ms CPU a sign")
     return results
 
 
