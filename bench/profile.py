@@ -90,7 +90,7 @@ STAGES = (
     ("parse body: JSON + HookRequest model", "service.api.cds", "parse_body"),
     ("pipeline total (Pipeline.answer)", "service.pipeline", "Pipeline.answer"),
     ("  draft orders (lean models)", "service.pipeline", "parse_draft_orders"),
-    ("  prefetch resources (lean models, msgspec)", "service.fhir.gather", "parse_resource"),
+    ("  prefetch resources (lean models, msgspec)", "service.fhir.gather", "read_resource"),
     ("  facts (build_facts)", "service.pipeline", "build_facts"),
     ("  suppression lookup (database)", "service.pipeline", "Pipeline._suppressed"),
     ("  rules: CEL conditions", "service.rules.engine", "evaluate_rule"),

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
+import msgspec
 import orjson
 
 Value = TypeVar("Value")
@@ -78,12 +80,28 @@ def json_key(value: Any) -> bytes | None:
     return hashlib.sha256(written).digest()
 
 
+# A MessagePack float64 whose exponent bits are all ones (NaN, ±infinity): 0xcb, then 0x7f or 0xff,
+# then a byte of the form 0xf_. MessagePack writes every float as float64, and no UTF-8 text holds
+# 0xcb followed by 0x7f or 0xff, so without a match there is no NaN nor infinity in the value.
+_NON_FINITE_FLOAT64 = re.compile(rb"\xcb[\x7f\xff][\xf0-\xff]")
+
+
 def _finite(value: Any) -> bool:
-    """No NaN or infinity anywhere in the value."""
+    """No NaN or infinity anywhere in the value. Looked for in its MessagePack bytes (a few µs for a
+    call's facts, against 80 µs for a walk in Python); a match, which an integer's or another float's
+    bytes can also make, is settled by the walk."""
+    try:
+        packed = msgspec.msgpack.encode(value)
+    except (TypeError, ValueError, OverflowError):
+        return _finite_walk(value)
+    return _NON_FINITE_FLOAT64.search(packed) is None or _finite_walk(value)
+
+
+def _finite_walk(value: Any) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, dict):
-        return all(_finite(item) for item in value.values())
+        return all(_finite_walk(item) for item in value.values())
     if isinstance(value, (list, tuple)):
-        return all(_finite(item) for item in value)
+        return all(_finite_walk(item) for item in value)
     return True

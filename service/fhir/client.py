@@ -29,7 +29,7 @@ from service import metrics
 from service.errors import UnavailableError
 from service.fhir.cache import ResponseCache, token_fingerprint
 from service.fhir.limits import FhirLimits
-from service.fhir.parse import next_link
+from service.fhir.parse import next_link, resource_type
 from service.strict_json import RawJson, loads_strict
 
 log = logging.getLogger(__name__)
@@ -138,9 +138,9 @@ class FhirSession:
         if cached is not None:
             _outcome("cache_hit").inc()
             return RawJson(cached)  # checked as a FHIR answer when it was fetched
-        body, raw = await self._fetch(url)
+        raw = await self._fetch(url)
         self._cache.put(key, raw)
-        return RawJson.received(raw, body)
+        return RawJson(raw)
 
     def _url(self, path_or_url: str) -> str:
         """The absolute URL of a read; a link that leaves the server (or its path) is refused."""
@@ -181,8 +181,8 @@ class FhirSession:
                 break
         return result
 
-    async def _fetch(self, url: str) -> tuple[dict[str, Any], bytes]:
-        """(the parsed answer, its raw bytes for the cache); errors become `FhirError`."""
+    async def _fetch(self, url: str) -> bytes:
+        """The answer's bytes, checked as a FHIR resource (`_json_or_error`); errors become `FhirError`."""
         async with self._semaphore:
             remaining = self.remaining()
             if remaining <= 0:
@@ -202,7 +202,8 @@ class FhirSession:
                 raise FhirError(f"the FHIR server could not be reached ({name})", kind="unreachable") from None
             finally:
                 metrics.FHIR_LATENCY.observe(time.monotonic() - started)
-        return _json_or_error(status, raw), raw
+        _json_or_error(status, raw)
+        return raw
 
     async def _read(self, url: str, headers: dict[str, str]) -> tuple[int, bytes]:
         """The status and body, read as a stream and given up past `max_response_bytes`."""
@@ -223,10 +224,10 @@ class FhirSession:
 
 def _next_link(page: RawJson) -> str | None:
     """The page's `next` link. A page whose bytes hold no `"next"` (and no `\\u` escape that could
-    spell it) has none: a cached page is not parsed just to find that out."""
-    if page.raw is not None and b'"next"' not in page.raw and b"\\u" not in page.raw:
+    spell it) has none: found without reading its JSON."""
+    if b'"next"' not in page.raw and b"\\u" not in page.raw:
         return None
-    return next_link(page.value)
+    return next_link(page.raw)
 
 
 @lru_cache(maxsize=64)
@@ -251,7 +252,13 @@ def _too_large(limit: int) -> FhirError:
     return FhirError(f"the FHIR server's answer was larger than {limit / 1e6:g} MB; not read", kind="too_large")
 
 
-def _json_or_error(status: int, raw: bytes) -> dict[str, Any]:
+def _json_or_error(status: int, raw: bytes) -> None:
+    """Raises `FhirError` unless `raw` is a FHIR JSON resource other than an OperationOutcome, in a
+    2xx answer. A plainly valid one is checked without being parsed (`resource_type`): its history
+    is decoded from the bytes straight into the models later."""
+    if status < 300 and resource_type(raw) not in (None, "OperationOutcome"):
+        _outcome("ok").inc()
+        return
     try:
         body = loads_strict(raw)
     except ValueError:  # not JSON, or JSON with NaN or Infinity
@@ -273,7 +280,6 @@ def _json_or_error(status: int, raw: bytes) -> dict[str, Any]:
         _outcome("error").inc()
         raise FhirError(f"the FHIR server reported: {_operation_outcome_text(body)}", status, "server_error")
     _outcome("ok").inc()
-    return body
 
 
 def _timed_out(error: BaseException) -> bool:

@@ -14,16 +14,19 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
+import msgspec
+
 from cds_hooks import HookContext, HookRequest
 from cds_hooks.prefetch import TemplateError, render
 from service.catalog import DATA_QUERIES, DataQuery
 from service.errors import RequestError
 from service.fhir.client import FhirError, FhirSession, SearchResult
 from service.fhir.history_cache import ParsedHistory, ReadItem, ReadPayload, content_key
-from service.fhir.parse import bundle_entries, parse_resource
+from service.fhir.history_models import Resource
+from service.fhir.parse import bundle_entries, decode_resource, parse_resource, split_entries
 from service.fhir.record import DataIssue, PatientRecord
 from service.fhir.references import medication_reference, resolve_medication
-from service.strict_json import RawJson
+from service.strict_json import RawJson, loads_strict
 
 log = logging.getLogger(__name__)
 
@@ -71,30 +74,45 @@ def check_required_data(request: HookRequest, server_usable: bool, why: str | No
         raise MissingData(missing, f"the fhirServer cannot be used ({why})" if why else None)
 
 
-def _belongs_to_patient(data: dict[str, Any], patient_id: str) -> bool:
-    """False only when the resource clearly names another patient (Patient/<other>)."""
-    for field in ("subject", "patient"):
-        ref = data.get(field)
+def _other_patient(subject: Any, patient: Any, patient_id: str) -> bool:
+    """Whether a resource's `subject` (or DSTU2 `patient`), as JSON, clearly names another patient (Patient/<other>)."""
+    for ref in (subject, patient):
         reference = ref.get("reference") if isinstance(ref, dict) else None
         if isinstance(reference, str) and "Patient/" in reference:
-            return reference.rstrip("/").split("Patient/")[-1].split("/")[0] == patient_id
-    return True
+            return reference.rstrip("/").split("Patient/")[-1].split("/")[0] != patient_id
+    return False
+
+
+def read_resource(data: Any, where: str, patient_id: str) -> tuple[Resource | None, DataIssue | None, bool]:
+    """One resource (JSON, or bytes as sent): its model or the issue that skipped it (`parse_resource`),
+    and whether it names another patient. Bytes are decoded straight into the model when they read as
+    strict R4 (`decode_resource`), else parsed and read tolerantly like any JSON."""
+    if isinstance(data, bytes | msgspec.Raw):
+        decoded = decode_resource(data)
+        if decoded is not None:
+            resource, head = decoded
+            return resource, None, _other_patient(head.subject, head.patient, patient_id)
+        data = loads_strict(bytes(data))
+    return *parse_resource(data, where), isinstance(data, dict) and _other_patient(data.get("subject"), data.get("patient"), patient_id)
+
+
+def _entries(value: Any, where: str) -> list[tuple[str | None, Any, str]]:
+    """(fullUrl, resource JSON, location) of each entry of a payload: a list, a Bundle or one resource."""
+    if isinstance(value, list):
+        return [(None, item, f"{where}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, dict) and value.get("resourceType") == "Bundle":
+        return list(bundle_entries(value, where))
+    return [(None, value, where)]
 
 
 def read_payload(payload: Any, where: str, room: int, patient_id: str) -> ReadPayload:
-    """The entries of one payload (a list, a Bundle or one resource), at most `room` of them parsed
-    (`parse_resource`); raises ValueError when a payload kept as sent is not JSON after all."""
-    value = payload.value if isinstance(payload, RawJson) else payload
-    if isinstance(value, list):
-        entries = [(None, item, f"{where}[{i}]") for i, item in enumerate(value)]
-    elif isinstance(value, dict) and value.get("resourceType") == "Bundle":
-        entries = list(bundle_entries(value, where))
-    else:
-        entries = [(None, value, where)]
-    items = tuple(
-        ReadItem(location, full_url, *parse_resource(data, location), isinstance(data, dict) and not _belongs_to_patient(data, patient_id))
-        for full_url, data, location in entries[:room]
-    )
+    """The entries of one payload (a list, a Bundle or one resource), at most `room` of them read
+    (`read_resource`); raises ValueError when a payload kept as sent is not JSON after all. A payload
+    kept as sent is split without being parsed (`split_entries`) unless it takes the tolerant path."""
+    entries = split_entries(payload.raw, where) if isinstance(payload, RawJson) else None
+    if entries is None:
+        entries = _entries(payload.value if isinstance(payload, RawJson) else payload, where)
+    items = tuple(ReadItem(location, full_url, *read_resource(data, location, patient_id)) for full_url, data, location in entries[:room])
     if isinstance(payload, RawJson):
         payload.forget()
     return ReadPayload(items, len(entries))
@@ -238,7 +256,7 @@ async def _read_medication(session: FhirSession, record: PatientRecord, ref: str
         record.issues.append(DataIssue(f"FHIR {ref}", f"medication details not read: {page.reason}", reason=page.kind))
         return _added_since(record, issues_at, contents_at)
     record.add_content(content_key("medication", ref, page))  # keyed by its bytes' digest, not serialised again
-    resource, issue = parse_resource(page.value, f"FHIR {ref}")
+    resource, issue, _ = read_resource(page.raw, f"FHIR {ref}", record.patient_id)
     if issue is not None:
         record.issues.append(issue)
     elif resource is not None and resource.get_resource_type() == "Medication":

@@ -3,6 +3,14 @@
 Resources are validated one by one so that a single malformed entry in a history is skipped and
 reported instead of rejecting the whole Bundle. History resources get the lean models of
 `history_models` (so do the draft orders, in `drafts`).
+
+JSON kept as the bytes it was sent in is decoded straight into the models (`split_entries`,
+`decode_resource`): msgspec's typed decoders build no dicts to convert and free afterwards (reading a
+bench history of 36 resources, body included: 0.68 ms of CPU instead of 0.83). They are strict R4;
+whatever they cannot read (another FHIR version's shapes, wrong types, a lone surrogate, an unknown
+resource type...) is read as plain JSON by the tolerant path as before, which accepts it or gives the
+same message. The caller checks the bytes' UTF-8 beforehand (`strict_json.is_utf8`): msgspec does not
+check the strings it skips (the elements the models do not read).
 """
 
 from __future__ import annotations
@@ -10,9 +18,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
+
 from fhir.resources.R4B import get_fhir_model_class
 from service.fhir.history_models import HISTORY_MODELS, Resource, ValidationError, error_path, error_problem, read
 from service.fhir.record import DataIssue
+from service.strict_json import is_utf8, loads_strict
+
+Json = bytes | msgspec.Raw  # JSON still as sent
 
 
 def resource_label(data: dict[str, Any]) -> str:
@@ -70,9 +83,88 @@ def bundle_entries(bundle: dict[str, Any], where: str) -> Iterator[tuple[str | N
         yield full_url, entry.get("resource"), location
 
 
-def next_link(bundle: dict[str, Any]) -> str | None:
-    """The `next` page of a search-set Bundle, if any."""
-    for link in bundle.get("link") or []:
+# ---- straight from the bytes -------------------------------------------------------------------
+
+
+class _Entry(msgspec.Struct, gc=False):
+    fullUrl: Any = None
+    resource: msgspec.Raw = msgspec.Raw(b"null")  # as `entry.get("resource")`: a missing one reads as null
+
+
+class _Payload(msgspec.Struct, gc=False):
+    """A Bundle's entries, each resource left as bytes until its type is known (or any other resource)."""
+
+    resourceType: Any = None
+    entry: tuple[_Entry, ...] | None = None
+
+
+class _Links(msgspec.Struct, gc=False):
+    link: Any = None
+
+
+class Head(msgspec.Struct, gc=False):
+    """What is read of a resource before its model: its type, and the elements that say whose it is
+    (as plain JSON: `subject` and DSTU2's `patient`, which the models do not all read)."""
+
+    resourceType: Any = None
+    subject: Any = None
+    patient: Any = None
+
+
+_PAYLOAD = msgspec.json.Decoder(_Payload)
+_HEAD = msgspec.json.Decoder(Head)
+_LINKS = msgspec.json.Decoder(_Links)
+_DECODERS = {kind: msgspec.json.Decoder(model) for kind, model in HISTORY_MODELS.items()}
+_NOT_READ = (msgspec.DecodeError, RecursionError)  # ValidationError included; too deep for msgspec
+
+
+def split_entries(raw: bytes, where: str) -> list[tuple[str | None, Json, str]] | None:
+    """`bundle_entries` of a Bundle (or the one resource) in `raw`, each resource still as bytes; None
+    when msgspec cannot split it (e.g. a list of resources, an entry that is not an object)."""
+    try:
+        payload = _PAYLOAD.decode(raw)
+    except _NOT_READ:
+        return None
+    if payload.resourceType != "Bundle":
+        return [(None, raw, where)]
+    return [
+        (entry.fullUrl if isinstance(entry.fullUrl, str) else None, entry.resource, f"{where} entry {index}")
+        for index, entry in enumerate(payload.entry or ())
+    ]
+
+
+def decode_resource(raw: Json) -> tuple[Resource, Head] | None:
+    """The resource in `raw` read strictly as R4 into its model, with its `Head`; None when it is not
+    a history resource that reads so (`parse_resource` then reads it tolerantly or says why not)."""
+    try:
+        head = _HEAD.decode(raw)
+        decoder = _DECODERS.get(head.resourceType) if isinstance(head.resourceType, str) else None
+        return (decoder.decode(raw), head) if decoder is not None else None
+    except _NOT_READ:
+        return None
+
+
+def resource_type(raw: bytes) -> str | None:
+    """The resourceType of the FHIR JSON resource in `raw`, found without building the rest; None
+    unless `raw` is plainly valid JSON of an object with a string resourceType (the caller then reads
+    it with `loads_strict`, which accepts, repairs or refuses it as before)."""
+    if not is_utf8(raw):
+        return None
+    try:
+        kind = _HEAD.decode(raw).resourceType
+    except _NOT_READ:
+        return None
+    return kind if isinstance(kind, str) else None
+
+
+def next_link(page: bytes) -> str | None:
+    """The `next` page of a search-set Bundle, if any: its links read without the rest of the page."""
+    try:
+        links = _LINKS.decode(page).link
+    except _NOT_READ:  # e.g. a lone surrogate: read as plain JSON
+        value = loads_strict(page)
+        links = value.get("link") if isinstance(value, dict) else None
+    for link in links or []:
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             return link["url"]
     return None

@@ -15,6 +15,7 @@ from typing import Any
 
 from cds_hooks import Card, Coding, Link, Source, Suggestion
 from service.facts.model import Facts
+from service.memo import Memo
 from service.rules.context import evaluation_context
 from service.rules.loader import LoadedRule
 from service.rules.models import SEVERITY, OverrideReasonFile
@@ -82,6 +83,27 @@ def _links(group: list[LoadedRule], contexts: dict[str, dict[str, Any]], languag
     return links
 
 
+ReasonCodings = tuple[tuple[str | None, str, str], ...]  # (system, code, display)
+_REASONS: Memo[tuple[OverrideReasonFile, ReasonCodings]] = Memo(1024)
+
+
+def _reasons(group: list[LoadedRule], reasons: OverrideReasonFile, language: str) -> ReasonCodings:
+    """The group's override reasons, each once, in the rules' order: the same for every patient, so
+    worked out once per group of loaded rules, reason file and language. Rules are kept by identity
+    (a reload loads new ones); the reason file is checked to be the very one (its id alone could be
+    reused once it is gone)."""
+
+    def codings() -> tuple[OverrideReasonFile, ReasonCodings]:
+        codes: list[str] = []
+        for rule in group:
+            codes.extend(code for code in rule.rule.override_reasons if code not in codes)
+        return reasons, tuple((reasons.system, code, reasons.reasons[code].display.for_language(language)) for code in codes)
+
+    key = (tuple(group), id(reasons), language)
+    kept, found = _REASONS.get(key, codings)
+    return found if kept is reasons else codings()[1]
+
+
 def _card(
     group: list[LoadedRule],
     facts: Facts,
@@ -111,9 +133,6 @@ def _card(
                 detail = f"{detail}\n\n{built.detail}" if detail else built.detail
             for link in built.links:
                 _add_link(links, link)
-    codes: list[str] = []
-    for rule in group:
-        codes.extend(code for code in rule.rule.override_reasons if code not in codes)
     return Card(
         uuid=str(uuid.uuid4()),
         summary=fit_summary(summary),
@@ -122,10 +141,7 @@ def _card(
         source=Source(label=lead.rule.card.source.label, url=lead.rule.card.source.url),
         suggestions=suggestions or None,
         selectionBehavior=selection_behavior(kinds) if suggestions else None,
-        overrideReasons=[
-            Coding(system=reasons.system, code=code, display=reasons.reasons[code].display.for_language(language))
-            for code in codes
-        ]
+        overrideReasons=[Coding(system=system, code=code, display=display) for system, code, display in _reasons(group, reasons, language)]
         or None,
         links=links or None,
         extension={"bzra-cds.rules": [{"id": r.id, "version": r.rule.version} for r in group]},
@@ -149,7 +165,6 @@ def merge_cards(
     for rule in sorted(fired, key=lambda r: (-SEVERITY[r.rule.card.indicator], -r.rule.card.priority)):
         groups.setdefault(_group_key(rule), []).append(rule)
     offered: set[str] = set()  # a suggestion is offered once per answer, on the most severe card that carries it
-    cards = [_card(group, facts, data, reasons, language, suggest, offered) for group in groups.values()]
-    cards.sort(key=lambda c: -SEVERITY[c.indicator])
-    card_rules = {card.uuid: [r["id"] for r in card.extension["bzra-cds.rules"]] for card in cards}
-    return cards, card_rules
+    built = [(_card(group, facts, data, reasons, language, suggest, offered), group) for group in groups.values()]
+    built.sort(key=lambda pair: -SEVERITY[pair[0].indicator])
+    return [card for card, _ in built], {card.uuid: [r.id for r in group] for card, group in built}

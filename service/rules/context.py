@@ -5,6 +5,7 @@ Also a complete sample of that data, so the linter can try every template withou
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -41,11 +42,19 @@ NO_ORDER = OrderFacts(
 )
 
 
+_LAST_DUMP: list[tuple[weakref.ref[Facts], dict[str, Any]]] = []  # the last facts dumped, by identity
+
+
 def facts_data(facts: Facts) -> dict[str, Any]:
-    """The facts as plain data, once per hook call (every rule reads the same dump)."""
+    """The facts as plain data, once per hook call (every rule reads the same dump). The last facts
+    dumped are remembered by identity: the conditions and then the referral's reason read the same
+    facts (frozen), and a dump costs as much as the rest of a card. Shared: read it, never change it."""
+    if _LAST_DUMP and _LAST_DUMP[0][0]() is facts:
+        return _LAST_DUMP[0][1]
     data = facts.model_dump(mode="json")
     if data["draft"] is None:
         data["draft"] = NO_ORDER.model_dump(mode="json")
+    _LAST_DUMP[:] = [(weakref.ref(facts), data)]
     return data
 
 

@@ -6,17 +6,18 @@ is an error at lint time rather than an empty gap in front of a prescriber.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from cachetools import LRUCache
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, pass_context
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from service.errors import RuleError
 from service.language import LANGUAGES, format_date, format_number, language_or_default
-from service.memo import json_key
+from service.memo import Memo, json_key
+from service.rules.context import ReadTree, read_tree
 
 SUMMARY_LIMIT = 139
 LANGUAGE_KEY = "language"  # the card's language, in every template's context
@@ -56,9 +57,10 @@ def _drug(context: Context, drug_id: Any, otherwise: Any = None) -> str:
     return str(names.get(_language(context)) or names.get("en") or drug_id)
 
 
-FILTER_READS = frozenset({LANGUAGE_KEY, "drug_names"})  # context values the filters above read
-RENDERED_TEXTS = 4096  # rendered texts kept; each is a card's summary, detail or link label
-_RENDERED: LRUCache[tuple[str, bytes], str] = LRUCache(maxsize=RENDERED_TEXTS)
+FILTER_READS = {"num": (LANGUAGE_KEY,), "weeks": (LANGUAGE_KEY,), "date": (LANGUAGE_KEY,), "drug": (LANGUAGE_KEY, "drug_names")}
+"""The context values each filter above reads (the card's language is in every key regardless)."""
+RENDERED_TEXTS = 4096  # rendered texts kept (`Memo`: emptied when full); each is a card's summary, detail or link label
+_RENDERED: Memo[str] = Memo(RENDERED_TEXTS)  # by `_rendering_key`
 
 # The filters a card text may use besides Jinja's own; the rule reference prints their docstrings.
 ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
@@ -86,38 +88,110 @@ def check_template(source: str) -> set[str]:
     return meta.find_undeclared_variables(ENVIRONMENT.parse(source))
 
 
+Path = tuple[str, ...]
+
+
+def _chain(node: nodes.Node, names: frozenset[str]) -> Path | None:
+    """`history.use_days_per_week` or `draft["days_supply"]` as the path it reads from the context;
+    None for anything else. A name a dict itself has (`items`, `get`) ends no path: Jinja looks an
+    attribute up on the object before its keys, so `x.get(...)` reads `x` whole."""
+    keys: list[str] = []
+    while isinstance(node, (nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Getattr):
+            key = node.attr
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            key = node.arg.value
+        else:
+            return None  # an index or a computed key: the value it is taken from is read whole
+        if hasattr(dict, key):
+            return None
+        keys.append(key)
+        node = node.node
+    if keys and isinstance(node, nodes.Name) and node.name in names:
+        return (node.name, *reversed(keys))
+    return None
+
+
+def _paths(node: nodes.Node, names: frozenset[str], found: set[Path]) -> None:
+    """Every path of the context the template reads: the longest attribute chains from a name, and
+    a name used any other way (a loop, a `set`, a filter's argument) whole."""
+    path = _chain(node, names)
+    if path is not None:
+        found.add(path)
+        return
+    if isinstance(node, nodes.Name) and node.name in names:
+        found.add((node.name,))
+    for child in node.iter_child_nodes():
+        _paths(child, names, found)
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What a rendering of one template depends on: the parts of the context its expressions read
+    (a tree of paths, `context.read_tree`) and the names its filters read."""
+
+    tree: ReadTree
+    filter_reads: tuple[str, ...]
+
+
 @lru_cache(maxsize=2048)
-def _names_read(source: str) -> tuple[str, ...]:
-    """What a rendering depends on: the template's own names and what the filters read from the context."""
-    return tuple(sorted(check_template(source) | FILTER_READS))
+def _reads(source: str) -> Reads:
+    """Only the values read count: a summary that says "{{ history.bzra_continuous_days }} days" is
+    the same text for every patient with that many days, whatever else their history holds."""
+    check_template(source)
+    parsed = ENVIRONMENT.parse(source)
+    names = frozenset(meta.find_undeclared_variables(parsed))
+    found: set[Path] = set()
+    _paths(parsed, names, found)
+    filters = {LANGUAGE_KEY}
+    for node in parsed.find_all(nodes.Filter):
+        filters.update(FILTER_READS.get(node.name, ()))
+    return Reads(read_tree(sorted(found)), tuple(sorted(filters - names)))
 
 
-def _rendering_key(source: str, context: dict[str, Any]) -> tuple[str, bytes] | None:
-    """The template and the key of the values it reads (`memo.json_key`, a digest: the JSON itself runs
-    to a few kB, and 4,096 kept texts held 15 MB of keys); None when they are not plain data."""
+def _picked(value: Any, tree: ReadTree | None) -> Any:
+    """The parts of `value` in `tree`; the whole value when a path is not there (a key it lacks, or a
+    value that is not a mapping), so the key never misses what Jinja then finds or fails on."""
+    if tree is None or not isinstance(value, dict) or any(key not in value for key in tree):
+        return value
+    return {key: value[key] if below is None else _picked(value[key], below) for key, below in tree.items()}
+
+
+_ONLY_LANGUAGE = (LANGUAGE_KEY,)
+
+
+def _rendering_key(source: str, context: dict[str, Any]) -> tuple[str, bytes] | tuple[str, str, str] | None:
+    """The template and the key of the values it reads (`memo.json_key`, a digest: the values run to
+    a few kB, and 4,096 kept texts held 15 MB of keys); None when they are not plain data. A text that
+    reads nothing but the language (a link's label) is keyed by the language itself."""
     try:
-        names = _names_read(source)
+        reads = _reads(source)
     except TemplateProblem:
         return None
-    if any(name not in context for name in names if name not in FILTER_READS):
+    if not reads.tree and reads.filter_reads == _ONLY_LANGUAGE:
+        language = context.get(LANGUAGE_KEY)
+        if isinstance(language, str):
+            return (source, LANGUAGE_KEY, language)
+    if any(name not in context for name in reads.tree):
         return None  # an unknown name: rendering raises, and nothing is kept
-    values = json_key({name: context.get(name) for name in names})
-    return (source, values) if values is not None else None
+    values = {name: context[name] if below is None else _picked(context[name], below) for name, below in reads.tree.items()}
+    values.update((name, context.get(name)) for name in reads.filter_reads)
+    key = json_key(values)
+    return (source, key) if key is not None else None
 
 
 def render(source: str, context: dict[str, Any]) -> str:
     """The filled-in text; the same template with the same values read is rendered once (a select, then
     the sign of the same order, show the same cards)."""
-    key = _rendering_key(source, context)
-    found = _RENDERED.get(key) if key is not None else None
-    if found is None:
+
+    def rendered() -> str:
         try:
-            found = _compiled(source).render(**context).strip()
+            return _compiled(source).render(**context).strip()
         except UndefinedError as error:
             raise TemplateProblem(f"template uses an unknown name: {error.message}") from None
-        if key is not None:
-            _RENDERED[key] = found
-    return found
+
+    key = _rendering_key(source, context)
+    return _RENDERED.get(key, rendered) if key is not None else rendered()
 
 
 def fit_summary(text: str) -> str:

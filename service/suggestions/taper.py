@@ -23,7 +23,7 @@ from service.planner.links import planner_link
 from service.facts.model import Facts
 from service.fhir.record import PatientRecord
 from service.knowledge.models import Knowledge
-from service.memo import MemoPerObject
+from service.memo import Memo, MemoPerObject
 from service.rules.cards import BuiltSuggestion
 from service.settings import Settings
 from service.taper.errors import TaperError
@@ -31,7 +31,7 @@ from service.taper.handout_texts import PACE_NAMES
 from service.taper.inputs import InUse, PlanDefaults, PlanInput, input_for, to_request
 from service.taper.plan import TaperPlan, TaperRequest, make_plan
 from service.taper.protocol import load_protocols
-from service.taper.fhir import group_identifier
+from service.taper.fhir import patient_group_identifier, plan_group_key
 from service.taper.render import plan_medication_requests
 from service.taper.wording import fill, fmt_number, in_country
 
@@ -95,8 +95,16 @@ __all__ = ["taper_input", "taper_suggestion"]
 
 
 
+_TEXTS: Memo[str] = Memo(1024)  # filled texts: the same few drugs, steps and languages come back
+
+
 def _text(key: str, language: str, **values: object) -> str:
-    return fill(TEXTS[key], values, language)
+    try:
+        memo_key = (key, language, tuple(values.items()))
+        hash(memo_key)
+    except TypeError:  # a value that is not hashable (a phase's texts): filled each time
+        return fill(TEXTS[key], values, language)
+    return _TEXTS.get(memo_key, lambda: fill(TEXTS[key], values, language))
 
 
 InUseKey = tuple[tuple[str, float], ...]  # the BZRAs in use now, (drug, mg a day), the one tapered first
@@ -156,7 +164,7 @@ def _orders(prepared: Prepared, patient: str) -> list[dict]:
     call (so no call shares an object with another) and given the patient's subject and group.
     """
     resources = orjson.loads(prepared.orders)
-    group = group_identifier(prepared.plan, patient)
+    group = patient_group_identifier(prepared.group_key, patient)
     for resource in resources:
         resource["subject"] = {"reference": patient}
         resource["groupIdentifier"] = group
@@ -196,7 +204,7 @@ def _links(prepared: Prepared, base: str, record: PatientRecord, language: str) 
     if prepared.handout is None:
         return ()
     return (
-        Link(label=_text("handout", language), url=prepared.handout, type="absolute"),
+        Link(label=prepared.handout_label, url=prepared.handout, type="absolute"),
         planner_link(base, {**prepared.planner, "patient": record.patient_id}, language),
     )
 
@@ -213,6 +221,8 @@ class Prepared:
     handout: str | None  # the handout's address; None without a base address
     planner: dict[str, Any]  # the planner's plan parameters, without the patient
     orders: bytes  # the plan's MedicationRequests without subject or group (`_orders` adds them)
+    group_key: str  # the plan's part of the requests' group (`taper.fhir.plan_group_key`)
+    handout_label: str
 
 
 def _prepare(in_use: InUseKey, today: date, language: str, defaults: PlanDefaults, base: str, knowledge: Knowledge) -> Prepared | None:
@@ -243,7 +253,8 @@ def _prepared(in_use: InUseKey, today: date, language: str, defaults: PlanDefaul
     handout = f"{base}/taper/handout?{urlencode(plan_input.query())}" if base else None
     planner = plan_input.model_dump(mode="json", exclude_none=True, exclude={"language", "patient"})
     orders = _ORDERS(knowledge).get((request, language), lambda: orjson.dumps(plan_medication_requests(plan, None, language)))
-    return Prepared(plan, request, label, _detail(plan, weeks, language), handout, planner, orders)
+    return Prepared(plan, request, label, _detail(plan, weeks, language), handout, planner, orders, plan_group_key(plan),
+                    _text("handout", language))
 
 
 def taper_suggestion(

@@ -126,14 +126,20 @@ def _request(plan: TaperPlan, drug: str, subject: dict[str, Any], group: dict[st
 
 def group_identifier(plan: TaperPlan, patient_reference: str | None) -> dict[str, str]:
     """The `groupIdentifier` the plan's requests share for this patient."""
-    return {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{_group_id(plan, patient_reference)}"}
+    return patient_group_identifier(plan_group_key(plan), patient_reference)
 
 
-def _group_id(plan: TaperPlan, patient_reference: str | None) -> uuid.UUID:
+def plan_group_key(plan: TaperPlan) -> str:
+    """The plan's part of its group's key: what makes it the same plan (one per plan, kept by callers
+    that give it to many patients)."""
+    return "|".join(str(part) for part in (plan.drug, plan.start_dose_mg, plan.also_taking, plan.protocol,
+                                           plan.pace, plan.form, plan.market, plan.steps[0].start, len(plan.steps)))
+
+
+def patient_group_identifier(plan_key: str, patient_reference: str | None) -> dict[str, str]:
     """The same plan for the same patient gets the same group, so a repeated suggestion is recognised."""
-    key = "|".join(str(part) for part in (patient_reference, plan.drug, plan.start_dose_mg, plan.also_taking, plan.protocol,
-                                            plan.pace, plan.form, plan.market, plan.steps[0].start, len(plan.steps)))
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"urn:bzra-cds:taper:{key}")
+    group = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:bzra-cds:taper:{patient_reference}|{plan_key}")
+    return {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{group}"}
 
 
 def plan_medication_requests(plan: TaperPlan, patient_reference: str | None = None, language: str = "en") -> list[dict[str, Any]]:

@@ -88,3 +88,16 @@ def test_a_json_key_is_a_digest_whatever_the_size_of_the_value() -> None:
     """Remembered results are keyed by a digest: thousands of kept keys must not hold kilobytes each."""
     key = json_key({"history": [{"drug": "lorazepam", "mg": n} for n in range(200)]})
     assert key is not None and len(key) == 32
+
+
+def test_a_non_finite_float_is_found_however_deep_and_beside_nulls() -> None:
+    """NaN and the infinities are looked for in the value's MessagePack bytes, not by a walk."""
+    deep = {"a": None, "b": [{"c": [1, 2.5, {"d": -math.inf}]}]}
+    assert json_key(deep) is None
+    assert json_key({"a": None, "b": [0.0, -0.0, 1e308, 5e-324]}) is not None
+
+
+@pytest.mark.parametrize("number", [0xCB7FF0, 0xCBFFF8, -0x34800F])
+def test_bytes_that_look_like_a_non_finite_float_still_get_a_key(number: int) -> None:
+    """An integer whose MessagePack bytes hold the pattern of a NaN is settled by the walk: finite."""
+    assert json_key({"a": None, "n": number}) is not None

@@ -251,7 +251,7 @@ def never(*args: Any, **kwargs: Any) -> Any:
 
 async def test_an_amoxicillin_order_reads_and_parses_no_history(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("service.pipeline.gather_record", never)
-    monkeypatch.setattr("service.fhir.gather.parse_resource", never)
+    monkeypatch.setattr("service.fhir.gather.read_resource", never)
     monkeypatch.setattr("service.pipeline.build_facts", never)
     recorder = AuditRecorder()
     request = HookRequest.model_validate(b.hook_request(drafts=[order(AMOXICILLIN)], prefetch=history_with_a_bzra_in_use()))

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.strict_json import RawJson, loads_keeping_raw, loads_strict
+from service.strict_json import RawJson, is_utf8, loads_keeping_raw, loads_strict
 from tests.support import builders as b
 
 
@@ -72,13 +72,18 @@ def test_raw_json_is_read_once_and_keyed_by_its_bytes() -> None:
         _ = RawJson(b"{").value
 
 
-def test_a_value_read_on_arrival_keeps_its_digest_not_its_bytes() -> None:
-    raw = b'{"resourceType": "Bundle"}'
-    received = RawJson.received(raw, {"resourceType": "Bundle"})
-    assert received.raw is None and received.digest == RawJson(raw).digest
-    received.forget()  # cannot be read again: kept
-    assert received.value == {"resourceType": "Bundle"}
-    kept = RawJson(raw)
+def test_a_value_forgotten_is_read_again_from_its_bytes() -> None:
+    kept = RawJson(b'{"resourceType": "Bundle"}')
     assert kept.value and kept._read
     kept.forget()
     assert not kept._read and kept.value == {"resourceType": "Bundle"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "valid"),
+    [(b'{"a": "plain"}', True), ('{"a": "é😀"}'.encode(), True), (b'{"a": "\xff"}', False), (b'{"a": "\xed\xa0\x80"}', False), (b"\xe2\x82", False)],
+    ids=["ascii", "multibyte", "invalid-byte", "encoded-surrogate", "truncated"],
+)
+def test_utf8_is_checked_like_the_standard_decoder(raw: bytes, valid: bool) -> None:
+    """What typed decoders skip is not checked by msgspec: `is_utf8` checks it as Python's codec does."""
+    assert is_utf8(raw) is valid

@@ -186,6 +186,7 @@ def test_the_prefetch_of_an_order_no_rule_can_fire_on_is_never_read(client: Test
     from service.strict_json import RawJson
 
     monkeypatch.setattr(RawJson, "value", property(lambda self: pytest.fail("the prefetch was read")))
+    monkeypatch.setattr("service.fhir.gather.read_payload", lambda *args: pytest.fail("the prefetch was read"))
     amoxicillin = {"coding": [{"system": b.RXNORM, "code": "308191", "display": "amoxicillin 500 MG Oral Capsule"}]}
     request = b.hook_request(drafts=[b.draft_order(medicationCodeableConcept=amoxicillin)], prefetch=b.full_prefetch())
     response = client.post(SIGN, json=request)

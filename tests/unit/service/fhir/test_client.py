@@ -139,16 +139,17 @@ async def test_a_link_off_the_server_is_still_refused(link: str) -> None:
 
 
 @pytest.mark.anyio
-async def test_a_page_from_the_cache_is_not_parsed_until_it_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The history cache knows it by the digest of its bytes: a repeated call need not parse it."""
+async def test_an_answer_is_checked_and_kept_as_its_bytes_without_being_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its history is decoded from the bytes into the models later (`fhir.parse`), or known already by
+    their digest (`history_cache`): neither the answer nor a repeat of it from the cache is parsed."""
+    monkeypatch.setattr("service.fhir.client.loads_strict", lambda raw: pytest.fail("parsed"))
+    monkeypatch.setattr("service.strict_json.loads_strict", lambda raw: pytest.fail("parsed"))
     with server() as base:
         async with make_http_client(1.0, 2.0, aiohttp_pool=True) as http:
             session = FhirSession(http, base, "p", "token-1", ResponseCache(1_000_000, 60), limits=LIMITS)
             fetched = await session.get_page("Patient/p")
-            monkeypatch.setattr("service.strict_json.loads_strict", lambda raw: pytest.fail("parsed"))
             again = await session.get_page("Patient/p")
-    assert fetched.raw is None  # read on arrival: its bytes are not kept beside its objects
-    assert again.raw == PATIENT and again.digest == fetched.digest
+    assert fetched.raw == again.raw == PATIENT and again.digest == fetched.digest
 
 
 def search_page(relation: bytes) -> RawJson:

@@ -97,7 +97,7 @@ def test_a_history_seen_twice_is_not_parsed_a_third_time(monkeypatch: pytest.Mon
     first = history_key(HISTORY, cache)
     assert len(cache) == 0  # seen once: nothing kept (distinct patients leave no garbage behind)
     assert history_key(HISTORY, cache) == first
-    monkeypatch.setattr("service.fhir.gather.parse_resource", lambda *args: pytest.fail("parsed again"))
+    monkeypatch.setattr("service.fhir.gather.read_resource", lambda *args: pytest.fail("parsed again"))
     record = PatientRecord(patient_id=b.PATIENT_ID)
     for key, payload in copy.deepcopy(HISTORY).items():
         ingest(record, QUERIES[key], payload, f"prefetch.{key}", 5000, cache)
@@ -147,7 +147,7 @@ def test_a_history_kept_as_sent_and_seen_before_is_neither_read_nor_parsed(monke
     first = history_key(as_sent(HISTORY), cache)
     assert history_key(as_sent(HISTORY), cache) == first  # kept from the second sight
     monkeypatch.setattr(RawJson, "value", property(lambda self: pytest.fail("read again")))
-    monkeypatch.setattr("service.fhir.gather.parse_resource", lambda *args: pytest.fail("parsed again"))
+    monkeypatch.setattr("service.fhir.gather.read_resource", lambda *args: pytest.fail("parsed again"))
     assert history_key(as_sent(HISTORY), cache) == first
 
 

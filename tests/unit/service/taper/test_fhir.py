@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
-from service.taper.fhir import plan_medication_request, plan_medication_requests
+from service.taper.fhir import group_identifier, patient_group_identifier, plan_group_key, plan_medication_request, plan_medication_requests
 from tests.support.taper_support import plan_for
 
 
@@ -52,3 +54,14 @@ def test_fhir_magistral_capsules_are_a_contained_compounded_medication(kn):
     assert medication["resourceType"] == "Medication" and medication["code"]["text"].startswith("R/ Gélules magistrales")
     assert medication["code"]["text"].count("R/ ") == 10 and "S/ 1 gélule par jour" in medication["code"]["text"]
     assert medication["ingredient"][0]["itemCodeableConcept"]["coding"][0]["code"] == "N05CD06"
+
+
+def test_the_group_is_the_plan_and_the_patient_as_before_the_plan_key_was_kept(kn):
+    """The group's uuid is what it was when the whole key was written on every call: an EHR that
+    recognises a repeated suggestion by it still does."""
+    plan = plan_for(kn, "lorazepam", 3, protocol="cks_ashton")
+    parts = ("Patient/7", plan.drug, plan.start_dose_mg, plan.also_taking, plan.protocol, plan.pace, plan.form, plan.market,
+             plan.steps[0].start, len(plan.steps))
+    expected = uuid.uuid5(uuid.NAMESPACE_URL, "urn:bzra-cds:taper:" + "|".join(str(part) for part in parts))
+    assert group_identifier(plan, "Patient/7") == {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{expected}"}
+    assert patient_group_identifier(plan_group_key(plan), "Patient/8") != group_identifier(plan, "Patient/7")
