@@ -29,7 +29,7 @@ from service import metrics
 from service.errors import UnavailableError
 from service.fhir.cache import ResponseCache, token_fingerprint
 from service.fhir.limits import FhirLimits
-from service.fhir.parse import next_link, resource_type
+from service.fhir.parse import next_in, next_link, page_head
 from service.strict_json import RawJson, loads_strict
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,23 @@ FAILURE_KINDS = (
     "not_fhir",  # an answer that is not FHIR JSON
     "link_refused",  # a redirect or a next link to another server, not followed
 )
+
+
+class FhirPage(RawJson):
+    """A page as received, with its `next` link when the check of its bytes read it (`page_head`)."""
+
+    __slots__ = ("next_url",)
+
+    def __init__(self, raw: bytes, next_url: str | None | _Unknown):
+        super().__init__(raw)
+        self.next_url = next_url
+
+
+class _Unknown:
+    """A page's next link not read yet (a page from the cache, or one checked by the tolerant path)."""
+
+
+UNKNOWN = _Unknown()
 
 
 @dataclass
@@ -138,7 +155,7 @@ class FhirSession:
         if cached is not None:
             _outcome("cache_hit").inc()
             return RawJson(cached)  # checked as a FHIR answer when it was fetched
-        page = RawJson(await self._fetch(url))
+        page = FhirPage(*await self._fetch(url))
         self._cache.put(key, page)  # its digest, taken here, keys its history too (`history_cache`)
         return page
 
@@ -181,8 +198,9 @@ class FhirSession:
                 break
         return result
 
-    async def _fetch(self, url: str) -> bytes:
-        """The answer's bytes, checked as a FHIR resource (`_json_or_error`); errors become `FhirError`."""
+    async def _fetch(self, url: str) -> tuple[bytes, str | None | _Unknown]:
+        """The answer's bytes, checked as a FHIR resource (`_json_or_error`), and its next link if the
+        check read it; errors become `FhirError`."""
         async with self._semaphore:
             remaining = self.remaining()
             if remaining <= 0:
@@ -202,8 +220,7 @@ class FhirSession:
                 raise FhirError(f"the FHIR server could not be reached ({name})", kind="unreachable") from None
             finally:
                 metrics.FHIR_LATENCY.observe(time.monotonic() - started)
-        _json_or_error(status, raw)
-        return raw
+        return raw, _json_or_error(status, raw)
 
     async def _read(self, url: str, headers: dict[str, str]) -> tuple[int, bytes]:
         """The status and body, read as a stream and given up past `max_response_bytes`."""
@@ -223,8 +240,11 @@ class FhirSession:
 
 
 def _next_link(page: RawJson) -> str | None:
-    """The page's `next` link. A page whose bytes hold no `"next"` (and no `\\u` escape that could
-    spell it) has none: found without reading its JSON."""
+    """The page's `next` link: read with its check when it was fetched (scanning its bytes again cost
+    more than that check: `"` is everywhere in JSON). Else a page whose bytes hold no `"next"` (and no
+    `\\u` escape that could spell it) has none: found without reading its JSON."""
+    if isinstance(page, FhirPage) and page.next_url is not UNKNOWN:
+        return page.next_url  # type: ignore[return-value]
     if b'"next"' not in page.raw and b"\\u" not in page.raw:
         return None
     return next_link(page.raw)
@@ -252,13 +272,15 @@ def _too_large(limit: int) -> FhirError:
     return FhirError(f"the FHIR server's answer was larger than {limit / 1e6:g} MB; not read", kind="too_large")
 
 
-def _json_or_error(status: int, raw: bytes) -> None:
+def _json_or_error(status: int, raw: bytes) -> str | None | _Unknown:
     """Raises `FhirError` unless `raw` is a FHIR JSON resource other than an OperationOutcome, in a
-    2xx answer. A plainly valid one is checked without being parsed (`resource_type`): its history
-    is decoded from the bytes straight into the models later."""
-    if status < 300 and resource_type(raw) not in (None, "OperationOutcome"):
+    2xx answer; returns its next link, read on the way (`UNKNOWN` when the tolerant path checked it).
+    A plainly valid one is checked without being parsed (`page_head`): its history is decoded from
+    the bytes straight into the models later."""
+    head = page_head(raw) if status < 300 else None
+    if head is not None and head.resourceType != "OperationOutcome":
         _outcome("ok").inc()
-        return
+        return next_in(head.link)
     try:
         body = loads_strict(raw)
     except ValueError:  # not JSON, or JSON with NaN or Infinity
@@ -280,6 +302,7 @@ def _json_or_error(status: int, raw: bytes) -> None:
         _outcome("error").inc()
         raise FhirError(f"the FHIR server reported: {_operation_outcome_text(body)}", status, "server_error")
     _outcome("ok").inc()
+    return UNKNOWN
 
 
 def _timed_out(error: BaseException) -> bool:

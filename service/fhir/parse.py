@@ -157,6 +157,28 @@ def resource_type(raw: bytes) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
+class PageHead(msgspec.Struct, gc=False):
+    """What is read of a FHIR answer to check it: its type, and its links (a search page's `next`)."""
+
+    resourceType: Any = None
+    link: Any = None
+
+
+_PAGE_HEAD = msgspec.json.Decoder(PageHead)
+
+
+def page_head(raw: bytes) -> PageHead | None:
+    """`resource_type` and the links of an answer in one pass over its bytes; None unless `raw` is
+    plainly valid JSON of an object with a string resourceType (as `resource_type`)."""
+    if not is_utf8(raw):
+        return None
+    try:
+        head = _PAGE_HEAD.decode(raw)
+    except _NOT_READ:
+        return None
+    return head if isinstance(head.resourceType, str) else None
+
+
 def next_link(page: bytes) -> str | None:
     """The `next` page of a search-set Bundle, if any: its links read without the rest of the page."""
     try:
@@ -164,6 +186,11 @@ def next_link(page: bytes) -> str | None:
     except _NOT_READ:  # e.g. a lone surrogate: read as plain JSON
         value = loads_strict(page)
         links = value.get("link") if isinstance(value, dict) else None
+    return next_in(links)
+
+
+def next_in(links: Any) -> str | None:
+    """The url of the `next` link among a Bundle's `link` JSON, if any."""
     for link in links or []:
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             return link["url"]

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.fhir.cache import ResponseCache
-from service.fhir.client import _OWN_READ, FhirError, FhirSession, PooledClient, _next_link, make_http_client
+from service.fhir.client import _OWN_READ, UNKNOWN, FhirError, FhirPage, FhirSession, PooledClient, _json_or_error, _next_link, make_http_client
 from service.fhir.limits import FhirLimits
 from service.strict_json import RawJson
 from tests.support.fhir_server import serving
@@ -164,3 +164,38 @@ def test_a_page_without_a_next_link_is_not_parsed_to_find_none() -> None:
 @pytest.mark.parametrize("relation", [b"next", b"\\u006eext", b"\\u006e\\u0065\\u0078\\u0074"])
 def test_a_next_link_is_found_however_it_is_written(relation: bytes) -> None:
     assert _next_link(search_page(relation)) == "MedicationRequest?page=2"
+
+
+@pytest.mark.parametrize("relation", [b"next", b"self", b"\\u006eext"])
+def test_the_check_of_a_page_reads_its_next_link_as_the_page_scan_would(relation: bytes) -> None:
+    """`_json_or_error` reads the links in the same pass that checks the page: what it returns is
+    what `_next_link` finds in the bytes, so the search loop need not scan the page again."""
+    page = search_page(relation)
+    assert _json_or_error(200, page.raw) == _next_link(page)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"resourceType": "Patient", "id": "p", "link": [{"other": {"reference": "Patient/q"}, "type": "seealso"}]}',
+        b'{"resourceType": "Bundle", "type": "searchset", "link": "not a list"}',
+        b'{"resourceType": "Bundle", "type": "searchset", "link": [{"relation": "next", "url": 7}]}',
+    ],
+)
+def test_pages_without_a_usable_next_link_give_none_at_the_check(raw: bytes) -> None:
+    assert _json_or_error(200, raw) is None and _next_link(RawJson(raw)) is None
+
+
+def test_a_page_checked_by_the_tolerant_path_leaves_its_link_to_the_scan() -> None:
+    raw = b'{"resourceType": "Bundle", "type": "searchset", "link": [{"relation": "next", "url": "p2"}], "x": "\\ud800"}'
+    assert _json_or_error(200, raw) is UNKNOWN and _next_link(FhirPage(raw, UNKNOWN)) == "p2"
+
+
+@pytest.mark.anyio
+async def test_a_fetched_page_is_not_scanned_again_for_its_next_link(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("service.fhir.client.next_link", lambda raw: pytest.fail("scanned again"))
+    with server() as base:
+        async with make_http_client(1.0, 2.0, aiohttp_pool=True) as http:
+            session = FhirSession(http, base, "p", "token-1", ResponseCache(0, 0), limits=LIMITS)
+            page = await session.get_page("Patient/p")
+    assert isinstance(page, FhirPage) and page.next_url is None and _next_link(page) is None
