@@ -22,6 +22,7 @@ from service.api.direct_route import DirectLane, direct_endpoints
 from service.api.errors import install_error_handlers
 from service.api.limits import RequestLimits
 from service.api.openapi import install_complete_openapi
+from service.api.telemetry import native_telemetry
 from service.audit_secret import audit_secret
 from service.feedback import FeedbackService
 from service.fhir.cache import ResponseCache
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         summary="CDS Hooks service for safer benzodiazepine and Z-drug prescribing",
         version=VERSION,
         lifespan=_lifespan(StartUp(settings, knowledge, rules, secret, today)),
+        telemetry=native_telemetry(),
     )
     app.state.settings = settings
     app.state.rules = rules
