@@ -1,5 +1,6 @@
 """The limits of a request: bodies over the configured size are refused before they are read into
-memory (HTTP 413), and a request over the concurrency limit at once (HTTP 503 with Retry-After)."""
+memory (HTTP 413), and a request over the concurrency limit at once (HTTP 503 with Retry-After).
+The size of each body answered goes to `service.heap`, which gives freed memory back after a large one."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import RequestError
+from service.heap import HeapTrim
 
 
 class BodyTooLarge(RequestError):
@@ -71,8 +73,9 @@ class RequestLimits:
     service is alive, and must not be restarted for being busy.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, limit: int, max_turn: float = MAX_TURN_SECONDS):
+    def __init__(self, app: ASGIApp, max_bytes: int, limit: int, max_turn: float = MAX_TURN_SECONDS, heap: HeapTrim | None = None):
         self.app = app
+        self.heap = heap or HeapTrim()
         self.max_bytes = max_bytes
         self.limit = limit
         self.max_turn = max_turn
@@ -105,6 +108,9 @@ class RequestLimits:
             await self.app(scope, _replay(received, receive), send)
         finally:
             self.active -= 1
+            body_bytes = sum(len(message.get("body", b"")) for message in received)
+            received.clear()  # the body's chunks let go before the heap is trimmed
+            self.heap.done(body_bytes)
 
     async def _serve_uncounted(self, scope: Scope, receive: Receive, send: Send) -> None:
         """An operational endpoint: never refused for being busy, its body still bounded."""

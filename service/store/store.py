@@ -2,8 +2,9 @@
 
 The hook path must never wait for the database: `record_call` writes the audit to a local journal
 (so that a crash loses nothing that was answered, see `journal`) and puts it on a bounded queue,
-which a background writer drains in batches; `suppressed_rules` answers within a short timeout, or with
-nothing. When the database is down (or starting, or shutting down: any error that
+which a background writer drains in batches (on SQLite, fresh batches are written by a thread with its
+own connection, so that their CPU is not spent on the event loop: see `sqlite_writer`); `suppressed_rules`
+answers within a short timeout, or with nothing. When the database is down (or starting, or shutting down: any error that
 is not a refusal of the record's content, see `db.refuses_content`), records go to a local spool file and are replayed once it is back
 (a maintenance task probes it every few seconds, and every open replays what a previous run left).
 Nothing is lost on a clean shutdown: `close` writes out the queue, to the database or to the spool.
@@ -33,7 +34,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cds_hooks.models import Feedback
 from service.store import queries
 from service.store import shared
-from service.store.db import SchemaMismatch, SchemaTooNew, check_schema, create_engine, is_unavailable, migrate, ping
+from service.store.db import (
+    SQLITE_BUSY_TIMEOUT_S,
+    SchemaMismatch,
+    SchemaTooNew,
+    check_schema,
+    create_engine,
+    is_unavailable,
+    migrate,
+    ping,
+)
 from service.store.journal import Journal, created_ns
 from service.store.lines import json_line
 from service.store.notify import ChangeFeed
@@ -46,8 +56,9 @@ from service.store.records import (
 )
 from service.errors import UnavailableError
 from service.store.spool import Spool
+from service.store.sqlite_writer import SqliteAuditWriter, database_path
 from service.store.suppressed_patients import SuppressedPatients
-from service.store.writes import unique_items, write_calls, write_feedback
+from service.store.writes import CallsWritten, unique_items, write_calls, write_feedback
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +69,9 @@ MAX_LOOKUPS_IN_FLIGHT = 64  # beyond this the database is too slow to help the h
 SPOOL_FORMAT = 1
 REPLAY_ROUNDS = 3
 JOURNAL_COMMIT_SECONDS = 0.005  # the group commit: how long a record may wait for its fsync
-# How long the writer lets audits gather before a write: each write costs ~3 ms of CPU whatever its size,
-# and one call at a time (measured in process) made it a batch of one, 2.5 ms of every call's CPU.
+# How long the writer lets audits gather before a write: each write has a cost whatever its size (through
+# SQLAlchemy ~3 ms of CPU; on SQLite's writer thread, its transaction and commit), and one call at a time
+# (measured in process) made it a batch of one, 2.5 ms of every call's CPU.
 # The journal already holds each record, so the wait risks nothing; a flush cuts it short.
 WRITE_GATHER_SECONDS = 0.05
 PRUNE_SECONDS = 60.0  # how often the rows of expired tokens are deleted
@@ -119,6 +131,7 @@ class Store:
         self._suppressed_changed = asyncio.Event()
         self._feed: ChangeFeed | None = None
         self._last_prune = 0.0
+        self._sqlite_writer: SqliteAuditWriter | None = None  # fresh audits on SQLite: see `sqlite_writer`
 
     @classmethod
     async def open(
@@ -164,6 +177,7 @@ class Store:
             retry_seconds=retry_seconds,
         )
         store._secret_fingerprint = secret_fingerprint
+        store._sqlite_writer = _sqlite_writer(url)
         store._migrate_schema = migrate_schema
         if await store._connect() and len(store._spool):
             await store._replay()
@@ -386,6 +400,8 @@ class Store:
             task.cancel()
         await asyncio.gather(*self._tasks, *self._lookups, return_exceptions=True)
         self._drain_to_spool()
+        if self._sqlite_writer is not None:
+            await asyncio.to_thread(self._sqlite_writer.close)  # after the batches handed to it
         if self._journal is not None:
             await self._journal.close()
         self._closed = True
@@ -439,8 +455,10 @@ class Store:
         are set aside one by one (to the spool's rejects) so they cannot block the others. `fresh`: the
         records come straight from the queue, so none can be in the database yet (see `write_calls`)."""
         try:
-            async with self._write_lock, self._engine.begin() as connection:
-                written = await write_calls(connection, batch, fresh=fresh)
+            written = await self._write_in_thread(batch) if fresh else None
+            if written is None:
+                async with self._write_lock, self._engine.begin() as connection:
+                    written = await write_calls(connection, batch, fresh=fresh)
             self._set_health(True)
             self._settle(batch)
             if written.suppressions:  # feedback that came before these cards was linked
@@ -462,6 +480,15 @@ class Store:
             if not await self._write_calls([item], fresh=fresh):
                 return False
         return True
+
+    async def _write_in_thread(self, batch: Sequence[CallItem]) -> CallsWritten | None:
+        """A fresh batch written by the SQLite writer's thread (see `sqlite_writer`); None when there is none
+        or when feedback waits for one of the batch's cards (then nothing was written: `write_calls` links it)."""
+        if self._sqlite_writer is None:
+            return None
+        async with self._write_lock:
+            new = await asyncio.wrap_future(self._sqlite_writer.submit(batch))
+        return CallsWritten(new, 0) if new is not None else None
 
     async def _maintain(self) -> None:
         """Probes the database (often while degraded, seldom when fine) and replays the spool."""
@@ -668,6 +695,12 @@ class Store:
         self._healthy = healthy
         if healthy:
             self._last_success = time.monotonic()
+
+
+def _sqlite_writer(url: str) -> SqliteAuditWriter | None:
+    """The writer thread of a SQLite file's fresh audits (see `sqlite_writer`); None for other databases."""
+    path = database_path(url)
+    return SqliteAuditWriter(path, SQLITE_BUSY_TIMEOUT_S) if path is not None else None
 
 
 def _call_record(item: CallItem) -> dict[str, Any]:

@@ -23,7 +23,7 @@ LENGTH_CHECKED = (*PACKAGES, "bench", "tests")
 # the longest name that is it or contains it; the root package `service` holds only its __init__.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cds_hooks",),  # the CDS Hooks protocol: knows nothing of service
-    ("service", "service.version", "service.errors", "service.strict_json", "service.memo", "service.metrics", "service.logs", "service.language", "service.yamlsource"),
+    ("service", "service.lean_imports", "service.heap", "service.version", "service.errors", "service.strict_json", "service.memo", "service.metrics", "service.logs", "service.language", "service.yamlsource"),
     # The settings, with the value types they hold (the FHIR allow-list and limits, the taper vocabulary).
     ("service.settings", "service.settings_sources", "service.security.fhir_servers", "service.fhir.limits", "service.taper.vocabulary"),
     ("service.knowledge", "service.taper.markets", "service.taper.protocol"),  # knowledge files, taper protocols and markets among them

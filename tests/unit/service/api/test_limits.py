@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
 from service.api.limits import RequestLimits
+from service.heap import HeapTrim
 from service.app import create_app
 from service.settings import Settings
 from tests.support import builders as b
@@ -105,3 +106,20 @@ def test_over_the_limit_a_request_gets_a_503_with_retry_after_and_probes_still_a
     working, refused, probe = asyncio.run(scenario())
     assert working["status"] == 200 and probe["status"] == 200
     assert refused["status"] == 503 and refused["headers"][b"retry-after"] == b"1"  # type: ignore[index]
+
+
+class CountingTrim(HeapTrim):
+    def __init__(self) -> None:
+        super().__init__(large_body_bytes=1, trim=lambda pad: 1)
+        self.bodies: list[int] = []
+
+    def done(self, body_bytes: int) -> None:
+        self.bodies.append(body_bytes)
+
+
+def test_each_answered_body_is_counted_for_the_heap_trim() -> None:
+    counted = CountingTrim()
+    limits = RequestLimits(Recorder(), max_bytes=100, limit=1, heap=counted)
+    asyncio.run(call(limits, "/cds-services/x", [b"12345", b"67890"]))
+    asyncio.run(call(limits, "/cds-services/x", [b"abc"]))
+    assert counted.bodies == [10, 3]

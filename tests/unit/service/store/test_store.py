@@ -13,6 +13,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from service.store.db import create_engine, head_revision
 from service.store.journal import Journal
 from service.store.lines import json_line
 from service.store.spool import ACTIVE, REJECTED
+from service.store.sqlite_writer import SqliteAuditWriter
 from service.store.writes import write_calls
 from tests.support.store_support import (
     FHIR_SERVER,
@@ -354,12 +356,13 @@ async def test_audits_of_calls_close_together_go_to_the_database_in_one_write(
     """Each write costs about the same whatever its size: the writer lets the audits of calls a few
     milliseconds apart gather into one batch instead of writing each alone."""
     batches: list[int] = []
+    original = Store._write_calls
 
-    async def counted(connection: AsyncConnection, records: Sequence[tuple[str, CallAudit]], **options: bool) -> object:
+    async def counted(self: Store, records: Sequence[tuple[str, CallAudit]], **options: bool) -> bool:
         batches.append(len(records))
-        return await write_calls(connection, records, **options)
+        return await original(self, records, **options)
 
-    monkeypatch.setattr("service.store.store.write_calls", counted)
+    monkeypatch.setattr(Store, "_write_calls", counted)
     store = await Store.open(store_url, spool_dir)
     try:
         for _ in range(5):
@@ -383,7 +386,17 @@ async def test_the_writer_recovers_without_a_restart(
             raise OperationalError("INSERT", {}, ConnectionRefusedError("database restarting"))
         return await write_calls(connection, records, **options)
 
+    original_submit = SqliteAuditWriter.submit
+
+    def flaky_submit(self: SqliteAuditWriter, records: Sequence[tuple[str, CallAudit]]) -> Future[int | None]:
+        if not outage:
+            return original_submit(self, records)
+        failed: Future[int | None] = Future()
+        failed.set_exception(OperationalError("INSERT", {}, ConnectionRefusedError("database restarting")))
+        return failed
+
     monkeypatch.setattr("service.store.store.write_calls", flaky_write)
+    monkeypatch.setattr(SqliteAuditWriter, "submit", flaky_submit)
     store.record_call(make_call())
     store.record_call(make_call())
     await store.flush()
