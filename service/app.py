@@ -18,9 +18,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from service import metrics
 from service.addons import install_addons
 from service.api import admin, cds, ops, taper
+from service.api.direct_route import DirectLane, direct_endpoints
 from service.api.errors import install_error_handlers
 from service.api.limits import RequestLimits
 from service.api.openapi import install_complete_openapi
+from service.api.telemetry import native_telemetry
 from service.audit_secret import audit_secret
 from service.feedback import FeedbackService
 from service.fhir.cache import ResponseCache
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None, today: Callable[[], date] = dat
         summary="CDS Hooks service for safer benzodiazepine and Z-drug prescribing",
         version=VERSION,
         lifespan=_lifespan(StartUp(settings, knowledge, rules, secret, today)),
+        telemetry=native_telemetry(),
     )
     app.state.settings = settings
     app.state.rules = rules
@@ -194,7 +197,9 @@ def _serve_with(app: FastAPI, start: StartUp, http: httpx.AsyncClient, store: St
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """The last added is the outermost: CORS wraps the limits, so a browser-based EHR can read their
-    413 and 503 (with Retry-After) instead of a CORS failure; preflights are answered before any limit."""
+    413 and 503 (with Retry-After) instead of a CORS failure; preflights are answered before any limit.
+    Innermost, a hook call goes from the limits straight to its endpoint (`DirectLane`)."""
+    app.add_middleware(DirectLane, endpoints=direct_endpoints(cds.router))
     app.add_middleware(  # before any work; the body size bounds what admission reads
         RequestLimits, max_bytes=settings.max_body_bytes, limit=settings.max_concurrent_requests
     )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from service.errors import RequestError
 
+import functools
 import hashlib
 import json
 import re
@@ -145,15 +146,21 @@ def is_utf8(raw: bytes) -> bool:
 _TOP_LEVEL = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
-def loads_keeping_raw(raw: bytes, key: str) -> dict[str, Any] | None:
+def loads_keeping_raw(raw: bytes, key: str, members: tuple[str, ...] = ()) -> dict[str, Any] | None:
     """The JSON object in `raw` with the members of its object `key` kept as `RawJson` (null as None).
 
     None when the body is not such an object or msgspec cannot split it (invalid UTF-8, a lone
     surrogate, nesting near the limit): the caller reads it with `loads_strict`, which accepts, repairs
     or refuses it as before. Whatever msgspec splits is valid JSON that `loads_strict` reads unchanged.
+    `members`: the object's expected members; an object with no others is split in one pass over the
+    bytes instead of two (the object, then its `key`: most of the body), any other the usual way.
     """
     if not is_utf8(raw):
         return None
+    if members:
+        shaped = _split_in_one_pass(raw, key, members)
+        if shaped is not None:
+            return shaped
     try:
         members = _TOP_LEVEL.decode(raw)
         kept = _TOP_LEVEL.decode(members[key]) if key in members and memoryview(members[key])[:1] == b"{" else None
@@ -162,6 +169,33 @@ def loads_keeping_raw(raw: bytes, key: str) -> dict[str, Any] | None:
     data = {name: loads_strict(bytes(value)) for name, value in members.items() if name != key or kept is None}
     if kept is not None:
         data[key] = {name: _kept(value) for name, value in kept.items()}
+    return data
+
+
+@functools.lru_cache(maxsize=8)
+def _shape_decoder(key: str, members: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
+    """A decoder of an object with only `members` (each absent, or kept as sent) and `key`."""
+    fields = [(name, msgspec.Raw | msgspec.UnsetType, msgspec.UNSET) for name in members if name != key]
+    fields.append((key, dict[str, msgspec.Raw] | None | msgspec.UnsetType, msgspec.UNSET))
+    return msgspec.json.Decoder(msgspec.defstruct("Shape", fields, forbid_unknown_fields=True))
+
+
+def _split_in_one_pass(raw: bytes, key: str, members: tuple[str, ...]) -> dict[str, Any] | None:
+    """`loads_keeping_raw`'s value when the object has no member but `members` and its `key` is an
+    object or null; None otherwise (another member, another shape: split the usual way)."""
+    try:
+        shape = _shape_decoder(key, members).decode(raw)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    data: dict[str, Any] = {}
+    for name in shape.__struct_fields__:
+        value = getattr(shape, name)
+        if value is msgspec.UNSET:
+            continue
+        if name != key:
+            data[name] = loads_strict(bytes(value))
+        else:
+            data[key] = None if value is None else {member: _kept(sent) for member, sent in value.items()}
     return data
 
 

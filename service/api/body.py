@@ -45,12 +45,17 @@ def _require_json_content_type(request: Request) -> None:
         raise ApiError(415, "unsupported_media_type", problem, [{"field": "Content-Type", "problem": problem}])
 
 
+def _member_names(model: type[BaseModel]) -> tuple[str, ...]:
+    """The JSON members the model declares (its fields' aliases, else names)."""
+    return tuple(field.alias or name for name, field in model.model_fields.items())
+
+
 async def parse_body(request: Request, model: type[Model], keep_raw: str | None = None) -> Model:
     """`keep_raw`: a member whose own members stay unread JSON (`RawJson`) until used (the prefetch)."""
     _require_json_content_type(request)
     raw = await request.body()
     try:
-        data = (loads_keeping_raw(raw, keep_raw) if keep_raw else None) or loads_strict(raw)
+        data = (loads_keeping_raw(raw, keep_raw, _member_names(model)) if keep_raw else None) or loads_strict(raw)
     except ValueError as error:  # also UnicodeDecodeError and json.JSONDecodeError
         problem = f"malformed JSON: {shown(str(error), 300)}"
         raise ApiError(400, "malformed_json", problem, [{"field": "body", "problem": problem}]) from None

@@ -65,8 +65,9 @@ def _metric_status(http_status: int) -> str:
 
 def _language(request: Request, body: HookRequest, settings: Settings) -> str:
     """`?language=nl`, or the request's `extension["bzra-cds.language"]`, else the deployment's."""
-    extension = getattr(body, "extension", None)
-    asked = request.query_params.get("language") or (
+    extension = (body.model_extra or {}).get("extension")
+    queried = request.query_params.get("language") if request.scope.get("query_string") else None  # parsed only when sent
+    asked = queried or (
         extension.get(LANGUAGE_EXTENSION) if isinstance(extension, dict) else None
     )
     return pick_language(asked if isinstance(asked, str) else None, settings.language)

@@ -14,12 +14,16 @@ application's exception handlers.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
+from starlette.applications import Starlette
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import get_route_path
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 DirectEndpoint = Callable[[Request], Awaitable[Response]]
 
@@ -36,3 +40,53 @@ class DirectRoute(APIRoute):
 
     def get_route_handler(self) -> DirectEndpoint:
         return self.endpoint
+
+
+def direct_endpoints(router: APIRouter) -> dict[str, tuple[frozenset[str], DirectEndpoint]]:
+    """The router's direct routes: path → (methods, endpoint), for `DirectLane`."""
+    return {
+        route.path: (frozenset(route.methods or ()), route.endpoint)
+        for route in router.routes
+        if isinstance(route, DirectRoute)
+    }
+
+
+class DirectLane:
+    """Pure ASGI middleware, the innermost layer: a call to a direct route goes straight to its endpoint.
+
+    Behind the user middleware FastAPI's exception layer, its exit stack and its router find the route
+    anew on every call (FastAPI 0.165's included routers match each route twice): about 0.07 ms of CPU
+    time a hook call, in process. The lane answers a call whose path and method are a direct route's
+    with that route's endpoint, inside the application's own exception handlers (built as FastAPI builds
+    them for its exception layer), so an error is answered exactly as on the routed path; anything else
+    (another path or method, a trailing slash) takes the routed path. The layers outside the lane (CORS,
+    the request limits, the server-error layer) see every call as before.
+    """
+
+    def __init__(self, app: ASGIApp, endpoints: Mapping[str, tuple[frozenset[str], DirectEndpoint]]) -> None:
+        self.app = app
+        self.endpoints = dict(endpoints)
+        self._lanes: dict[str, ASGIApp] = {}  # path → its endpoint inside the exception handlers, built on first use
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = get_route_path(scope)
+            found = self.endpoints.get(path)
+            if found is not None and scope["method"] in found[0]:
+                lane = self._lanes.get(path) or self._lane(path, found[1], scope["app"])
+                await lane(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _lane(self, path: str, endpoint: DirectEndpoint, app: Starlette) -> ASGIApp:
+        handlers = {key: handler for key, handler in app.exception_handlers.items() if key not in (500, Exception)}
+        lane = self._lanes[path] = ExceptionMiddleware(_answering(endpoint), handlers=handlers, debug=app.debug)
+        return lane
+
+
+def _answering(endpoint: DirectEndpoint) -> ASGIApp:
+    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+    return answer

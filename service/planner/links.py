@@ -9,6 +9,7 @@ the query string the demo page builds out of the same `appContext`.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from cds_hooks import Link
@@ -48,6 +49,42 @@ def plan_context(plan_query: dict[str, Any], language: str) -> dict[str, Any]:
     return context
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class PlanLink:
+    """The planner link of one plan, waiting for its patient: the plan's context is checked and
+    written once (the same for every patient on the plan), the patient added per call."""
+
+    label: str
+    url: str
+    plan_members: str  # the plan's members of `appContext`, as JSON without the braces
+    language_member: str
+
+    def for_patient(self, patient: Any) -> Link:
+        """The link for `patient` (an id or `Patient/id`; empty: none), `appContext` written exactly as
+        `plan_context` orders it (the plan's keys, the patient, the language)."""
+        members = [self.plan_members] if self.plan_members else []
+        if not (patient is None or patient == "" or patient == [] or patient == ()):
+            members.append(f'"patient":{_json(str(patient).removeprefix("Patient/"))}')
+        members.append(self.language_member)
+        return Link(label=self.label, url=self.url, type="smart", appContext="{" + ",".join(members) + "}")
+
+
+def plan_link(base_url: str, plan_query: dict[str, Any], language: str) -> PlanLink:
+    """`planner_link` but the patient (a `patient` in `plan_query` is left out)."""
+    context = plan_context({key: value for key, value in plan_query.items() if key != "patient"}, language)
+    chosen = context.pop("language")
+    return PlanLink(
+        label=LABELS[chosen],
+        url=f"{base_url.rstrip('/')}{PLANNER_PATH}",
+        plan_members=_json(context)[1:-1],
+        language_member=f'"language":{_json(chosen)}',
+    )
+
+
 def planner_link(base_url: str, plan_query: dict[str, Any], language: str) -> Link:
     """A `smart` link to the planner at `base_url`, carrying the plan in `appContext`.
 
@@ -55,10 +92,4 @@ def planner_link(base_url: str, plan_query: dict[str, Any], language: str) -> Li
     text), protocol, pace, form, switch_to, also_taking, start (ISO date), holds (step numbers), market,
     table and patient (an id or `Patient/id`).
     """
-    context = plan_context(plan_query, language)
-    return Link(
-        label=LABELS[context["language"]],
-        url=f"{base_url.rstrip('/')}{PLANNER_PATH}",
-        type="smart",
-        appContext=json.dumps(context, separators=(",", ":"), ensure_ascii=False),
-    )
+    return plan_link(base_url, plan_query, language).for_patient(plan_query.get("patient"))

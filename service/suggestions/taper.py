@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from urllib.parse import urlencode
 
 import orjson
 
 from cds_hooks import Action, Link, Suggestion
-from service.planner.links import planner_link
+from service.planner.links import PlanLink, plan_link
 from service.facts.model import Facts
 from service.fhir.record import PatientRecord
 from service.knowledge.models import Knowledge
@@ -200,12 +199,12 @@ def _detail(plan: TaperPlan, weeks: int, language: str) -> str:
     return detail
 
 
-def _links(prepared: Prepared, base: str, record: PatientRecord, language: str) -> tuple[Link, ...]:
-    if prepared.handout is None:
+def _links(prepared: Prepared, record: PatientRecord) -> tuple[Link, ...]:
+    if prepared.handout is None or prepared.planner is None:
         return ()
     return (
         Link(label=prepared.handout_label, url=prepared.handout, type="absolute"),
-        planner_link(base, {**prepared.planner, "patient": record.patient_id}, language),
+        prepared.planner.for_patient(record.patient_id),
     )
 
 
@@ -219,7 +218,7 @@ class Prepared:
     label: str
     detail: str
     handout: str | None  # the handout's address; None without a base address
-    planner: dict[str, Any]  # the planner's plan parameters, without the patient
+    planner: PlanLink | None  # the planner link but the patient; None without a base address
     orders: bytes  # the plan's MedicationRequests without subject or group (`_orders` adds them)
     group_key: str  # the plan's part of the requests' group (`taper.fhir.plan_group_key`)
     handout_label: str
@@ -251,7 +250,7 @@ def _prepared(in_use: InUseKey, today: date, language: str, defaults: PlanDefaul
         label = _text("label", language, drug=plan.label(plan.drug).name(language), dose=plan.start_dose_mg, weeks=weeks)
     plan_input = input_for(request, language)
     handout = f"{base}/taper/handout?{urlencode(plan_input.query())}" if base else None
-    planner = plan_input.model_dump(mode="json", exclude_none=True, exclude={"language", "patient"})
+    planner = plan_link(base, plan_input.model_dump(mode="json", exclude_none=True, exclude={"language", "patient"}), language) if base else None
     orders = _ORDERS(knowledge).get((request, language), lambda: orjson.dumps(plan_medication_requests(plan, None, language)))
     return Prepared(plan, request, label, _detail(plan, weeks, language), handout, planner, orders, plan_group_key(plan),
                     _text("handout", language))
@@ -268,5 +267,5 @@ def taper_suggestion(
     return BuiltSuggestion(
         Suggestion(label=prepared.label, actions=_actions(facts, record, prepared.plan, orders, language)),
         detail=prepared.detail,
-        links=_links(prepared, base, record, language),
+        links=_links(prepared, record),
     )

@@ -44,3 +44,14 @@ def test_cors_allows_the_configured_sandbox_origin(client: TestClient) -> None:
     assert preflight.headers["access-control-allow-origin"] == "https://sandbox.cds-hooks.org"
     other = client.options(SIGN, headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_every_hook_service_path_takes_the_direct_lane() -> None:
+    """The lane is built from the hook routes themselves: each service's POST path, nothing else."""
+    from service.api import cds
+    from service.api.direct_route import direct_endpoints
+    from service.catalog import SERVICES
+
+    lane = direct_endpoints(cds.router)
+    assert set(lane) == {f"/cds-services/{spec.id}" for spec in SERVICES}
+    assert all(methods == {"POST"} for methods, _ in lane.values())

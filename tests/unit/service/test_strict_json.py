@@ -87,3 +87,42 @@ def test_a_value_forgotten_is_read_again_from_its_bytes() -> None:
 def test_utf8_is_checked_like_the_standard_decoder(raw: bytes, valid: bool) -> None:
     """What typed decoders skip is not checked by msgspec: `is_utf8` checks it as Python's codec does."""
     assert is_utf8(raw) is valid
+
+
+HOOK_MEMBERS = ("hook", "hookInstance", "fhirServer", "fhirAuthorization", "context", "prefetch")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    prefetch=st.none() | st.dictionaries(st.text(max_size=10), JSON, max_size=5) | JSON,
+    other=JSON,
+    extra=st.sampled_from([{}, {"extension": {"a": 1}}, {"hookInstance": "x"}]),
+)
+def test_a_body_split_in_one_pass_is_the_body_split_in_two(prefetch: Any, other: Any, extra: dict[str, Any]) -> None:
+    """Given the members it expects, the split takes one pass; the result is the same, and a member
+    it does not expect, or a prefetch of another shape, takes the usual way."""
+    raw = orjson.dumps({"hook": "order-sign", "context": other, "prefetch": prefetch, **extra})
+    one, two = loads_keeping_raw(raw, "prefetch", HOOK_MEMBERS), loads_keeping_raw(raw, "prefetch")
+    assert (one is None) == (two is None)
+    if one is not None and two is not None:
+        assert unwrapped(one) == unwrapped(two) == loads_strict(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"prefetch": {"patient": "\\udc80"}}',
+        b'{"prefetch": {"patient": "\xff"}}',
+        b'{"prefetch": {"patient": ' + b"[" * 1000 + b"]" * 1000 + b"}}",
+        b'{"prefetch": {"patient": NaN}}',
+        b"[1, 2]",
+        b'{"prefetch": 1',
+    ],
+)
+def test_what_msgspec_cannot_split_in_one_pass_is_still_left_to_the_strict_reader(raw: bytes) -> None:
+    assert loads_keeping_raw(raw, "prefetch", HOOK_MEMBERS) is None
+
+
+def test_a_member_sent_twice_is_read_as_the_last_one_in_one_pass_too() -> None:
+    raw = b'{"hook": "a", "prefetch": {"p": 1}, "hook": "b"}'
+    assert unwrapped(loads_keeping_raw(raw, "prefetch", HOOK_MEMBERS)) == loads_strict(raw) == {"hook": "b", "prefetch": {"p": 1}}

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from fastapi.testclient import TestClient
 
 from cds_hooks import CDSResponse
-from service.api.direct_route import DirectRoute
+from service.api.direct_route import DirectLane, DirectRoute, direct_endpoints
 from service.errors import RequestError
 
 
@@ -55,3 +55,82 @@ def test_an_endpoint_with_parameters_is_refused_when_declared() -> None:
 
     with pytest.raises(TypeError, match="request only"):
         app_with(call)
+
+
+# --- the lane: a direct route's calls skip the router -------------------------------------------------
+
+
+def laned_app(endpoint) -> tuple[FastAPI, list[str]]:  # type: ignore[no-untyped-def]
+    """An app with one direct route behind `DirectLane`; the list names the paths the router handled."""
+    app = app_with(endpoint)
+    routed: list[str] = []
+
+    @app.middleware("http")
+    async def note_routed(request: Request, call_next):  # type: ignore[no-untyped-def]
+        routed.append(request.url.path)
+        return await call_next(request)
+
+    app.add_middleware(DirectLane, endpoints=direct_endpoints(app.router))
+    return app, routed
+
+
+def test_direct_endpoints_lists_the_direct_routes_only() -> None:
+    async def call(request: Request) -> Response:
+        return Response()
+
+    app = app_with(call)
+    app.router.add_api_route("/other", call, methods=["POST"])
+    assert direct_endpoints(app.router) == {"/call": (frozenset({"POST"}), call)}
+
+
+def test_a_call_to_a_direct_route_takes_the_lane_and_gets_the_endpoints_answer() -> None:
+    async def call(request: Request) -> Response:
+        return Response(await request.body(), media_type="application/json", headers={"x-path": request.url.path})
+
+    app, routed = laned_app(call)
+    with TestClient(app) as client:
+        response = client.post("/call", content=b'{"cards": []}')
+    assert (response.status_code, response.content, response.headers["x-path"]) == (200, b'{"cards": []}', "/call")
+    assert routed == []
+
+
+def test_an_error_in_the_lane_is_answered_by_the_applications_handlers() -> None:
+    async def call(request: Request) -> Response:
+        raise Refused("no")
+
+    app, routed = laned_app(call)
+    with TestClient(app) as client:
+        response = client.post("/call", content=b"{}")
+    assert (response.status_code, response.text, routed) == (418, "refused", [])
+
+
+def test_an_unexpected_error_in_the_lane_is_a_500_as_on_the_routed_path() -> None:
+    async def call(request: Request) -> Response:
+        raise KeyError("bug")
+
+    app, _ = laned_app(call)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.post("/call", content=b"{}")
+    assert (response.status_code, response.text) == (500, "Internal Server Error")
+
+
+def test_other_methods_and_paths_take_the_routed_path() -> None:
+    async def call(request: Request) -> Response:
+        return Response("direct")
+
+    app, routed = laned_app(call)
+    with TestClient(app) as client:
+        wrong_method = client.get("/call")
+        unknown = client.post("/call/more", content=b"{}")
+    assert (wrong_method.status_code, unknown.status_code) == (405, 404)
+    assert routed == ["/call", "/call/more"]
+
+
+def test_the_lane_finds_the_route_under_a_root_path() -> None:
+    async def call(request: Request) -> Response:
+        return Response("direct")
+
+    app, routed = laned_app(call)
+    with TestClient(app, root_path="/cds") as client:
+        response = client.post("/call", content=b"{}")
+    assert (response.status_code, response.text, routed) == (200, "direct", [])
