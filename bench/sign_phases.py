@@ -26,31 +26,58 @@ from bench.open_loop import read_answer
 from bench.scenarios import CpuWatch, Options, Server, percentile
 
 
-async def _closed_loop(port: int, calls: list[tuple[str, bytes]], connections: int) -> tuple[int, list[float]]:
-    """Sends every call once, `connections` at a time; (how many were not answered 2xx, latencies in s)."""
-    pending: Iterator[tuple[str, bytes]] = iter(calls)
-    errors = 0
-    latencies: list[float] = []
+class Connections:
+    """`count` keep-alive connections, opened once and kept from phase to phase (as wrk keeps its own), so
+    no phase pays the server's connection set-up; one the server closed meanwhile is opened again."""
 
-    async def worker() -> None:
-        nonlocal errors
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
+    def __init__(self, port: int, count: int):
+        self.port, self.count = port, count
+        self.open: list[tuple[asyncio.StreamReader, asyncio.StreamWriter] | None] = [None] * count
+
+    async def send_all(self, calls: list[tuple[str, bytes]]) -> tuple[int, list[float]]:
+        """Sends every call once, `count` at a time; (how many were not answered 2xx, latencies in s)."""
+        pending: Iterator[tuple[str, bytes]] = iter(calls)
+        errors = 0
+        latencies: list[float] = []
+
+        async def worker(slot: int) -> None:
+            nonlocal errors
             for path, body in pending:
+                request = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nContent-Type: application/json\r\n"
+                           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
                 sent = time.perf_counter()
-                writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-                             f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
-                status, keep, _ = await read_answer(reader)
+                status, keep = await self._exchange(slot, request)
                 latencies.append(time.perf_counter() - sent)
                 errors += not 200 <= status < 300
                 if not keep:
-                    writer.close()
-                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        finally:
-            writer.close()
+                    self._close(slot)
 
-    await asyncio.gather(*(worker() for _ in range(connections)))
-    return errors, latencies
+        await asyncio.gather(*(worker(slot) for slot in range(self.count)))
+        return errors, latencies
+
+    async def _exchange(self, slot: int, request: bytes) -> tuple[int, bool]:
+        for attempt in (1, 2):
+            if self.open[slot] is None:
+                self.open[slot] = await asyncio.open_connection("127.0.0.1", self.port)
+            reader, writer = self.open[slot]  # type: ignore[misc]
+            try:
+                writer.write(request)
+                status, keep, _ = await read_answer(reader)
+                return status, keep
+            except (asyncio.IncompleteReadError, ConnectionError):
+                self._close(slot)  # closed by the server while idle (its keep-alive timeout): once more on a new one
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _close(self, slot: int) -> None:
+        connection, self.open[slot] = self.open[slot], None
+        if connection is not None:
+            connection[1].close()
+
+    def close(self) -> None:
+        for slot in range(self.count):
+            self._close(slot)
 
 
 BATCH = 50  # patients whose selects come before their signs
@@ -74,28 +101,37 @@ def _batches(sequences: list[traffic.Call]) -> list[list[traffic.Call]]:
 
 
 def signs_after_selects(options: Options, server: Server, sequences: list[traffic.Call], rounds: int) -> dict[str, Any]:
-    """`rounds` of (every select, then every sign measured); totals over the rounds' sign phases."""
+    """`rounds` of (every select, then every sign measured), `BATCH` patients at a time; totals over the
+    signs' phases."""
+    return asyncio.run(_rounds(options, server, sequences, rounds))
+
+
+async def _rounds(options: Options, server: Server, sequences: list[traffic.Call], rounds: int) -> dict[str, Any]:
     signs = answered_s = cpu_s = 0.0
     errors, disturbed = 0, 0.0
     latencies: list[float] = []
     nonce = uuid.uuid4().hex[:8]
-    for round_, batch in ((r, b) for r in range(rounds) for b in _batches(sequences)):
-        cycle = f"signs-{nonce}-{round_}"
-        errors += asyncio.run(_closed_loop(server.port, _bodies(batch, "order-select", cycle), options.connections))[0]
-        sign_bodies = _bodies(batch, "order-sign", cycle)
-        server.wait_idle()  # the selects' audit writes done: the phase below holds the signs' work only
-        with CpuWatch(server) as watch:
-            started = time.monotonic()
-            failed, timed = asyncio.run(_closed_loop(server.port, sign_bodies, options.connections))
-            answered_s += time.monotonic() - started
-        cpu_s += watch.result["server_cpus"] * watch.result["elapsed_s"]
-        signs += len(sign_bodies)
-        errors += failed
-        latencies += timed
-        disturbed = max(disturbed, watch.result["other_cpus"])
+    connections = Connections(server.port, options.connections)
+    try:
+        for round_, batch in ((r, b) for r in range(rounds) for b in _batches(sequences)):
+            cycle = f"signs-{nonce}-{round_}"
+            errors += (await connections.send_all(_bodies(batch, "order-select", cycle)))[0]
+            sign_bodies = _bodies(batch, "order-sign", cycle)
+            server.wait_idle()  # (blocks this loop: nothing else runs) the selects' audit writes done
+            with CpuWatch(server) as watch:
+                started = time.monotonic()
+                failed, timed = await connections.send_all(sign_bodies)
+                answered_s += time.monotonic() - started
+            cpu_s += watch.result["server_cpus"] * watch.result["elapsed_s"]
+            signs += len(sign_bodies)
+            errors += failed
+            latencies += timed
+            disturbed = max(disturbed, watch.result["other_cpus"])
+    finally:
+        connections.close()
     return {
         "generator": (f"{rounds} rounds, {BATCH} patients at a time: their selects, then their signs alone; "
-                      f"{options.connections} connections"),
+                      f"{options.connections} keep-alive connections"),
         "rounds": rounds,
         "requests": int(signs),
         "distinct_bodies": int(signs / rounds) if rounds else 0,
