@@ -36,7 +36,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, IntegrityError
 
 from service.store.records import CallAudit, as_utc
-from service.store.writes import _all_storable, _rule_rows, _storable
+from service.store.writes import _all_storable, _rule_rows, _storable, call_row, cards_of
 
 log = logging.getLogger(__name__)
 
@@ -75,28 +75,9 @@ def batch_rows(records: Sequence[tuple[str, CallAudit]]) -> tuple[list[tuple[Any
     rules: list[dict[str, Any]] = []
     cards: list[dict[str, Any]] = []
     for record_id, audit in records:
-        calls.append(
-            {
-                "id": record_id,
-                "hook_instance": audit.hook_instance,
-                "service_id": audit.service_id,
-                "hook": audit.hook,
-                "received_at": sqlite_time(audit.received_at),
-                "latency_ms": float(audit.latency_ms),
-                "patient_hash": audit.patient_hash,
-                "sources": dict(audit.sources),
-                "errors": list(audit.errors),
-            }
-        )
+        calls.append({**call_row(record_id, audit), "received_at": sqlite_time(audit.received_at)})
         rules.extend(_rule_rows(record_id, audit))
-        seen: set[str] = set()
-        for card in audit.cards:
-            if card.uuid not in seen:
-                seen.add(card.uuid)
-                cards.append(
-                    {"call_id": record_id, "uuid": card.uuid, "indicator": card.indicator,
-                     "patient_hash": audit.patient_hash, "rules": list(card.rules)}
-                )
+        cards.extend(cards_of(record_id, audit))
     calls, rules, cards = (rows if _all_storable(rows) else [_storable(row) for row in rows] for rows in (calls, rules, cards))
     return (
         [(c["id"], c["hook_instance"], c["service_id"], c["hook"], c["received_at"], c["latency_ms"],

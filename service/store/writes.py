@@ -49,34 +49,9 @@ async def write_calls(
         if record_id in existing:
             continue
         existing.add(record_id)
-        call_rows.append(
-            {
-                "id": record_id,
-                "hook_instance": audit.hook_instance,
-                "service_id": audit.service_id,
-                "hook": audit.hook,
-                "received_at": as_utc(audit.received_at),
-                "latency_ms": float(audit.latency_ms),
-                "patient_hash": audit.patient_hash,
-                "sources": dict(audit.sources),
-                "errors": list(audit.errors),
-            }
-        )
+        call_rows.append(call_row(record_id, audit))
         rule_rows.extend(_rule_rows(record_id, audit))
-        seen_cards: set[str] = set()
-        for card in audit.cards:
-            if card.uuid in seen_cards:
-                continue
-            seen_cards.add(card.uuid)
-            card_rows.append(
-                {
-                    "call_id": record_id,
-                    "uuid": card.uuid,
-                    "indicator": card.indicator,
-                    "patient_hash": audit.patient_hash,
-                    "rules": list(card.rules),
-                }
-            )
+        card_rows.extend(cards_of(record_id, audit))
     await lock_for_linking(connection, exclusive=False)
     await _insert(connection, models.calls, call_rows)
     await _insert(connection, models.call_rules, rule_rows)
@@ -111,6 +86,30 @@ def _storable(value: Any) -> Any:
     if isinstance(value, list):
         return [_storable(item) for item in value]
     return value
+
+
+def call_row(record_id: str, audit: CallAudit) -> dict[str, Any]:
+    """The `audit_calls` row of one record (the SQLite writer's rows start from it too)."""
+    return {
+        "id": record_id,
+        "hook_instance": audit.hook_instance,
+        "service_id": audit.service_id,
+        "hook": audit.hook,
+        "received_at": as_utc(audit.received_at),
+        "latency_ms": float(audit.latency_ms),
+        "patient_hash": audit.patient_hash,
+        "sources": dict(audit.sources),
+        "errors": list(audit.errors),
+    }
+
+
+def cards_of(record_id: str, audit: CallAudit) -> list[dict[str, Any]]:
+    """The `audit_cards` rows of one record, each card once."""
+    rows: dict[str, dict[str, Any]] = {}
+    for card in audit.cards:
+        rows.setdefault(card.uuid, {"call_id": record_id, "uuid": card.uuid, "indicator": card.indicator,
+                                    "patient_hash": audit.patient_hash, "rules": list(card.rules)})
+    return list(rows.values())
 
 
 def _rule_rows(record_id: str, audit: CallAudit) -> list[dict[str, Any]]:
