@@ -39,9 +39,9 @@ FHIR_JSON = "application/fhir+json"
 _NO_SORT: TTLCache[str, bool] = TTLCache(maxsize=1000, ttl=86_400)
 REFUSED_PARAMETER_STATUSES = (400, 403, 404, 405, 422, 501)
 # A read the service builds itself: `Type`, `Type/id` or `Type?query`, with nothing urljoin would
-# resolve or strip (no scheme, leading slash, dot segment, fragment, space or control character).
+# resolve or strip (no scheme, leading slash, dot segment, fragment, empty query, space or control character).
 # Joined to the base by concatenation it gives the URL urljoin gives, on the same server and path.
-_OWN_READ = re.compile(r"[A-Za-z][A-Za-z0-9]*(/(?!\.\.?(?:\?|$))[A-Za-z0-9\-.]+)?(\?[^#\x00-\x20\x7f]*)?")
+_OWN_READ = re.compile(r"[A-Za-z][A-Za-z0-9]*(/(?!\.\.?(?:\?|$))[A-Za-z0-9\-.]+)?(\?[^#\x00-\x20\x7f]+)?")
 
 
 class FhirError(UnavailableError):

@@ -144,19 +144,6 @@ def decode_resource(raw: Json) -> tuple[Resource, Head] | None:
         return None
 
 
-def resource_type(raw: bytes) -> str | None:
-    """The resourceType of the FHIR JSON resource in `raw`, found without building the rest; None
-    unless `raw` is plainly valid JSON of an object with a string resourceType (the caller then reads
-    it with `loads_strict`, which accepts, repairs or refuses it as before)."""
-    if not is_utf8(raw):
-        return None
-    try:
-        kind = _HEAD.decode(raw).resourceType
-    except _NOT_READ:
-        return None
-    return kind if isinstance(kind, str) else None
-
-
 class PageHead(msgspec.Struct, gc=False):
     """What is read of a FHIR answer to check it: its type, and its links (a search page's `next`)."""
 
@@ -168,8 +155,9 @@ _PAGE_HEAD = msgspec.json.Decoder(PageHead)
 
 
 def page_head(raw: bytes) -> PageHead | None:
-    """`resource_type` and the links of an answer in one pass over its bytes; None unless `raw` is
-    plainly valid JSON of an object with a string resourceType (as `resource_type`)."""
+    """The type and the links of an answer, in one pass over its bytes; None unless `raw` is plainly
+    valid JSON of an object with a string resourceType (the caller then reads it with `loads_strict`,
+    which accepts, repairs or refuses it as before)."""
     if not is_utf8(raw):
         return None
     try:
