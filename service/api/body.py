@@ -6,6 +6,7 @@ gets its 404 before any complaint about the body, and every complaint names the 
 
 from __future__ import annotations
 
+import functools
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -45,8 +46,9 @@ def _require_json_content_type(request: Request) -> None:
         raise ApiError(415, "unsupported_media_type", problem, [{"field": "Content-Type", "problem": problem}])
 
 
+@functools.cache
 def _member_names(model: type[BaseModel]) -> tuple[str, ...]:
-    """The JSON members the model declares (its fields' aliases, else names)."""
+    """The JSON members the model declares (its fields' aliases, else names); once per model, not per request."""
     return tuple(field.alias or name for name, field in model.model_fields.items())
 
 
