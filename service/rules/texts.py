@@ -174,7 +174,7 @@ def _rendering_key(source: str, context: dict[str, Any]) -> tuple[str, bytes] | 
             return (source, LANGUAGE_KEY, language)
     if any(name not in context for name in reads.tree):
         return None  # an unknown name: rendering raises, and nothing is kept
-    values = {name: context[name] if below is None else _picked(context[name], below) for name, below in reads.tree.items()}
+    values = _picked(context, reads.tree)  # (a new dict: every name is there)
     values.update((name, context.get(name)) for name in reads.filter_reads)
     key = json_key(values)
     return (source, key) if key is not None else None
