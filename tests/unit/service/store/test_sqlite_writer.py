@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from service.store import Store
 from service.store.db import SQLITE_BUSY_TIMEOUT_S, create_engine
-from service.store.records import CallAudit
+from service.store.records import CallAudit, CardAudit
 from service.store.sqlite_writer import SqliteAuditWriter, database_path
 from service.store.writes import write_calls
 from tests.support.store_support import NOW, card, hashed, make_call, overridden
@@ -115,13 +115,19 @@ async def test_a_database_without_the_schema_fails_the_batch_not_the_thread(tmp_
         writer.close()
 
 
+async def _override_before_its_audit(store: Store) -> CardAudit:
+    """A card of the older-adult rule overridden (suppressing) before its call's audit is stored."""
+    shown = card("bzra-older-adult")
+    await store.record_feedback("bzra-order-sign", [overridden(shown.uuid, "patient-declined")],
+                                {"patient-declined"}, 30, NOW)
+    return shown
+
+
 async def test_feedback_waiting_for_a_card_sends_the_batch_back_unwritten(tmp_path: Path) -> None:
     url, path = await _migrated(tmp_path, "a.db")
-    shown = card("bzra-older-adult")
     store = await Store.open(url, tmp_path / "spool")
     try:
-        await store.record_feedback("bzra-order-sign", [overridden(shown.uuid, "patient-declined")],
-                                    {"patient-declined"}, 30, NOW)
+        shown = await _override_before_its_audit(store)
     finally:
         await store.close()
     writer = SqliteAuditWriter(path, SQLITE_BUSY_TIMEOUT_S)
@@ -137,11 +143,9 @@ async def test_feedback_waiting_for_a_card_sends_the_batch_back_unwritten(tmp_pa
 async def test_the_store_links_feedback_that_came_before_its_cards_audit(tmp_path: Path) -> None:
     """The store's side of the sending back: the batch goes through `write_calls`, which links it."""
     url, path = await _migrated(tmp_path, "a.db")
-    shown = card("bzra-older-adult")
     store = await Store.open(url, tmp_path / "spool")
     try:
-        await store.record_feedback("bzra-order-sign", [overridden(shown.uuid, "patient-declined")],
-                                    {"patient-declined"}, 30, NOW)
+        shown = await _override_before_its_audit(store)
         store.record_call(make_call(cards=(shown,), fired=(("bzra-older-adult", 1),)))
         store.record_call(make_call())
         await store.flush()
