@@ -18,6 +18,7 @@ from weakref import WeakValueDictionary
 
 from cachetools import TTLCache
 
+from service.fhir.parse import UNKNOWN, NextLink
 from service.strict_json import RawJson
 
 CacheKey = tuple[str, str, str, str]
@@ -28,12 +29,15 @@ def token_fingerprint(token: str | None) -> str:
 
 
 class _Kept:
-    """One page's bytes, shared by every entry that received the same bytes (weakly interned)."""
+    """One page's bytes, shared by every entry that received the same bytes (weakly interned), and what
+    the check of those bytes as a FHIR answer found: their `next` link."""
 
-    __slots__ = ("raw", "__weakref__")
+    __slots__ = ("raw", "digest", "next_url", "__weakref__")
 
-    def __init__(self, raw: bytes):
+    def __init__(self, raw: bytes, digest: str, next_url: NextLink):
         self.raw = raw
+        self.digest = digest
+        self.next_url = next_url
 
 
 class ResponseCache:
@@ -51,18 +55,25 @@ class ResponseCache:
         return (server, patient_id, token_fingerprint(token), url)
 
     def get(self, key: CacheKey) -> bytes | None:
-        if not self._enabled:
-            return None
-        kept = self._entries.get(key)
+        kept = self.kept(key)
         return None if kept is None else kept.raw
 
-    def put(self, key: CacheKey, page: RawJson) -> None:
-        """Keep `page`'s bytes (shared with an identical page already kept); a response larger than the
-        whole cache is simply not kept."""
+    def kept(self, key: CacheKey) -> _Kept | None:
+        """The entry's bytes, their digest and their `next` link."""
+        return self._entries.get(key) if self._enabled else None
+
+    def checked(self, page: RawJson) -> _Kept | None:
+        """The kept copy of a page with the same bytes, if any: those bytes were checked as a FHIR answer
+        when they were first received, and its `next_url` is what that check found."""
+        return self._pages.get(page.digest) if self._enabled else None
+
+    def put(self, key: CacheKey, page: RawJson, next_url: NextLink = UNKNOWN) -> None:
+        """Keep `page`'s bytes (shared with an identical page already kept) and the `next_url` its check
+        found; a response larger than the whole cache is simply not kept."""
         if self._enabled and len(page.raw) <= self._max_bytes:
             kept = self._pages.get(page.digest)
             if kept is None:
-                kept = self._pages[page.digest] = _Kept(page.raw)
+                kept = self._pages[page.digest] = _Kept(page.raw, page.digest, next_url)
             self._entries[key] = kept
 
     def __len__(self) -> int:

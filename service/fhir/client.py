@@ -29,7 +29,7 @@ from service import metrics
 from service.errors import UnavailableError
 from service.fhir.cache import ResponseCache, token_fingerprint
 from service.fhir.limits import FhirLimits
-from service.fhir.parse import next_in, next_link, page_head
+from service.fhir.parse import UNKNOWN, NextLink, next_in, next_link, page_head
 from service.strict_json import RawJson, loads_strict
 
 log = logging.getLogger(__name__)
@@ -73,16 +73,10 @@ class FhirPage(RawJson):
 
     __slots__ = ("next_url",)
 
-    def __init__(self, raw: bytes, next_url: str | None | _Unknown):
+    def __init__(self, raw: bytes, next_url: NextLink, digest: str | None = None):
         super().__init__(raw)
         self.next_url = next_url
-
-
-class _Unknown:
-    """A page's next link not read yet (a page from the cache, or one checked by the tolerant path)."""
-
-
-UNKNOWN = _Unknown()
+        self._digest = digest  # known for a page from the cache
 
 
 @dataclass
@@ -151,12 +145,18 @@ class FhirSession:
         only if its history is not known already (`history_cache` keys it by the digest of its bytes)."""
         url = self._url(path_or_url)
         key = (self.base_url, self._patient_id, self._token_fingerprint, url)  # ResponseCache.key, fingerprint made once
-        cached = self._cache.get(key)
+        cached = self._cache.kept(key)
         if cached is not None:
             _outcome("cache_hit").inc()
-            return RawJson(cached)  # checked as a FHIR answer when it was fetched
-        page = FhirPage(*await self._fetch(url))
-        self._cache.put(key, page)  # its digest, taken here, keys its history too (`history_cache`)
+            return FhirPage(cached.raw, cached.next_url, cached.digest)  # checked as a FHIR answer when it was fetched
+        status, raw = await self._fetch(url)
+        page = FhirPage(raw, UNKNOWN)
+        # Bytes identical to a page received before (an EHR that lends a new token for each call sends
+        # the same pages again) passed the same check then: its result is reused, not worked out again.
+        # The digest, taken here, keys the page's history too (`history_cache`).
+        same = self._cache.checked(page) if status < 300 else None
+        page.next_url = same.next_url if same is not None else _json_or_error(status, raw)
+        self._cache.put(key, page, page.next_url)
         return page
 
     def _url(self, path_or_url: str) -> str:
@@ -198,9 +198,8 @@ class FhirSession:
                 break
         return result
 
-    async def _fetch(self, url: str) -> tuple[bytes, str | None | _Unknown]:
-        """The answer's bytes, checked as a FHIR resource (`_json_or_error`), and its next link if the
-        check read it; errors become `FhirError`."""
+    async def _fetch(self, url: str) -> tuple[int, bytes]:
+        """The answer's status and bytes; a failed read (time, connection, size) becomes `FhirError`."""
         async with self._semaphore:
             remaining = self.remaining()
             if remaining <= 0:
@@ -220,7 +219,7 @@ class FhirSession:
                 raise FhirError(f"the FHIR server could not be reached ({name})", kind="unreachable") from None
             finally:
                 metrics.FHIR_LATENCY.observe(time.monotonic() - started)
-        return raw, _json_or_error(status, raw)
+        return status, raw
 
     async def _read(self, url: str, headers: dict[str, str]) -> tuple[int, bytes]:
         """The status and body, read as a stream and given up past `max_response_bytes`."""
@@ -272,7 +271,7 @@ def _too_large(limit: int) -> FhirError:
     return FhirError(f"the FHIR server's answer was larger than {limit / 1e6:g} MB; not read", kind="too_large")
 
 
-def _json_or_error(status: int, raw: bytes) -> str | None | _Unknown:
+def _json_or_error(status: int, raw: bytes) -> NextLink:
     """Raises `FhirError` unless `raw` is a FHIR JSON resource other than an OperationOutcome, in a
     2xx answer; returns its next link, read on the way (`UNKNOWN` when the tolerant path checked it).
     A plainly valid one is checked without being parsed (`page_head`): its history is decoded from

@@ -167,6 +167,14 @@ def page_head(raw: bytes) -> PageHead | None:
     return head if isinstance(head.resourceType, str) else None
 
 
+class _Unknown:
+    """A page's next link not read yet (the tolerant path checked the page, or it was kept without it)."""
+
+
+UNKNOWN = _Unknown()
+NextLink = str | None | _Unknown  # a page's `next` link, None when it has none
+
+
 def next_link(page: bytes) -> str | None:
     """The `next` page of a search-set Bundle, if any: its links read without the rest of the page."""
     try:

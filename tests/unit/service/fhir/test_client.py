@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Iterator
+from typing import Any
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urljoin
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from service.fhir.cache import ResponseCache
 from service.fhir.client import _OWN_READ, UNKNOWN, FhirError, FhirPage, FhirSession, PooledClient, _json_or_error, _next_link, make_http_client
 from service.fhir.limits import FhirLimits
+from service.fhir.parse import page_head
 from service.strict_json import RawJson
 from tests.support.fhir_server import serving
 
@@ -30,8 +32,10 @@ def server() -> Iterator[str]:
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             SEEN_HEADERS.append(dict(self.headers))
-            headers, body, chunked = {"Content-Type": "application/fhir+json"}, PATIENT, False
-            if self.path.endswith("/big"):
+            headers, body, chunked, status = {"Content-Type": "application/fhir+json"}, PATIENT, False, 200
+            if self.path.endswith("/fails"):
+                status = 500  # the bytes of a good answer, with an error status
+            elif self.path.endswith("/big"):
                 body = BIG
             elif self.path.endswith("/big-chunked"):
                 body, chunked = BIG, True
@@ -39,7 +43,7 @@ def server() -> Iterator[str]:
                 body, headers["Content-Encoding"] = gzip.compress(PATIENT), "gzip"
             elif self.path.endswith("/cookie"):
                 headers["Set-Cookie"] = "session=of-token-1; Path=/"
-            self.send_response(200)
+            self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
             if chunked:  # no Content-Length: the limit must hold while reading
@@ -199,3 +203,42 @@ async def test_a_fetched_page_is_not_scanned_again_for_its_next_link(monkeypatch
             session = FhirSession(http, base, "p", "token-1", ResponseCache(0, 0), limits=LIMITS)
             page = await session.get_page("Patient/p")
     assert isinstance(page, FhirPage) and page.next_url is None and _next_link(page) is None
+
+
+@pytest.mark.anyio
+async def test_bytes_received_before_under_another_token_are_not_checked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An EHR that lends a new token for each call sends the same pages again: the check of identical
+    bytes is not repeated, and its next link is the one found the first time. Other bytes, and the same
+    bytes with an error status, are checked as ever."""
+    checked: list[bytes] = []
+    check = page_head
+
+    def counted(raw: bytes) -> Any:
+        checked.append(raw)
+        return check(raw)
+
+    monkeypatch.setattr("service.fhir.client.page_head", counted)
+    cache = ResponseCache(1_000_000, 60)
+    with server() as base:
+        async with make_http_client(1.0, 2.0, aiohttp_pool=True) as http:
+            first, second = (FhirSession(http, base, "p", token, cache, limits=LIMITS) for token in ("token-1", "token-2"))
+            fetched = await first.get_page("Patient/p")
+            again = await second.get_page("Patient/p")
+            assert checked == [PATIENT] and again.raw == PATIENT and again.next_url is fetched.next_url is None
+            await second.get_page("Patient/big")
+            assert checked == [PATIENT, BIG]
+            with pytest.raises(FhirError) as refused:
+                await second.get_page("Patient/fails")
+    assert refused.value.fhir_status == 500
+
+
+@pytest.mark.anyio
+async def test_a_page_from_the_cache_keeps_its_next_link_and_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("service.fhir.client.next_link", lambda raw: pytest.fail("scanned again"))
+    with server() as base:
+        async with make_http_client(1.0, 2.0, aiohttp_pool=True) as http:
+            session = FhirSession(http, base, "p", "token-1", ResponseCache(1_000_000, 60), limits=LIMITS)
+            fetched = await session.get_page("Patient/p")
+            cached = await session.get_page("Patient/p")
+    assert isinstance(cached, FhirPage) and cached is not fetched and _next_link(cached) is None
+    assert cached._digest == fetched.digest
