@@ -71,9 +71,11 @@ REPLAY_ROUNDS = 3
 JOURNAL_COMMIT_SECONDS = 0.005  # the group commit: how long a record may wait for its fsync
 # How long the writer lets audits gather before a write: each write has a cost whatever its size (through
 # SQLAlchemy ~3 ms of CPU; on SQLite's writer thread, its transaction and commit), and one call at a time
-# (measured in process) made it a batch of one, 2.5 ms of every call's CPU.
+# (measured in process) made it a batch of one, 2.5 ms of every call's CPU. At 50 ms, a service answering
+# 70 calls a second still wrote batches of 3 or 4, 0.26 ms of the writer thread's CPU a call; at 200 ms,
+# batches of about 14, 0.15 ms (bench/PROFILE.md, round 4). Audit rows reach the database that much later.
 # The journal already holds each record, so the wait risks nothing; a flush cuts it short.
-WRITE_GATHER_SECONDS = 0.05
+WRITE_GATHER_SECONDS = 0.2
 PRUNE_SECONDS = 60.0  # how often the rows of expired tokens are deleted
 
 
