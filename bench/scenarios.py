@@ -33,6 +33,10 @@ BENCH = REPO / "bench"
 LUA = BENCH / "load.lua"
 HOOK_PATH = "/cds-services/bzra-order-sign"
 FHIR_DELAY_S = 0.050
+# Scenario 2's CPU per call is judged against a number of milliseconds, not a ratio. At 70 calls a second
+# the server is idle most of the time, and on this shared host the same code measured 3.4 to 5.5 ms in
+# runs of 10 s a minute apart (a fixed pure-Python loop: 180 to 270 ms). The median of three runs is judged.
+S2_RUNS = 3
 LARGE_SIZES = (10, 100, 1000)
 
 
@@ -208,6 +212,12 @@ def wait_quiet(log: Callable[[str], None], limit_cpus: float = 0.25, wait_s: flo
 
 
 DISTURBED_CPUS = 0.15  # other processes using more than this many CPUs during a run disturb it
+
+
+def median_run(runs: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    """The run whose `key` is the median of the runs', with every run's `key` in the order run (`runs`)."""
+    ordered = sorted(runs, key=lambda run: run.get(key, math.inf))
+    return {**ordered[(len(ordered) - 1) // 2], "runs": [run.get(key) for run in runs]}
 
 
 def stable(options: Options, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -619,10 +629,14 @@ def _scenario_2(inputs: _Inputs, service: Server, s: dict[str, Any]) -> None:
     s["s2_read_spread"] = read_spread(stub.requests[first:], stub.requests.times[first:])
     log(f"  median {s['s2_sequential']['median_ms']:.1f} ms "
         f"(one FHIR round trip {s['fhir_round_trip']['median_ms']:.1f} ms, {s['s2_reads_per_call']} reads per call)")
-    log(f"scenario 2: {options.s2_connections} connections, a new access token per request")
-    s["s2"] = stable(options, lambda: wrk_measured(options, service, inputs.files["s2"], "unique", options.s2_connections,
-                                                   fhir_reads=lambda: len(stub.requests)))
-    log(f"  {s['s2']['rps']:.0f} req/s, p99 {s['s2']['p99_ms']:.1f} ms")
+    log(f"scenario 2: {options.s2_connections} connections, a new access token per request, {S2_RUNS} runs")
+    runs = [
+        stable(options, lambda: wrk_measured(options, service, inputs.files["s2"], "unique", options.s2_connections,
+                                              fhir_reads=lambda: len(stub.requests)))
+        for _ in range(S2_RUNS)
+    ]
+    s["s2"] = median_run(runs, "server_cpu_ms_per_call")
+    log(f"  {s['s2']['rps']:.0f} req/s, p99 {s['s2']['p99_ms']:.1f} ms, CPU per call {s['s2']['runs']} ms (median kept)")
 
 
 def _scenario_3(inputs: _Inputs, service: Server, s: dict[str, Any]) -> None:
