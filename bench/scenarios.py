@@ -215,9 +215,10 @@ DISTURBED_CPUS = 0.15  # other processes using more than this many CPUs during a
 
 
 def median_run(runs: list[dict[str, Any]], key: str) -> dict[str, Any]:
-    """The run whose `key` is the median of the runs', with every run's `key` in the order run (`runs`)."""
+    """The run whose `key` is the median of the runs' (the higher middle one of an even number), with
+    every run's `key` in the order run (`runs`)."""
     ordered = sorted(runs, key=lambda run: run.get(key, math.inf))
-    return {**ordered[(len(ordered) - 1) // 2], "runs": [run.get(key) for run in runs]}
+    return {**ordered[len(ordered) // 2], "runs": [run.get(key) for run in runs]}
 
 
 def stable(options: Options, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
