@@ -196,13 +196,20 @@ def test_a_page_checked_by_the_tolerant_path_leaves_its_link_to_the_scan() -> No
 
 
 @pytest.mark.anyio
-async def test_a_fetched_page_is_not_scanned_again_for_its_next_link(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("cache_bytes", [0, 1_000_000])
+async def test_a_page_is_not_scanned_again_for_its_next_link(cache_bytes: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fetched twice, or fetched and then taken from the cache: the check found the link on arrival,
+    and a page from the cache keeps it, and its digest, with its bytes."""
     monkeypatch.setattr("service.fhir.client.next_link", lambda raw: pytest.fail("scanned again"))
     with server() as base:
         async with make_http_client(1.0, 2.0, aiohttp_pool=True) as http:
-            session = FhirSession(http, base, "p", "token-1", ResponseCache(0, 0), limits=LIMITS)
-            page = await session.get_page("Patient/p")
-    assert isinstance(page, FhirPage) and page.next_url is None and _next_link(page) is None
+            session = FhirSession(http, base, "p", "token-1", ResponseCache(cache_bytes, 60), limits=LIMITS)
+            fetched = await session.get_page("Patient/p")
+            again = await session.get_page("Patient/p")
+    for page in (fetched, again):
+        assert isinstance(page, FhirPage) and page.next_url is None and _next_link(page) is None
+    if cache_bytes:
+        assert again._digest == fetched.digest  # kept with the bytes, not taken again
 
 
 @pytest.mark.anyio
@@ -230,15 +237,3 @@ async def test_bytes_received_before_under_another_token_are_not_checked_again(m
             with pytest.raises(FhirError) as refused:
                 await second.get_page("Patient/fails")
     assert refused.value.fhir_status == 500
-
-
-@pytest.mark.anyio
-async def test_a_page_from_the_cache_keeps_its_next_link_and_digest(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("service.fhir.client.next_link", lambda raw: pytest.fail("scanned again"))
-    with server() as base:
-        async with make_http_client(1.0, 2.0, aiohttp_pool=True) as http:
-            session = FhirSession(http, base, "p", "token-1", ResponseCache(1_000_000, 60), limits=LIMITS)
-            fetched = await session.get_page("Patient/p")
-            cached = await session.get_page("Patient/p")
-    assert isinstance(cached, FhirPage) and cached is not fetched and _next_link(cached) is None
-    assert cached._digest == fetched.digest
