@@ -35,7 +35,8 @@ HOOK_PATH = "/cds-services/bzra-order-sign"
 FHIR_DELAY_S = 0.050
 # Scenario 2's CPU per call is judged against a number of milliseconds, not a ratio. At 70 calls a second
 # the server is idle most of the time, and on this shared host the same code measured 3.4 to 5.5 ms in
-# runs of 10 s a minute apart (a fixed pure-Python loop: 180 to 270 ms). The median of three runs is judged.
+# runs of 10 s minutes apart (a fixed pure-Python loop: 175 to 287 ms from one second to the next).
+# The median of three runs is judged (bench/PROFILE.md, round 4).
 S2_RUNS = 3
 LARGE_SIZES = (10, 100, 1000)
 

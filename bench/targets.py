@@ -88,8 +88,8 @@ def traffic_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _listed(values: list[float]) -> str:
-    return ", ".join(f"{value:.2f}" for value in values)
+def _listed(values: list[float | None]) -> str:
+    return ", ".join("—" if value is None else f"{value:.2f}" for value in values)
 
 
 def other_targets(results: dict[str, Any], linearity: dict[str, Any], delay_ms: float, largest: int) -> list[dict[str, Any]]:

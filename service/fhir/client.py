@@ -155,7 +155,11 @@ class FhirSession:
         # the same pages again) passed the same check then: its result is reused, not worked out again.
         # The digest, taken here, keys the page's history too (`history_cache`).
         same = self._cache.checked(page) if status < 300 else None
-        page.next_url = same.next_url if same is not None else _json_or_error(status, raw)
+        if same is not None:
+            _outcome("ok").inc()  # what `_json_or_error` counts for an answer it finds good
+            page.next_url = same.next_url
+        else:
+            page.next_url = _json_or_error(status, raw)
         self._cache.put(key, page, page.next_url)
         return page
 

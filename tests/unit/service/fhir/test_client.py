@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 
 import pytest
 from hypothesis import given
+from prometheus_client import REGISTRY
 from hypothesis import strategies as st
 
 from service.fhir.cache import ResponseCache
@@ -212,6 +213,10 @@ async def test_a_page_is_not_scanned_again_for_its_next_link(cache_bytes: int, m
         assert again._digest == fetched.digest  # kept with the bytes, not taken again
 
 
+def good_reads() -> float:
+    return REGISTRY.get_sample_value("bzra_fhir_calls_total", {"outcome": "ok"}) or 0.0
+
+
 @pytest.mark.anyio
 async def test_bytes_received_before_under_another_token_are_not_checked_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """An EHR that lends a new token for each call sends the same pages again: the check of identical
@@ -226,12 +231,14 @@ async def test_bytes_received_before_under_another_token_are_not_checked_again(m
 
     monkeypatch.setattr("service.fhir.client.page_head", counted)
     cache = ResponseCache(1_000_000, 60)
+    good_before = good_reads()
     with server() as base:
         async with make_http_client(1.0, 2.0, aiohttp_pool=True) as http:
             first, second = (FhirSession(http, base, "p", token, cache, limits=LIMITS) for token in ("token-1", "token-2"))
             fetched = await first.get_page("Patient/p")
             again = await second.get_page("Patient/p")
             assert checked == [PATIENT] and again.raw == PATIENT and again.next_url is fetched.next_url is None
+            assert good_reads() == good_before + 2  # the metric counts both good answers
             await second.get_page("Patient/big")
             assert checked == [PATIENT, BIG]
             with pytest.raises(FhirError) as refused:
