@@ -20,9 +20,3 @@ def test_a_run_without_the_value_counts_as_the_slowest() -> None:
 def test_with_an_even_number_of_runs_the_higher_middle_is_kept() -> None:
     """The judged number errs on the side of the target not being met."""
     assert median_run([{"cpu": 1.0}, {"cpu": 2.0}], "cpu")["cpu"] == 2.0
-
-
-def test_the_target_row_lists_a_run_without_the_value_as_a_dash() -> None:
-    from bench.targets import _listed
-
-    assert _listed([4.7, None, 3.912]) == "4.70, —, 3.91"
