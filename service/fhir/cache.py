@@ -56,10 +56,6 @@ class ResponseCache:
     def key(server: str, patient_id: str, token: str | None, url: str) -> CacheKey:
         return (server, patient_id, token_fingerprint(token), url)
 
-    def get(self, key: CacheKey) -> bytes | None:
-        kept = self.kept(key)
-        return None if kept is None else kept.raw
-
     def kept(self, key: CacheKey) -> _Kept | None:
         """The entry's bytes, their digest and their `next` link."""
         return self._entries.get(key) if self._enabled else None

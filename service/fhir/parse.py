@@ -98,10 +98,6 @@ class _Payload(msgspec.Struct, gc=False):
     entry: tuple[_Entry, ...] | None = None
 
 
-class _Links(msgspec.Struct, gc=False):
-    link: Any = None
-
-
 class Head(msgspec.Struct, gc=False):
     """What is read of a resource before its model: its type, and the elements that say whose it is
     (as plain JSON: `subject` and DSTU2's `patient`, which the models do not all read)."""
@@ -113,7 +109,6 @@ class Head(msgspec.Struct, gc=False):
 
 _PAYLOAD = msgspec.json.Decoder(_Payload)
 _HEAD = msgspec.json.Decoder(Head)
-_LINKS = msgspec.json.Decoder(_Links)
 _DECODERS = {kind: msgspec.json.Decoder(model) for kind, model in HISTORY_MODELS.items()}
 _NOT_READ = (msgspec.DecodeError, RecursionError)  # ValidationError included; too deep for msgspec
 
@@ -178,7 +173,7 @@ NextLink = str | None | _Unknown  # a page's `next` link, None when it has none
 def next_link(page: bytes) -> str | None:
     """The `next` page of a search-set Bundle, if any: its links read without the rest of the page."""
     try:
-        links = _LINKS.decode(page).link
+        links = _PAGE_HEAD.decode(page).link
     except _NOT_READ:  # e.g. a lone surrogate: read as plain JSON
         value = loads_strict(page)
         links = value.get("link") if isinstance(value, dict) else None

@@ -71,7 +71,7 @@ def test_a_page_is_let_go_with_the_last_entry_that_holds_it() -> None:
     page = b'{"resourceType": "Patient", "id": "p"}'
     cache.put(("s", "p", "t1", "u"), RawJson(page))
     cache.put(("s", "p", "t2", "u"), RawJson(bytes(bytearray(page))))  # equal bytes, another object
-    assert cache.get(("s", "p", "t1", "u")) is cache.get(("s", "p", "t2", "u"))
+    assert cache.kept(("s", "p", "t1", "u")) is cache.kept(("s", "p", "t2", "u"))
     del cache._entries[("s", "p", "t1", "u")]
     assert cache.distinct_pages == 1
     del cache._entries[("s", "p", "t2", "u")]
@@ -82,6 +82,6 @@ def test_different_pages_are_never_shared() -> None:
     cache = ResponseCache(1_000_000, 60)
     cache.put(("s", "p", "t", "a"), RawJson(b'{"resourceType": "Patient", "id": "a"}'))
     cache.put(("s", "p", "t", "b"), RawJson(b'{"resourceType": "Patient", "id": "b"}'))
-    assert cache.get(("s", "p", "t", "a")) == b'{"resourceType": "Patient", "id": "a"}'
-    assert cache.get(("s", "p", "t", "b")) == b'{"resourceType": "Patient", "id": "b"}'
+    assert cache.kept(("s", "p", "t", "a")).raw == b'{"resourceType": "Patient", "id": "a"}'
+    assert cache.kept(("s", "p", "t", "b")).raw == b'{"resourceType": "Patient", "id": "b"}'
     assert cache.distinct_pages == 2
