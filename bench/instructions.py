@@ -8,8 +8,8 @@ apart (bench/PROFILE.md, round 4), which hides a change worth 5 %. Instructions 
 `valgrind --tool=callgrind` gave totals 0.004 % apart for the same command run twice. So a change on
 the hot path is compared by running this on both commits.
 
-The application is built as `bench.profile` builds it (`create_app`, a fresh SQLite audit store, the
-lifespan started) and called through ASGI in process. Scenario s1 sends the realistic patient in
+The application is built as `bench.profile` builds it (`app_as_served`: `create_app`, a fresh SQLite
+audit store, the lifespan started) and called through ASGI in process. Scenario s1 sends the realistic patient in
 prefetch; s2 reads everything from the FHIR stub, in a process of its own (not counted), with a new
 token per call. Two processes run side by side under callgrind, one with `--calls` measured calls and
 one with none, both after the same warm-up: the difference, divided by the calls, is one call's
@@ -28,13 +28,12 @@ import re
 import subprocess
 import sys
 import tempfile
-import uuid
 from datetime import date
 from pathlib import Path
 
 from bench import patients
-from bench.profile import asgi_post, fhir_server_process
-from bench.scenarios import HOOK_PATH, REPO
+from bench.profile import app_as_served, call_answered, fhir_server_process
+from bench.scenarios import REPO
 
 COLLECTED = re.compile(r"Collected : (\d+)")
 
@@ -48,19 +47,12 @@ def _body(scenario: str, today: date, fhir_base: str | None) -> bytes:
 
 async def _calls(scenario: str, warmup: int, calls: int) -> None:
     """The inner process (run under valgrind): the warm-up, then `calls` calls."""
-    from service.app import create_app
-    from service.settings import Settings
-
     stub, base = fhir_server_process(0.0) if scenario == "s2" else (None, None)
     try:
         body = _body(scenario, date.today(), base)
-        with tempfile.TemporaryDirectory(prefix="bzra-instructions-") as directory:
-            settings = Settings(insecure_dev=True, rules_reload=False, log_level="WARNING", data_dir=Path(directory))
-            app = create_app(settings)
-            async with app.router.lifespan_context(app):
-                for _ in range(warmup + calls):
-                    status, answer = await asgi_post(app, HOOK_PATH, patients.fill(body, str(uuid.uuid4())))
-                    assert status == 200, answer[:500]
+        async with app_as_served("bzra-instructions-") as app:
+            for _ in range(warmup + calls):
+                await call_answered(app, body)
     finally:
         if stub is not None:
             stub.kill()

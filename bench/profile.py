@@ -26,6 +26,8 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -260,23 +262,36 @@ def _profile_text(name: str, timings: Timings, interval: float, stages: bool) ->
     return "\n".join(lines)
 
 
-async def profile(name: str, body: bytes, calls: int, out_dir: Path, interval: float, stages: bool = True) -> str:
+@asynccontextmanager
+async def app_as_served(prefix: str) -> AsyncIterator[Any]:
+    """The application as `bzra-cds serve` builds it (production-like settings, a fresh SQLite store in
+    a temporary directory), its lifespan started."""
     from service.app import create_app
     from service.logs import configure_logging
     from service.settings import Settings
 
-    timings = Timings(calls)
-    with tempfile.TemporaryDirectory(prefix="bzra-profile-") as directory:
+    with tempfile.TemporaryDirectory(prefix=prefix) as directory:
         settings = Settings(insecure_dev=True, rules_reload=False, log_level="WARNING", data_dir=Path(directory))
         configure_logging(settings.log_level, settings.log_format)
         app = create_app(settings)
         async with app.router.lifespan_context(app):
-            for _ in range(5):  # warm-up
-                status, answer = await asgi_post(app, HOOK_PATH, patients.fill(body, str(uuid.uuid4())))
-                assert status == 200, answer[:500]
-            await _time_plain(app, body, timings, stages)
-            await asyncio.sleep(0.3)
-            await _time_profiled(app, body, timings, interval)
+            yield app
+
+
+async def call_answered(app: Any, body: bytes) -> None:
+    """One hook call with a new hookInstance; it must be answered 200."""
+    status, answer = await asgi_post(app, HOOK_PATH, patients.fill(body, str(uuid.uuid4())))
+    assert status == 200, answer[:500]
+
+
+async def profile(name: str, body: bytes, calls: int, out_dir: Path, interval: float, stages: bool = True) -> str:
+    timings = Timings(calls)
+    async with app_as_served("bzra-profile-") as app:
+        for _ in range(5):  # warm-up
+            await call_answered(app, body)
+        await _time_plain(app, body, timings, stages)
+        await asyncio.sleep(0.3)
+        await _time_profiled(app, body, timings, interval)
     text = _profile_text(name, timings, interval, stages)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"profile-{name}.txt").write_text(text)
