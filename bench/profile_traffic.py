@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
 import uuid
 from collections import defaultdict
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import population, traffic
-from bench.profile import STAGES, asgi_post
+from bench.profile import STAGES, app_as_served, asgi_post
 from bench.scenarios import BENCH
 
 EXTRA_STAGES = (
@@ -82,33 +81,25 @@ def install_timers() -> dict[str, float]:
 
 
 async def _run(calls_by_scenario: dict[str, list[traffic.Call]], warmup: list[traffic.Call]) -> dict[str, dict[str, float]]:
-    from service.app import create_app
-    from service.logs import configure_logging
-    from service.settings import Settings
-
     per: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory(prefix="bzra-profile-") as directory:
-        settings = Settings(insecure_dev=True, rules_reload=False, log_level="WARNING", data_dir=Path(directory))
-        configure_logging(settings.log_level, settings.log_format)
-        app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            for call in warmup:
-                await asgi_post(app, call.path, traffic.fill(call, str(uuid.uuid4()), "warm"))
-            totals = install_timers()
-            for scenario, calls in calls_by_scenario.items():
-                for call in calls:
-                    kind = scenario if scenario != "select_sign" else f"select_sign: {call.hook}"
-                    before = dict(totals)
-                    wall, cpu = time.perf_counter(), time.thread_time()
-                    status, answer = await asgi_post(app, call.path, traffic.fill(call, str(uuid.uuid4()), "profile"))
-                    assert status == 200, answer[:300]
-                    bucket = per.setdefault(kind, defaultdict(float))
-                    bucket["asgi"] += time.perf_counter() - wall
-                    bucket["cpu"] += time.thread_time() - cpu
-                    bucket["calls"] += 1
-                    for label, seconds in totals.items():
-                        bucket[label] += seconds - before.get(label, 0.0)
-            await asyncio.sleep(0.3)
+    async with app_as_served("bzra-profile-") as app:
+        for call in warmup:
+            await asgi_post(app, call.path, traffic.fill(call, str(uuid.uuid4()), "warm"))
+        totals = install_timers()
+        for scenario, calls in calls_by_scenario.items():
+            for call in calls:
+                kind = scenario if scenario != "select_sign" else f"select_sign: {call.hook}"
+                before = dict(totals)
+                wall, cpu = time.perf_counter(), time.thread_time()
+                status, answer = await asgi_post(app, call.path, traffic.fill(call, str(uuid.uuid4()), "profile"))
+                assert status == 200, answer[:300]
+                bucket = per.setdefault(kind, defaultdict(float))
+                bucket["asgi"] += time.perf_counter() - wall
+                bucket["cpu"] += time.thread_time() - cpu
+                bucket["calls"] += 1
+                for label, seconds in totals.items():
+                    bucket[label] += seconds - before.get(label, 0.0)
+        await asyncio.sleep(0.3)
     return per
 
 
