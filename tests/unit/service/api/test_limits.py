@@ -4,11 +4,12 @@ the concurrency limit a 503 at once."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from fastapi.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
-from service.api.limits import RequestLimits
+from service.api.limits import BEAT_SECONDS, LoopTurn, RequestLimits
 from service.heap import HeapTrim
 from service.app import create_app
 from service.settings import Settings
@@ -123,3 +124,61 @@ def test_each_answered_body_is_counted_for_the_heap_trim() -> None:
     asyncio.run(call(limits, "/cds-services/x", [b"12345", b"67890"]))
     asyncio.run(call(limits, "/cds-services/x", [b"abc"]))
     assert counted.bodies == [10, 3]
+
+
+class CountedBeats(LoopTurn):
+    def __init__(self, busy) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(busy)
+        self.beats = 0
+
+    def _beat(self) -> None:
+        self.beats += 1
+        super()._beat()
+
+
+def test_a_turn_that_runs_long_while_requests_are_at_work_is_overdue() -> None:
+    async def scenario() -> tuple[float, float]:
+        turn = LoopTurn(busy=lambda: True)
+        first = turn.overdue()  # the beat starts: this turn is on time
+        await asyncio.sleep(BEAT_SECONDS * 3)
+        time.sleep(0.1)  # one turn of 100 ms without a pause, as a long piece of work
+        return first, turn.overdue()
+
+    first, late = asyncio.run(scenario())
+    assert first == 0.0 and late >= 0.1 - BEAT_SECONDS
+
+
+def test_the_beat_stops_while_nothing_is_at_work_and_starts_again_on_time() -> None:
+    async def scenario() -> tuple[int, int, bool, float]:
+        at_work = [True]
+        turn = CountedBeats(busy=lambda: at_work[0])
+        turn.overdue()
+        await asyncio.sleep(BEAT_SECONDS * 5)
+        beats_at_work = turn.beats
+        at_work[0] = False
+        await asyncio.sleep(BEAT_SECONDS * 3)  # the next beat finds nothing at work: the last one
+        stopped_at = turn.beats
+        await asyncio.sleep(BEAT_SECONDS * 10)
+        idle_beats = turn.beats - stopped_at
+        time.sleep(BEAT_SECONDS * 5)  # a turn of work before the first request (not one at work)
+        at_work[0] = True
+        return beats_at_work, idle_beats, turn.beating, turn.overdue()
+
+    beats_at_work, idle_beats, beating_when_idle, after_pause = asyncio.run(scenario())
+    assert beats_at_work >= 2 and idle_beats == 0 and not beating_when_idle
+    assert after_pause == 0.0  # the beat starts again, and does not count the pause as lateness
+
+
+def test_the_middleware_stops_beating_once_its_requests_are_answered() -> None:
+    async def scenario() -> tuple[bool, bool]:
+        release = asyncio.Event()
+        limits = RequestLimits(Recorder(release), max_bytes=100, limit=2)
+        working = asyncio.create_task(call(limits, "/cds-services/x", [b"{}"]))
+        await asyncio.sleep(BEAT_SECONDS * 3)
+        beating_at_work = limits.turn.beating
+        release.set()
+        await working
+        await asyncio.sleep(BEAT_SECONDS * 3)
+        return beating_at_work, limits.turn.beating
+
+    assert asyncio.run(scenario()) == (True, False)
