@@ -4,23 +4,69 @@ It reads the request body, parses the JSON and answers `{"cards": []}`: the leas
 service written with this stack can do. Every scenario is reported as a ratio to it, measured in the
 same run on the same machine, so the numbers say what bzra-cds itself adds.
 
+Scenario 2 (no prefetch) has a baseline of its own at `READER_PATH`, the bare FHIR reader: it reads
+the patient and the four searches the service makes (`READS`) from the request's `fhirServer` with
+its token, five GETs at once on one aiohttp session, parses each answer, and answers the same. It is
+the least a CDS service that reads its own data can do, and so it shows how fast the host was when
+scenario 2 ran: the two alternate, run after run (bench/PROFILE.md, round 5).
+
     .venv/bin/python -m bench.baseline_app --port 8099
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import aiohttp
 from fastapi import FastAPI, Request
 
-app = FastAPI(title="bzra-cds benchmark baseline")
+READER_PATH = "/fhir-reader/cds-services/bzra-order-sign"
+# What the service reads without prefetch (the FHIR stub of the benchmark answers a search whatever its
+# other parameters, so the bytes are the same as the service's).
+READS = (
+    "Patient/{patient}",
+    "MedicationStatement?patient={patient}",
+    "MedicationRequest?patient={patient}",
+    "MedicationDispense?patient={patient}",
+    "Condition?patient={patient}",
+)
+
+
+@asynccontextmanager
+async def _session(app: FastAPI) -> AsyncIterator[None]:
+    async with aiohttp.ClientSession() as session:
+        app.state.fhir = session
+        yield
+
+
+app = FastAPI(title="bzra-cds benchmark baseline", lifespan=_session)
 
 
 @app.post("/cds-services/{service_id}")
 async def hook(service_id: str, request: Request) -> dict[str, list[object]]:
     json.loads(await request.body())
+    return {"cards": []}
+
+
+@app.post(READER_PATH)
+async def fhir_reader(request: Request) -> dict[str, list[object]]:
+    body = json.loads(await request.body())
+    base = body["fhirServer"].rstrip("/")
+    headers = {"Authorization": f"Bearer {body['fhirAuthorization']['access_token']}", "Accept": "application/fhir+json"}
+    patient = body["context"]["patientId"]
+    session: aiohttp.ClientSession = request.app.state.fhir
+
+    async def read(path: str) -> object:
+        async with session.get(f"{base}/{path.format(patient=patient)}", headers=headers) as response:
+            response.raise_for_status()
+            return json.loads(await response.read())
+
+    await asyncio.gather(*(read(path) for path in READS))
     return {"cards": []}
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import patients
+from bench.baseline_app import READER_PATH
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
@@ -367,9 +368,9 @@ def wrk(options: Options, url: str, body_file: Path, mode: str, connections: int
 
 
 def wrk_measured(options: Options, server: Server, body_file: Path, mode: str, connections: int,
-                 fhir_reads: Callable[[], int] | None = None) -> dict[str, Any]:
+                 fhir_reads: Callable[[], int] | None = None, path: str = HOOK_PATH) -> dict[str, Any]:
     """A warm-up run (thrown away), then the measured run (and the FHIR reads made during it)."""
-    url = f"{server.base}{HOOK_PATH}"
+    url = f"{server.base}{path}"
     if options.warmup_s:
         wrk(options, url, body_file, mode, connections, options.warmup_s)
     server.wait_idle()
@@ -631,14 +632,28 @@ def _scenario_2(inputs: _Inputs, service: Server, s: dict[str, Any]) -> None:
     s["s2_read_spread"] = read_spread(stub.requests[first:], stub.requests.times[first:])
     log(f"  median {s['s2_sequential']['median_ms']:.1f} ms "
         f"(one FHIR round trip {s['fhir_round_trip']['median_ms']:.1f} ms, {s['s2_reads_per_call']} reads per call)")
-    log(f"scenario 2: {options.s2_connections} connections, a new access token per request, {S2_RUNS} runs")
-    runs = [
-        stable(options, lambda: wrk_measured(options, service, inputs.files["s2"], "unique", options.s2_connections,
-                                              fhir_reads=lambda: len(stub.requests)))
-        for _ in range(S2_RUNS)
-    ]
+    log(f"scenario 2: {options.s2_connections} connections, a new access token per request, {S2_RUNS} runs, "
+        "each after one of the bare FHIR reader (bench/baseline_app.py) on the same bodies")
+    reader = baseline_server(inputs.server_cpus, options.out_dir / "fhir-reader.log")
+    reader.start()
+    runs, reader_runs = [], []
+    try:
+        before = len(stub.requests)
+        status, _ = post_json(reader.port, READER_PATH, patients.fill(inputs.bodies["s2"], str(uuid.uuid4())))
+        reads = len(stub.requests) - before
+        _check(status == 200 and reads == s["s2_reads_per_call"],
+               f"the bare FHIR reader answered {status} after {reads} reads (the service makes {s['s2_reads_per_call']})")
+        for _ in range(S2_RUNS):
+            reader_runs.append(stable(options, lambda: wrk_measured(
+                options, reader, inputs.files["s2"], "unique", options.s2_connections, path=READER_PATH)))
+            runs.append(stable(options, lambda: wrk_measured(
+                options, service, inputs.files["s2"], "unique", options.s2_connections, fhir_reads=lambda: len(stub.requests))))
+    finally:
+        reader.stop()
     s["s2"] = median_run(runs, "server_cpu_ms_per_call")
-    log(f"  {s['s2']['rps']:.0f} req/s, p99 {s['s2']['p99_ms']:.1f} ms, CPU per call {s['s2']['runs']} ms (median kept)")
+    s["s2_bare_reader"] = median_run(reader_runs, "server_cpu_ms_per_call")
+    log(f"  {s['s2']['rps']:.0f} req/s, p99 {s['s2']['p99_ms']:.1f} ms, CPU per call {s['s2']['runs']} ms (median kept); "
+        f"bare FHIR reader {s['s2_bare_reader']['runs']} ms")
 
 
 def _scenario_3(inputs: _Inputs, service: Server, s: dict[str, Any]) -> None:

@@ -92,6 +92,16 @@ def _listed(values: list[float | None]) -> str:
     return ", ".join("—" if value is None else f"{value:.2f}" for value in values)
 
 
+def _bare_reader(s: dict[str, Any]) -> str:
+    """The bare FHIR reader's CPU per call, run by run between the service's: how fast the host was."""
+    reader = s.get("s2_bare_reader")
+    if not reader or not reader.get("server_cpu_ms_per_call"):
+        return ""
+    ratio = s["s2"].get("server_cpu_ms_per_call", math.nan) / reader["server_cpu_ms_per_call"]
+    return (f"; the bare FHIR reader, run before each: {reader['server_cpu_ms_per_call']:.2f} ms "
+            f"(runs {_listed(reader.get('runs', []))}), so the service costs {ratio:.1f} × the bare reader")
+
+
 def other_targets(results: dict[str, Any], linearity: dict[str, Any], delay_ms: float, largest: int) -> list[dict[str, Any]]:
     s = results["service"]
     half = s["traffic"]["half_own_capacity"]
@@ -103,7 +113,7 @@ def other_targets(results: dict[str, Any], linearity: dict[str, Any], delay_ms: 
     return [
         _row(f"No-prefetch CPU per call ≤ {NO_PREFETCH_CPU_MS:.0f} ms",
              f"{cpu:.2f} ms, the median of runs at {_listed(s['s2'].get('runs', [cpu]))} ms "
-             f"(wrk, {s['s2']['connections']} connections, a new token per call)", cpu <= NO_PREFETCH_CPU_MS),
+             f"(wrk, {s['s2']['connections']} connections, a new token per call){_bare_reader(s)}", cpu <= NO_PREFETCH_CPU_MS),
         _row(f"p99 ≤ {P99_TARGET_MS:.0f} ms at half the service's own capacity, distinct patients "
              f"({half['offered_rate']:.0f} req/s, open loop)",
              (f"p99 {p99:.1f} ms" if p99 is not None else f"p99 unbounded ({half['unfinished']} unanswered)")

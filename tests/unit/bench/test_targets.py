@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from bench.targets import _listed
+from bench.targets import _bare_reader, _listed
 
 
 def test_the_target_row_lists_a_run_without_the_value_as_a_dash() -> None:
     assert _listed([4.7, None, 3.912]) == "4.70, —, 3.91"
+
+
+def test_the_no_prefetch_row_gives_the_bare_reader_of_the_same_run_and_the_ratio() -> None:
+    s = {"s2": {"server_cpu_ms_per_call": 5.0}, "s2_bare_reader": {"server_cpu_ms_per_call": 1.25, "runs": [1.3, 1.25, 1.1]}}
+    assert _bare_reader(s) == "; the bare FHIR reader, run before each: 1.25 ms (runs 1.30, 1.25, 1.10), so the service costs 4.0 × the bare reader"
+    assert _bare_reader({"s2": {"server_cpu_ms_per_call": 5.0}}) == ""  # results of an older run
