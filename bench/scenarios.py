@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -218,8 +218,9 @@ DISTURBED_CPUS = 0.15  # other processes using more than this many CPUs during a
 
 def median_run(runs: list[dict[str, Any]], key: str) -> dict[str, Any]:
     """The run whose `key` is the median of the runs' (the higher middle one of an even number), with
-    every run's `key` in the order run (`runs`)."""
-    ordered = sorted(runs, key=lambda run: run.get(key, math.inf))
+    every run's `key` in the order run (`runs`). A run without the value (or with None: an open loop's
+    unbounded p99) counts as the slowest."""
+    ordered = sorted(runs, key=lambda run: math.inf if run.get(key) is None else run[key])
     return {**ordered[len(ordered) // 2], "runs": [run.get(key) for run in runs]}
 
 
@@ -508,6 +509,7 @@ class _Inputs:
     bodies: dict[str, bytes]  # request templates by scenario (the marker __UNIQUE__ becomes a UUID)
     files: dict[str, Path]  # the same templates as files, for wrk
     stub: Any = None  # the delayed FHIR server of scenarios 2 and 3
+    baseline: dict[str, Any] = field(default_factory=dict)  # the baseline's results (its traffic runs alternate with the service's)
 
 
 def _pinned(options: Options) -> tuple[Options, set[int] | None]:
@@ -578,7 +580,6 @@ def _measure_baseline(inputs: _Inputs) -> dict[str, Any]:
         log("baseline: throughput with the small body of scenarios 2/3")
         b["small_body"] = stable(options, lambda: wrk_measured(options, baseline, files["s2"], "unique", options.connections))
         log(f"  {b['small_body']['rps']:.0f} req/s")
-        b["traffic"] = traffic_runs.measure(options, baseline, inputs.prepared)
         b["large"] = {}
         for size in LARGE_SIZES:
             b["large"][str(size)] = stable(options, lambda: sequential(
@@ -604,7 +605,13 @@ def _traffic_scenarios(inputs: _Inputs, service: Server, s: dict[str, Any]) -> N
     options = inputs.options
     options.log("service: checking the answers to the traffic bodies (status 200, no data issue)")
     s["traffic_checks"] = traffic_runs.check(service, inputs.prepared, traffic_runs.KINDS, options.check_sample)
-    s["traffic"] = traffic_runs.measure(options, service, inputs.prepared)
+    options.log(f"the traffic scenarios: the baseline and the service alternately, {traffic_runs.ROUNDS} rounds")
+    baseline = baseline_server(inputs.server_cpus, options.out_dir / "baseline-traffic.log")
+    baseline.start()
+    try:
+        inputs.baseline["traffic"], s["traffic"] = traffic_runs.measure_alternately(options, baseline, service, inputs.prepared)
+    finally:
+        baseline.stop()
     s["traffic"]["half_own_capacity"] = traffic_runs.half_own_capacity(
         options, service, inputs.prepared, s["traffic"]["bzra"]["rps"])
 
@@ -729,7 +736,7 @@ def run_all(options: Options) -> dict[str, Any]:
     inputs.stub.__enter__()
     try:
         results["patients"]["s2_body_bytes"] = _add_fhir_bodies(inputs, today)
-        results["baseline"] = _measure_baseline(inputs)
+        results["baseline"] = inputs.baseline = _measure_baseline(inputs)
         results["service"] = {}
         _measure_service(inputs, results["service"])
         # 5. the audit journal's cost: the same call with the journal on and off

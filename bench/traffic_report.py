@@ -38,14 +38,16 @@ def markdown(results: dict[str, Any], disturbed_limit: float) -> list[str]:
         f"The select-then-sign scenario uses {seq_pop['patients']} other patients of the same population, "
         f"{seq_pop['selects_per_sign']} order-selects per sign on average. wrk goes through the bodies in order; "
         "each pass gives every patient a new id, so no patient is sent twice in a run (the selects and the "
-        "sign of one sequence share theirs). The baseline parses the same bodies with the same wrk settings.",
+        "sign of one sequence share theirs). The baseline parses the same bodies with the same wrk settings. "
+        "Each traffic ran on the baseline, then on the service, three times over; the table shows the pair "
+        "whose ratio is the median (every pair's ratio in the last column).",
         "",
         "*Ratio* is the service's throughput over the baseline's; *CPU ratio* the baseline's CPU time per call "
         "over the service's. On one core the two agree; when other processes took the CPUs during a run "
         "(†), the throughput ratio says more about the share each server got, and the targets judge the CPU ratio.",
         "",
-        "| Traffic | bodies | baseline req/s | service req/s | ratio | CPU ratio | service p50 | p99 | CPU/call | errors | other CPU (b / s) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| Traffic | bodies | baseline req/s | service req/s | ratio | CPU ratio | service p50 | p99 | CPU/call | errors | other CPU (b / s) | every pair's ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for kind in ("bzra", "non_bzra", "select_sign", "signs"):
         rs, rb = s[kind], b[kind]
@@ -53,7 +55,8 @@ def markdown(results: dict[str, Any], disturbed_limit: float) -> list[str]:
             f"| {LABELS[kind]} | {rs['distinct_bodies']} | {rb['rps']:.0f} | {rs['rps']:.0f} | {ratio(rs, rb):.3f} | "
             f"{cpu_ratio(rs, rb)} | "
             f"{_ms(rs['p50_ms'])} | {_ms(rs['p99_ms'])} | {_ms(rs.get('server_cpu_ms_per_call'))} | {rs['errors']} | "
-            f"{_other(rb, disturbed_limit)} / {_other(rs, disturbed_limit)} |")
+            f"{_other(rb, disturbed_limit)} / {_other(rs, disturbed_limit)} | "
+            f"{', '.join(f'{value:.3f}' for value in rs.get('pair_ratios', [])) or '—'} |")
     sign = sign_after_selects(s, b)
     half = s["half_own_capacity"]
     checks = results["service"].get("traffic_checks", {})
@@ -65,7 +68,9 @@ def markdown(results: dict[str, Any], disturbed_limit: float) -> list[str]:
         f"Judged: **{sign['judged']:.3f}** ({sign['basis']}).",
         "",
         f"**Open loop at half its own capacity** ({half['offered_rate']:.0f} req/s, Poisson arrivals, distinct BZRA "
-        f"orders): p50 {_ms(half['p50_ms'])} ms, p95 {_ms(half['p95_ms'])} ms, p99 {_ms(half['p99_ms'])} ms, "
+        f"orders, the run with the median p99 of {len(half.get('runs', [half['p99_ms']]))}): p50 {_ms(half['p50_ms'])} ms, "
+        f"p95 {_ms(half['p95_ms'])} ms, p99 {_ms(half['p99_ms'])} ms (every run: "
+        f"{', '.join(_ms(value) for value in half.get('runs', [half['p99_ms']]))} ms), "
         f"{half['errors']} errors (other CPU {_other(half, disturbed_limit)}).",
         "",
         "Answers checked before the runs (status 200, no data issue): "

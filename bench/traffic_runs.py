@@ -7,6 +7,7 @@ settings, in the same run: every ratio compares the two on identical bodies.
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -15,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import population, sign_phases, traffic
-from bench.scenarios import Options, Server, open_loop, post_json, stable, wrk_measured
+from bench.scenarios import Options, Server, median_run, open_loop, post_json, stable, wrk_measured
+from bench.targets import judged
 
 KINDS = ("bzra", "non_bzra", "select_sign")  # measured with wrk, on the baseline and on the service
+ROUNDS = 3  # alternated rounds of baseline and service per traffic; runs of the open loop
 LABELS = {
     "bzra": "distinct BZRA orders (order-sign)",
     "non_bzra": "non-BZRA orders, same patients (order-sign)",
@@ -63,28 +66,54 @@ def check(server: Server, prepared: Traffic, kinds: tuple[str, ...], sample: int
     return found
 
 
-def measure(options: Options, server: Server, prepared: Traffic) -> dict[str, Any]:
-    """wrk on each index, closed loop with the throughput runs' connections; then the signs after their
-    selects, timed alone (`bench.sign_phases`)."""
-    results: dict[str, Any] = {}
-    for kind in KINDS:
-        options.log(f"{server.name}: {LABELS[kind]}, {len(prepared.calls[kind])} bodies, {options.connections} connections")
-        index = f"@{prepared.indexes[kind]}"
-        results[kind] = stable(options, lambda: wrk_measured(options, server, Path(index), "unique", options.connections))
-        results[kind]["distinct_bodies"] = len(prepared.calls[kind])
-        options.log(f"  {results[kind]['rps']:.0f} req/s, p99 {results[kind]['p99_ms']:.1f} ms, "
-                    f"{results[kind].get('server_cpu_ms_per_call', float('nan')):.2f} ms CPU a call")
-    options.log(f"{server.name}: {LABELS['signs']}, {options.sign_rounds} rounds")
-    results["signs"] = stable(options, lambda: sign_phases.signs_after_selects(
-        options, server, prepared.calls["select_sign"], options.sign_rounds))
-    options.log(f"  {results['signs']['rps']:.0f} signs/s, {results['signs']['server_cpu_ms_per_call']:.2f} ms CPU a sign")
-    return results
+def _measure_kind(options: Options, server: Server, prepared: Traffic, kind: str) -> dict[str, Any]:
+    """One run of one traffic: wrk on its index, closed loop with the throughput runs' connections; for
+    "signs", the signs after their selects, timed alone (`bench.sign_phases`)."""
+    if kind == "signs":
+        options.log(f"{server.name}: {LABELS['signs']}, {options.sign_rounds} rounds")
+        result = stable(options, lambda: sign_phases.signs_after_selects(
+            options, server, prepared.calls["select_sign"], options.sign_rounds))
+        options.log(f"  {result['rps']:.0f} signs/s, {result['server_cpu_ms_per_call']:.2f} ms CPU a sign")
+        return result
+    options.log(f"{server.name}: {LABELS[kind]}, {len(prepared.calls[kind])} bodies, {options.connections} connections")
+    index = Path(f"@{prepared.indexes[kind]}")
+    result = stable(options, lambda: wrk_measured(options, server, index, "unique", options.connections))
+    result["distinct_bodies"] = len(prepared.calls[kind])
+    options.log(f"  {result['rps']:.0f} req/s, p99 {result['p99_ms']:.1f} ms, "
+                f"{result.get('server_cpu_ms_per_call', float('nan')):.2f} ms CPU a call")
+    return result
+
+
+def median_pair(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Of (baseline run, service run) pairs, the one whose judged ratio is the median (the higher middle
+    one of an even number); the service's run lists every pair's ratio, in the order run (`pair_ratios`)."""
+    ratios = [judged(mine, bare)[0] for bare, mine in pairs]
+    ordered = sorted(range(len(pairs)), key=lambda i: -math.inf if math.isnan(ratios[i]) else ratios[i])
+    bare, mine = pairs[ordered[len(pairs) // 2]]
+    return bare, {**mine, "pair_ratios": [round(value, 3) for value in ratios]}
+
+
+def measure_alternately(options: Options, baseline: Server, service: Server, prepared: Traffic) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each traffic on the baseline, then on the service, `ROUNDS` times; the pair with the median ratio
+    is kept. On this shared host the speed swings by a third within a minute, so a ratio of two runs
+    minutes apart (the whole baseline, then the whole service) measured the host as much as the service
+    (bench/PROFILE.md, round 5). Returns (the baseline's runs, the service's runs) by traffic."""
+    bare: dict[str, Any] = {}
+    mine: dict[str, Any] = {}
+    for kind in (*KINDS, "signs"):
+        pairs = [(_measure_kind(options, baseline, prepared, kind), _measure_kind(options, service, prepared, kind))
+                 for _ in range(ROUNDS)]
+        bare[kind], mine[kind] = median_pair(pairs)
+        options.log(f"  {LABELS[kind]}: ratios {mine[kind]['pair_ratios']}, the median kept")
+    return bare, mine
 
 
 def half_own_capacity(options: Options, server: Server, prepared: Traffic, own_rps: float) -> dict[str, Any]:
-    """Open loop at half the service's own throughput on the distinct BZRA orders (the p99 target)."""
+    """Open loop at half the service's own throughput on the distinct BZRA orders (the p99 target), run
+    `ROUNDS` times: the run with the median p99 is kept, every run's listed (`runs`)."""
     rate = own_rps / 2
-    options.log(f"{server.name}: open loop at half its own throughput ({rate:.0f}/s), distinct BZRA orders")
-    result = stable(options, lambda: open_loop(options, server, Path(f"@{prepared.indexes['bzra']}"), rate))
-    options.log(f"  p99 {result['p99_ms']} ms, {result['errors']} errors")
+    options.log(f"{server.name}: open loop at half its own throughput ({rate:.0f}/s), distinct BZRA orders, {ROUNDS} runs")
+    runs = [stable(options, lambda: open_loop(options, server, Path(f"@{prepared.indexes['bzra']}"), rate)) for _ in range(ROUNDS)]
+    result = median_run(runs, "p99_ms")
+    options.log(f"  p99 {result['runs']} ms, {result['errors']} errors")
     return result

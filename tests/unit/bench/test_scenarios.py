@@ -20,3 +20,9 @@ def test_a_run_without_the_value_counts_as_the_slowest() -> None:
 def test_with_an_even_number_of_runs_the_higher_middle_is_kept() -> None:
     """The judged number errs on the side of the target not being met."""
     assert median_run([{"cpu": 1.0}, {"cpu": 2.0}], "cpu")["cpu"] == 2.0
+
+
+def test_an_unbounded_p99_counts_as_the_slowest_run() -> None:
+    """An open loop with over 1 % unanswered has no p99 (None): the worst run, not the best."""
+    kept = median_run([{"p99_ms": None}, {"p99_ms": 12.0}, {"p99_ms": 30.0}], "p99_ms")
+    assert kept["p99_ms"] == 30.0 and kept["runs"] == [None, 12.0, 30.0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.targets import _bare_reader, _listed
+from bench.targets import _bare_reader, _listed, _pairs
 
 
 def test_the_target_row_lists_a_run_without_the_value_as_a_dash() -> None:
@@ -13,3 +13,8 @@ def test_the_no_prefetch_row_gives_the_bare_reader_of_the_same_run_and_the_ratio
     s = {"s2": {"server_cpu_ms_per_call": 5.0}, "s2_bare_reader": {"server_cpu_ms_per_call": 1.25, "runs": [1.3, 1.25, 1.1]}}
     assert _bare_reader(s) == "; the bare FHIR reader, run before each: 1.25 ms (runs 1.30, 1.25, 1.10), so the service costs 4.0 × the bare reader"
     assert _bare_reader({"s2": {"server_cpu_ms_per_call": 5.0}}) == ""  # results of an older run
+
+
+def test_a_traffic_row_lists_every_alternated_pair() -> None:
+    assert _pairs({"pair_ratios": [0.3, 0.23, 0.344]}) == ", the median of pairs at 0.300, 0.230, 0.344"
+    assert _pairs({"rps": 300}) == ""  # results of an older run, one pair
