@@ -1,7 +1,8 @@
 """The traffic scenarios measured: distinct BZRA orders, non-BZRA orders, order-select then order-sign.
 
 The same index files (`bench/traffic.py`) go to the bare baseline and to the service, with the same wrk
-settings, in the same run: every ratio compares the two on identical bodies.
+settings, in the same run, alternately (`measure_alternately`): every ratio compares the two on
+identical bodies, a minute apart at most.
 """
 
 from __future__ import annotations
