@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from bench import patients
-from bench.baseline_app import READER_PATH
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
@@ -628,6 +627,8 @@ def _scenario_1(inputs: _Inputs, service: Server, s: dict[str, Any]) -> None:
 
 def _scenario_2(inputs: _Inputs, service: Server, s: dict[str, Any]) -> None:
     """No prefetch: everything from the delayed FHIR server, one call at a time, then under load."""
+    from bench.baseline_app import READER_PATH  # (the baseline's own app: not built on every import of this module)
+
     options, stub, log = inputs.options, inputs.stub, inputs.options.log
     s["fhir_round_trip"] = fhir_round_trip(stub.base_url, 20)
     before = len(stub.requests)
