@@ -64,9 +64,14 @@ def sign_after_selects(service: dict[str, Any], baseline: dict[str, Any]) -> dic
             "bare_sign_cpu_ms": bare.get("server_cpu_ms_per_call", math.nan)}
 
 
+def pair_ratios(run: dict[str, Any]) -> str:
+    """The ratios of every alternated pair of runs (`traffic_runs.measure_alternately`), in the order run;
+    empty for a run measured once."""
+    return ", ".join(f"{value:.3f}" for value in run.get("pair_ratios", []))
+
+
 def _pairs(run: dict[str, Any]) -> str:
-    """The ratios of every alternated pair of runs (`traffic_runs.measure_alternately`), the median judged."""
-    listed = ", ".join(f"{value:.3f}" for value in run.get("pair_ratios", []))
+    listed = pair_ratios(run)
     return f", the median of pairs at {listed}" if listed else ""
 
 
@@ -102,12 +107,20 @@ def _listed(values: list[float | None]) -> str:
     return ", ".join("—" if value is None else f"{value:.2f}" for value in values)
 
 
-def _bare_reader(s: dict[str, Any]) -> str:
-    """The bare FHIR reader's CPU per call, run by run between the service's: how fast the host was."""
+def over_bare_reader(s: dict[str, Any]) -> float | None:
+    """Scenario 2's CPU per call over the bare FHIR reader's in the same run; None without the reader."""
     reader = s.get("s2_bare_reader")
     if not reader or not reader.get("server_cpu_ms_per_call"):
+        return None
+    return s["s2"].get("server_cpu_ms_per_call", math.nan) / reader["server_cpu_ms_per_call"]
+
+
+def _bare_reader(s: dict[str, Any]) -> str:
+    """The bare FHIR reader's CPU per call, run by run between the service's: how fast the host was."""
+    ratio = over_bare_reader(s)
+    if ratio is None:
         return ""
-    ratio = s["s2"].get("server_cpu_ms_per_call", math.nan) / reader["server_cpu_ms_per_call"]
+    reader = s["s2_bare_reader"]
     return (f"; the bare FHIR reader, run before each: {reader['server_cpu_ms_per_call']:.2f} ms "
             f"(runs {_listed(reader.get('runs', []))}), so the service costs {ratio:.1f} × the bare reader")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.targets import cpu_ratio as cpu_ratio_value
-from bench.targets import ratio, sign_after_selects
+from bench.targets import pair_ratios, ratio, sign_after_selects
 from bench.traffic_runs import LABELS
 
 
@@ -56,7 +56,7 @@ def markdown(results: dict[str, Any], disturbed_limit: float) -> list[str]:
             f"{cpu_ratio(rs, rb)} | "
             f"{_ms(rs['p50_ms'])} | {_ms(rs['p99_ms'])} | {_ms(rs.get('server_cpu_ms_per_call'))} | {rs['errors']} | "
             f"{_other(rb, disturbed_limit)} / {_other(rs, disturbed_limit)} | "
-            f"{', '.join(f'{value:.3f}' for value in rs.get('pair_ratios', [])) or '—'} |")
+            f"{pair_ratios(rs) or '—'} |")
     sign = sign_after_selects(s, b)
     half = s["half_own_capacity"]
     checks = results["service"].get("traffic_checks", {})
