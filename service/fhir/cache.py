@@ -53,8 +53,9 @@ class ResponseCache:
         self._pages: WeakValueDictionary[str, _Kept] = WeakValueDictionary()
 
     @staticmethod
-    def key(server: str, patient_id: str, token: str | None, url: str) -> CacheKey:
-        return (server, patient_id, token_fingerprint(token), url)
+    def key(server: str, patient_id: str, fingerprint: str, url: str) -> CacheKey:
+        """An entry's key: the token only as its `token_fingerprint`, taken once per hook call."""
+        return (server, patient_id, fingerprint, url)
 
     def kept(self, key: CacheKey) -> _Kept | None:
         """The entry's bytes, their digest and their `next` link."""

@@ -144,7 +144,7 @@ class FhirSession:
         """GET one resource or search page, kept as the bytes received: a page from the cache is parsed
         only if its history is not known already (`history_cache` keys it by the digest of its bytes)."""
         url = self._url(path_or_url)
-        key = (self.base_url, self._patient_id, self._token_fingerprint, url)  # ResponseCache.key, fingerprint made once
+        key = ResponseCache.key(self.base_url, self._patient_id, self._token_fingerprint, url)
         cached = self._cache.kept(key)
         if cached is not None:
             _outcome("cache_hit").inc()
