@@ -102,11 +102,12 @@ class RawJson:
 
     __slots__ = ("raw", "_value", "_read", "_digest")
 
-    def __init__(self, raw: bytes):
+    def __init__(self, raw: bytes, digest: str | None = None):
+        """`digest`: the SHA-256 of `raw` when already known (bytes kept before), else taken on first use."""
         self.raw = raw
         self._read = False
         self._value: Any = None
-        self._digest: str | None = None
+        self._digest = digest
 
     @property
     def value(self) -> Any:

@@ -74,9 +74,8 @@ class FhirPage(RawJson):
     __slots__ = ("next_url",)
 
     def __init__(self, raw: bytes, next_url: NextLink, digest: str | None = None):
-        super().__init__(raw)
+        super().__init__(raw, digest)  # the digest is known for a page from the cache
         self.next_url = next_url
-        self._digest = digest  # known for a page from the cache
 
 
 @dataclass
