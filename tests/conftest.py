@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import respx.mocks
 from fastapi.testclient import TestClient
+from hypothesis import settings
 
 from service.app import create_app
 from service.settings import Settings
@@ -14,6 +15,11 @@ from tests.support.facts_support import TODAY
 # respx mocks at the httpx client (`using="httpx"`) rather than inside httpcore, so it also intercepts
 # the service's own client, which sends through aiohttp (service/fhir/client.py `make_http_client`).
 respx.mocks.DEFAULT_MOCKER = respx.mocks.HTTPXMocker.name
+
+# Property tests check behaviour, not speed (the benchmark measures that): beside another worker
+# (`make test` runs two), one example may take longer than hypothesis's default deadline of 200 ms.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 TESTS = Path(__file__).resolve().parent
 # A test's group is its directory under tests/ (README "Tests"); these groups carry a marker of that name.
