@@ -68,13 +68,13 @@ async def _calls(scenario: str, warmup: int, calls: int) -> None:
 def _traffic(scenario: str, warmup: int, size: int, today: date) -> tuple[list[traffic.Call], list[traffic.Call], list[traffic.Call]]:
     """(warm-up calls, calls sent in both processes, calls measured) of a traffic scenario: `size`
     patients after `warmup` others, the same population in both processes."""
-    cases = population.population(warmup + size, today)
-    sequence_cases = [population.make_case(population.DEFAULT_SEED, warmup + size + i, today) for i in range(warmup + size)]
+    cases, sequence_cases = population.with_sequences(warmup + size, today)
     built = traffic.build(cases, sequence_cases, today)
     if scenario == "bzra":
         return built["bzra"][:warmup], [], built["bzra"][warmup:]
-    warm = [call for call in built["select_sign"] if call.patient < warmup + size + warmup]
-    later = [call for call in built["select_sign"] if call.patient >= warmup + size + warmup]
+    warm_patients = {case.index for case in sequence_cases[:warmup]}
+    warm = [call for call in built["select_sign"] if call.patient in warm_patients]
+    later = [call for call in built["select_sign"] if call.patient not in warm_patients]
     return warm, [call for call in later if call.hook != "order-sign"], [call for call in later if call.hook == "order-sign"]
 
 

@@ -164,6 +164,12 @@ def population(size: int, today: date, seed: int = DEFAULT_SEED) -> list[Case]:
     return [make_case(seed, index, today) for index in range(size)]
 
 
+def with_sequences(size: int, today: date, seed: int = DEFAULT_SEED) -> tuple[list[Case], list[Case]]:
+    """`size` patients for the single orders, and as many others (the next indexes of the same seed) for
+    the select-then-sign sequences: the two populations `traffic.build` takes."""
+    return population(size, today, seed), [make_case(seed, size + index, today) for index in range(size)]
+
+
 def prefetch(case: Case, patient_id: str) -> dict[str, Any]:
     """The prefetch an EHR sends for the service's templates (searchsets, Medication by _include)."""
     h = case.history

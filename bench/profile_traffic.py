@@ -135,9 +135,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "profile-traffic.md")
     args = parser.parse_args()
     today = date.today()
-    cases = population.population(args.patients, today, args.seed)
-    sequence_cases = [population.make_case(args.seed, args.patients + i, today) for i in range(args.patients)]
-    calls = traffic.build(cases, sequence_cases, today)
+    calls = traffic.build(*population.with_sequences(args.patients, today, args.seed), today)
     warmup = [*calls["bzra"][:20], *calls["non_bzra"][:20], *calls["select_sign"][:20]]
     scenarios = {kind: calls[kind] for kind in ("bzra", "non_bzra", "select_sign")}
     per = asyncio.run(_run(scenarios, warmup))

@@ -39,8 +39,7 @@ class Traffic:
 
 def prepare(patients: int, seed: int, today: date, directory: Path) -> Traffic:
     """`patients` for the BZRA and non-BZRA orders, as many others for the select-then-sign sequences."""
-    cases = population.population(patients, today, seed)
-    sequence_cases = [population.make_case(seed, patients + i, today) for i in range(patients)]
+    cases, sequence_cases = population.with_sequences(patients, today, seed)
     calls = traffic.build(cases, sequence_cases, today)
     indexes = traffic.write(calls, directory)
     summary = {"seed": seed, "population": population.summary(cases),
