@@ -125,6 +125,20 @@ def _bare_reader(s: dict[str, Any]) -> str:
             f"(runs {_listed(reader.get('runs', []))}), so the service costs {ratio:.1f} × the bare reader")
 
 
+def open_loop_load(half: dict[str, Any], wrk_cpu_ms: float | None) -> str:
+    """How busy the service's core was during the half-capacity open loop, and its CPU a call there
+    against the same bodies under wrk. At the same rate, calls one at a time cost more than wrk's
+    back-to-back ones (each arrival wakes an idle loop; the journal syncs about once a call), so "half
+    the capacity" keeps the core busy more than half the time, and a single loop's queue, hence its
+    p99, follows (bench/PROFILE.md, round 7). Empty for a run without the CPU watch."""
+    cpu, calls = half.get("cpu", {}), half.get("answered_including_warmup")
+    if not calls or not cpu.get("server_cpus") or not cpu.get("elapsed_s"):
+        return ""
+    per_call = cpu["server_cpus"] * cpu["elapsed_s"] / calls * 1000
+    against = f" ({wrk_cpu_ms:.2f} under wrk)" if wrk_cpu_ms else ""
+    return f"; the service's core busy {cpu['server_cpus']:.2f} of the time, {per_call:.2f} ms of CPU a call{against}"
+
+
 def other_targets(results: dict[str, Any], linearity: dict[str, Any], delay_ms: float, largest: int) -> list[dict[str, Any]]:
     s = results["service"]
     half = s["traffic"]["half_own_capacity"]
@@ -141,7 +155,9 @@ def other_targets(results: dict[str, Any], linearity: dict[str, Any], delay_ms: 
              f"({half['offered_rate']:.0f} req/s, open loop)",
              (f"p99 {p99:.1f} ms" if p99 is not None else f"p99 unbounded ({half['unfinished']} unanswered)")
              + (f", the median of runs at {_listed(half['runs'])} ms" if "runs" in half else "")
-             + f", {half['errors']} errors", p99 is not None and p99 <= P99_TARGET_MS and half["errors"] == 0),
+             + f", {half['errors']} errors"
+             + open_loop_load(half, s["traffic"]["bzra"].get("server_cpu_ms_per_call")),
+             p99 is not None and p99 <= P99_TARGET_MS and half["errors"] == 0),
         _row(f"1,000 resources under {S4_LIMIT_MS:.0f} ms (median)",
              f"median {large['median_ms']:.1f} ms, p95 {large['p95_ms']:.1f} ms", large["median_ms"] < S4_LIMIT_MS),
         _row("Large history grows linearly",
