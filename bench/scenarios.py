@@ -611,8 +611,7 @@ def _traffic_scenarios(inputs: _Inputs, service: Server, s: dict[str, Any]) -> N
         inputs.baseline["traffic"], s["traffic"] = traffic_runs.measure_alternately(options, baseline, service, inputs.prepared)
     finally:
         baseline.stop()
-    s["traffic"]["half_own_capacity"] = traffic_runs.half_own_capacity(
-        options, service, inputs.prepared, s["traffic"]["bzra"]["rps"])
+    s["traffic"]["half_own_capacity"] = traffic_runs.half_own_capacity(options, service, inputs.prepared)
 
 
 def _scenario_1(inputs: _Inputs, service: Server, s: dict[str, Any]) -> None:

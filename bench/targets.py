@@ -127,7 +127,7 @@ def _bare_reader(s: dict[str, Any]) -> str:
 
 def open_loop_load(half: dict[str, Any], wrk_cpu_ms: float | None) -> str:
     """How busy the service's core was during the half-capacity open loop, and its CPU a call there
-    against the same bodies under wrk. At the same rate, calls one at a time cost more than wrk's
+    against the same bodies under wrk (right before it; in older results, the traffic runs'). At the same rate, calls one at a time cost more than wrk's
     back-to-back ones (each arrival wakes an idle loop; the journal syncs about once a call), so "half
     the capacity" keeps the core busy more than half the time, and a single loop's queue, hence its
     p99, follows (bench/PROFILE.md, round 7). Empty for a run without the CPU watch."""
@@ -156,7 +156,7 @@ def other_targets(results: dict[str, Any], linearity: dict[str, Any], delay_ms: 
              (f"p99 {p99:.1f} ms" if p99 is not None else f"p99 unbounded ({half['unfinished']} unanswered)")
              + (f", the median of runs at {_listed(half['runs'])} ms" if "runs" in half else "")
              + f", {half['errors']} errors"
-             + open_loop_load(half, s["traffic"]["bzra"].get("server_cpu_ms_per_call")),
+             + open_loop_load(half, half.get("capacity_cpu_ms_per_call", s["traffic"]["bzra"].get("server_cpu_ms_per_call"))),
              p99 is not None and p99 <= P99_TARGET_MS and half["errors"] == 0),
         _row(f"1,000 resources under {S4_LIMIT_MS:.0f} ms (median)",
              f"median {large['median_ms']:.1f} ms, p95 {large['p95_ms']:.1f} ms", large["median_ms"] < S4_LIMIT_MS),

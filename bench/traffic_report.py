@@ -70,8 +70,10 @@ def markdown(results: dict[str, Any], disturbed_limit: float) -> list[str]:
         f"**Open loop at half its own capacity** ({half['offered_rate']:.0f} req/s, Poisson arrivals, distinct BZRA "
         f"orders, the run with the median p99 of {len(half.get('runs', [half['p99_ms']]))}): p50 {_ms(half['p50_ms'])} ms, "
         f"p95 {_ms(half['p95_ms'])} ms, p99 {_ms(half['p99_ms'])} ms (every run: "
-        f"{', '.join(_ms(value) for value in half.get('runs', [half['p99_ms']]))} ms), "
-        f"{half['errors']} errors (other CPU {_other(half, disturbed_limit)}).",
+        f"{', '.join(_ms(value) for value in half.get('runs', [half['p99_ms']]))} ms"
+        + (f", at {', '.join(f'{rate:.0f}' for rate in half['rates'])} req/s: each half of what wrk measured "
+           "right before it" if "rates" in half else "")
+        + f"), {half['errors']} errors (other CPU {_other(half, disturbed_limit)}).",
         "",
         "Answers checked before the runs (status 200, no data issue): "
         + "; ".join(f"{LABELS[k]}: " + ", ".join(f"{n} {what}" for what, n in v.items()) for k, v in checks.items()) + ".",

@@ -108,12 +108,23 @@ def measure_alternately(options: Options, baseline: Server, service: Server, pre
     return bare, mine
 
 
-def half_own_capacity(options: Options, server: Server, prepared: Traffic, own_rps: float) -> dict[str, Any]:
+def half_own_capacity(options: Options, server: Server, prepared: Traffic) -> dict[str, Any]:
     """Open loop at half the service's own throughput on the distinct BZRA orders (the p99 target), run
-    `ROUNDS` times: the run with the median p99 is kept, every run's listed (`runs`)."""
-    rate = own_rps / 2
-    options.log(f"{server.name}: open loop at half its own throughput ({rate:.0f}/s), distinct BZRA orders, {ROUNDS} runs")
-    runs = [stable(options, lambda: open_loop(options, server, Path(f"@{prepared.indexes['bzra']}"), rate)) for _ in range(ROUNDS)]
-    result = median_run(runs, "p99_ms")
-    options.log(f"  p99 {result['runs']} ms, {result['errors']} errors")
+    `ROUNDS` times, each right after wrk has measured that throughput on the same bodies. The host's
+    speed swings by a third within a minute: a rate taken from the traffic runs minutes earlier kept the
+    core busy 0.58 of the time in one run and 0.76 in the next (bench/PROFILE.md, round 7). The run with
+    the median p99 is kept, with the throughput and CPU a call wrk measured before it; every run's p99
+    and rate are listed (`runs`, `rates`)."""
+    index = Path(f"@{prepared.indexes['bzra']}")
+    runs = []
+    for _ in range(ROUNDS):
+        capacity = stable(options, lambda: wrk_measured(options, server, index, "unique", options.connections))
+        rate = capacity["rps"] / 2
+        options.log(f"{server.name}: distinct BZRA orders, {capacity['rps']:.0f} req/s under wrk, "
+                    f"then open loop at half that ({rate:.0f}/s)")
+        run = stable(options, lambda: open_loop(options, server, index, rate))
+        runs.append({**run, "capacity_rps": capacity["rps"],
+                     "capacity_cpu_ms_per_call": capacity.get("server_cpu_ms_per_call")})
+    result = {**median_run(runs, "p99_ms"), "rates": [run["offered_rate"] for run in runs]}
+    options.log(f"  p99 {result['runs']} ms at {result['rates']} req/s, {result['errors']} errors")
     return result
