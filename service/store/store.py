@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from uuid6 import uuid7
 
 from cds_hooks.models import Feedback
 from service.store import queries
@@ -201,7 +201,10 @@ class Store:
     def record_call(self, audit: CallAudit) -> None:
         """Journals and queues the audit of one hook call; never waits and never raises (a full queue
         spools)."""
-        item: CallItem = (str(uuid.uuid4()), audit)
+        # The record id keys the audit tables (audit_rules' and audit_cards' keys begin with it): ids
+        # that grow with time go in at the end of those indexes, random ones onto any page of them, and
+        # those cost the writer twice the CPU a call by 160 MB of audit (bench/PROFILE.md, round 7).
+        item: CallItem = (str(uuid7()), audit)
         if self._closing:
             self._spool_calls([item], sync=False)
             return

@@ -305,6 +305,22 @@ async def test_close_writes_every_queued_record(store_url: str, spool_dir: Path)
     assert store.pending() == 1
 
 
+async def test_audit_record_ids_grow_in_the_order_the_calls_were_audited(store_url: str, spool_dir: Path) -> None:
+    """The record id keys the audit tables: ids that grow with time go in at the end of their indexes,
+    where random ones land on any page of a growing index (bench/PROFILE.md, round 7)."""
+    store = await Store.open(store_url, spool_dir)
+    audited = [make_call(fired=(("long-term-use", 1),)) for _ in range(300)]
+    for audit in audited:
+        store.record_call(audit)
+    await store.close()
+    id_of = {row["hook_instance"]: row["id"] for row in await rows(store_url, "audit_calls")}
+    ids = [id_of[audit.hook_instance] for audit in audited]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)  # as stored (text), in the order audited
+    assert {uuid.UUID(record_id).version for record_id in ids} == {7}  # RFC 9562's time-ordered UUID
+    call_ids = [row["call_id"] for row in await rows(store_url, "audit_rules")]
+    assert sorted(call_ids) == sorted(ids)
+
+
 async def test_a_full_queue_spills_to_the_spool_and_is_written_later(store_url: str, spool_dir: Path) -> None:
     store = await Store.open(store_url, spool_dir, queue_size=3)
     for _ in range(20):
