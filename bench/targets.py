@@ -127,10 +127,11 @@ def _bare_reader(s: dict[str, Any]) -> str:
 
 def open_loop_load(half: dict[str, Any], wrk_cpu_ms: float | None) -> str:
     """How busy the service's core was during the half-capacity open loop, and its CPU a call there
-    against the same bodies under wrk (right before it; in older results, the traffic runs'). At the same rate, calls one at a time cost more than wrk's
-    back-to-back ones (each arrival wakes an idle loop; the journal syncs about once a call), so "half
-    the capacity" keeps the core busy more than half the time, and a single loop's queue, hence its
-    p99, follows (bench/PROFILE.md, round 7). Empty for a run without the CPU watch."""
+    against the same bodies under wrk (right before it; in older results, the traffic runs'). At the
+    same rate, calls one at a time cost more than wrk's back-to-back ones (each arrival wakes an idle
+    loop; the journal syncs about once a call), so "half the capacity" keeps the core busy more than
+    half the time, and a single loop's queue, hence its p99, follows (bench/PROFILE.md, round 7).
+    Empty for a run without the CPU watch."""
     cpu, calls = half.get("cpu", {}), half.get("answered_including_warmup")
     if not calls or not cpu.get("server_cpus") or not cpu.get("elapsed_s"):
         return ""

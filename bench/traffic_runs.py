@@ -118,10 +118,9 @@ def half_own_capacity(options: Options, server: Server, prepared: Traffic) -> di
     index = Path(f"@{prepared.indexes['bzra']}")
     runs = []
     for _ in range(ROUNDS):
-        capacity = stable(options, lambda: wrk_measured(options, server, index, "unique", options.connections))
+        capacity = _measure_kind(options, server, prepared, "bzra")
         rate = capacity["rps"] / 2
-        options.log(f"{server.name}: distinct BZRA orders, {capacity['rps']:.0f} req/s under wrk, "
-                    f"then open loop at half that ({rate:.0f}/s)")
+        options.log(f"{server.name}: open loop at half that ({rate:.0f}/s), distinct BZRA orders")
         run = stable(options, lambda: open_loop(options, server, index, rate))
         runs.append({**run, "capacity_rps": capacity["rps"],
                      "capacity_cpu_ms_per_call": capacity.get("server_cpu_ms_per_call")})

@@ -41,7 +41,7 @@ def test_each_open_loop_runs_at_half_the_throughput_wrk_measured_right_before_it
     def wrk_measured(options: object, server: object, index: object, mode: str, connections: int) -> dict[str, object]:
         rps = next(capacities)
         sent.append(("wrk", rps))
-        return {"rps": rps, "server_cpu_ms_per_call": 1000 / rps}
+        return {"rps": rps, "p99_ms": 50.0, "server_cpu_ms_per_call": 1000 / rps}
 
     def open_loop(options: object, server: object, index: object, rate: float) -> dict[str, object]:
         sent.append(("open loop", rate))
@@ -50,7 +50,7 @@ def test_each_open_loop_runs_at_half_the_throughput_wrk_measured_right_before_it
     monkeypatch.setattr(traffic_runs, "wrk_measured", wrk_measured)
     monkeypatch.setattr(traffic_runs, "open_loop", open_loop)
     monkeypatch.setattr(traffic_runs, "stable", lambda options, run: run())
-    prepared = traffic_runs.Traffic(calls={}, indexes={"bzra": Path("bzra.index")}, summary={})
+    prepared = traffic_runs.Traffic(calls={"bzra": []}, indexes={"bzra": Path("bzra.index")}, summary={})
     server = cast(Server, SimpleNamespace(name="bzra-cds"))
     result = traffic_runs.half_own_capacity(Options(log=lambda message: None), server, prepared)
     assert sent == [("wrk", 400.0), ("open loop", 200.0), ("wrk", 300.0), ("open loop", 150.0), ("wrk", 360.0), ("open loop", 180.0)]
