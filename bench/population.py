@@ -170,16 +170,18 @@ def with_sequences(size: int, today: date, seed: int = DEFAULT_SEED) -> tuple[li
     return population(size, today, seed), [make_case(seed, size + index, today) for index in range(size)]
 
 
-def prefetch(case: Case, patient_id: str) -> dict[str, Any]:
-    """The prefetch an EHR sends for the service's templates (searchsets, Medication by _include)."""
+def prefetch(case: Case, patient_id: str, search_id: str) -> dict[str, Any]:
+    """The prefetch an EHR sends for the service's templates (searchsets, Medication by _include), each
+    searchset with the id its search got (`search_id` and the resource type): an EHR that runs the
+    searches again for each call sends the same history in Bundles with new ids each time."""
     h = case.history
-    return {
-        "patient": case.patient,
+    searches = {
         "medicationStatements": fhir.searchset(h["statements"], patient_id, "MedicationStatement"),
         "medicationRequests": fhir.searchset(h["requests"], patient_id, "MedicationRequest", h["medications"]),
         "medicationDispenses": fhir.searchset(h["dispenses"], patient_id, "MedicationDispense"),
         "conditions": fhir.searchset(h["conditions"], patient_id, "Condition"),
     }
+    return {"patient": case.patient, **{key: {"id": f"{search_id}-{key}", **bundle} for key, bundle in searches.items()}}
 
 
 def summary(cases: list[Case]) -> dict[str, Any]:

@@ -408,7 +408,8 @@ def delayed_fhir_server(resources: list[dict[str, Any]], delay: float) -> Any:
     The stub as shipped listens with socketserver's default backlog of 5 and answers HTTP/1.0 (a new
     connection per request): under concurrent load a full accept queue drops SYNs, which costs the
     client a 1 s retransmission. Here it listens with a backlog of 1024, keeps connections alive (with
-    TCP_NODELAY) and notes when each request arrived.
+    TCP_NODELAY) and notes when each request arrived. Each search answer is stamped with its own Bundle
+    id and time, as HAPI FHIR's are: the same history never comes back as the same bytes.
     """
     from tests.support.fhir_server import FhirStub
 
@@ -429,7 +430,7 @@ def delayed_fhir_server(resources: list[dict[str, Any]], delay: float) -> Any:
 
     class DelayedFhirServer(FhirStub):
         def __init__(self) -> None:
-            super().__init__(resources, delay)
+            super().__init__(resources, delay, stamped=True)
             self.requests = TimedRequests()
             self._server.server_close()
             handler = self._handler()

@@ -9,7 +9,8 @@ Three kinds of traffic on the same population (`bench/population.py`), each an o
   prescriber edits the draft: first the dose, then the quantity) and then the order-sign, all with the
   same history (`bench/sign_phases.py` also sends them in batches, to time the signs alone).
 
-Markers, replaced by the load generators: `__UNIQUE__` (a fresh UUID per request: the hookInstance) and
+Markers, replaced by the load generators: `__UNIQUE__` (a fresh UUID per request: the hookInstance, and
+the ids of the prefetch's search Bundles, new on each call as when an EHR runs the searches again) and
 `__CYCLE__` (in the patient id: a number that changes each time the generator wraps around the list, so
 no patient is sent twice in a run, while the calls of one select-then-sign sequence share their patient).
 """
@@ -57,7 +58,7 @@ def hook_body(case: Case, hook: str, draft: dict[str, Any]) -> bytes:
     }
     if hook == "order-select":
         context["selections"] = ["MedicationRequest/draft-1"]
-    request = {"hook": hook, "hookInstance": UNIQUE, "context": context, "prefetch": prefetch(case, PATIENT_MARK)}
+    request = {"hook": hook, "hookInstance": UNIQUE, "context": context, "prefetch": prefetch(case, PATIENT_MARK, UNIQUE)}
     patient_id = f"bench-{case.index:04d}-{CYCLE}"
     return json.dumps(request, separators=(",", ":")).replace(PATIENT_MARK, patient_id).encode()
 

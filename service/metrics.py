@@ -24,6 +24,12 @@ FHIR_LATENCY = Histogram(
     "bzra_fhir_latency_seconds", "Time of one FHIR read", buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 )
 DATA_ISSUES = Counter("bzra_data_issues_total", "Resources skipped or data not available")
+HISTORY_PAYLOADS = Counter(
+    "bzra_history_payloads_total",
+    "History payloads (prefetch values, FHIR search pages) by whether they were `read` or their reading `reused`"
+    " from an earlier call with the same history (select, then sign)",
+    ["outcome"],
+)
 AUDIT_REJECTED = Gauge(
     "bzra_audit_records_rejected",
     "Audit and feedback records the database refused for their content (rejected.jsonl in the spool)",
@@ -59,6 +65,12 @@ def hook_latency(service: str) -> Histogram:
 def cards(indicator: str) -> Counter:
     """The `bzra_cards_total` child of one card indicator."""
     return CARDS.labels(indicator=indicator)
+
+
+@cache
+def history_payloads(outcome: str) -> Counter:
+    """The `bzra_history_payloads_total` child of one outcome ("read" or "reused")."""
+    return HISTORY_PAYLOADS.labels(outcome=outcome)
 
 
 def exposition() -> bytes:

@@ -18,12 +18,13 @@ import msgspec
 
 from cds_hooks import HookContext, HookRequest
 from cds_hooks.prefetch import TemplateError, render
+from service import metrics
 from service.catalog import DATA_QUERIES, DataQuery
 from service.errors import RequestError
 from service.fhir.client import FhirError, FhirSession, SearchResult
-from service.fhir.history_cache import ParsedHistory, ReadItem, ReadPayload, content_key
+from service.fhir.history_cache import ParsedHistory, ReadItem, ReadPayload, content_key, what_is_read
 from service.fhir.history_models import Resource
-from service.fhir.parse import bundle_entries, decode_resource, parse_resource, split_entries
+from service.fhir.parse import TopLevel, bundle_entries, decode_resource, parse_resource, split_entries, top_level
 from service.fhir.record import DataIssue, PatientRecord
 from service.fhir.references import medication_reference, resolve_medication
 from service.strict_json import RawJson, loads_strict
@@ -105,11 +106,12 @@ def _entries(value: Any, where: str) -> list[tuple[str | None, Any, str]]:
     return [(None, value, where)]
 
 
-def read_payload(payload: Any, where: str, room: int, patient_id: str) -> ReadPayload:
+def read_payload(payload: Any, where: str, room: int, patient_id: str, top: TopLevel | None = None) -> ReadPayload:
     """The entries of one payload (a list, a Bundle or one resource), at most `room` of them read
     (`read_resource`); raises ValueError when a payload kept as sent is not JSON after all. A payload
-    kept as sent is split without being parsed (`split_entries`) unless it takes the tolerant path."""
-    entries = split_entries(payload.raw, where) if isinstance(payload, RawJson) else None
+    kept as sent is split without being parsed (`split_entries`, from its `top` level when read
+    already) unless it takes the tolerant path."""
+    entries = split_entries(payload.raw, where, top) if isinstance(payload, RawJson) else None
     if entries is None:
         entries = _entries(payload.value if isinstance(payload, RawJson) else payload, where)
     items = tuple(ReadItem(location, full_url, *read_resource(data, location, patient_id)) for full_url, data, location in entries[:room])
@@ -125,12 +127,14 @@ def ingest(record: PatientRecord, query: DataQuery, payload: Any, where: str, li
     on), and the record's `contents` take in its key, so facts derived from the history can be kept by
     the history's content too."""
     room = max(limit - record.counts.get(query.key, 0), 0)
-    key = content_key(query.key, where, record.patient_id, room, payload)
+    top = top_level(payload.raw) if isinstance(payload, RawJson) else None  # read once: for the key and the split
+    key = content_key(query.key, where, record.patient_id, room, what_is_read(payload, top))
     record.add_content(key)
     read = cache.get(key) if cache is not None else None
+    metrics.history_payloads("read" if read is None else "reused").inc()
     if read is None:
         try:
-            read = read_payload(payload, where, room, record.patient_id)
+            read = read_payload(payload, where, room, record.patient_id, top)
         except ValueError as error:  # never seen: what is kept as sent was checked as JSON on arrival
             record.issues.append(DataIssue(where, f"not JSON: {str(error)[:200]}", not_checked=query.purpose, reason="not_fhir", data_key=query.key))
             return

@@ -1,16 +1,24 @@
 """Parsed history, kept by its content between calls that carry the same history (select → sign).
 
 An EHR calls order-select as the prescriber picks and edits an order, then order-sign, each time with
-the same medication history. The key of a payload is a digest of its JSON as sent (key order kept: an
-EHR sends one history the same way each time, and sorting the keys tripled the key's cost; a history
-sent in another order is only parsed again) and of everything else the parse depends on: where it was
-read, the prefetch key, the patient and the resource limit; a change anywhere in the history gives another key. Nothing is keyed by patient or
+the same medication history. The key of a payload is a digest of what its reading uses, as sent, and
+of everything else the parse depends on: where it was read, the prefetch key, the patient and the
+resource limit. A change anywhere in the history gives another key. Nothing is keyed by patient or
 request alone, and whole answers are never kept: only parsed resources, bounded by their count.
+
+What the reading uses (`what_is_read`): a Bundle's entries, or the whole of any other payload. Not a
+Bundle's own `id`, `meta`, `link` or `total`: a FHIR server stamps them afresh on each search (HAPI
+FHIR: a new Bundle id, `meta.lastUpdated` and a search id in the paging links; the FHIR R4 search
+example, http://hl7.org/fhir/R4/bundle-example.json.html, does the same), and so does an EHR that
+fills each call's prefetch by running the searches again. Keyed by all their bytes, one history read
+from such a server, or prefetched so, had a new key on every call and was never found again.
+The entries are keyed as sent (key order kept: an EHR sends one history the same way each time, and
+sorting the keys tripled the key's cost; a history sent in another order is only parsed again).
 
 A content is kept the second time it is seen (`SecondSight`). Traffic of distinct patients, each history
 seen once, would otherwise push every parsed resource into the garbage collector's old generations
 and then evict it: that churn cost more CPU than the parse it saved (3 ms a call for a 35-resource
-history). The second select of an order, and the sign after it, find it.
+history). The second select of an order keeps it, and the sign after it finds it.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import orjson
 from cachetools import LRUCache
 
 from service.fhir.history_models import Resource
+from service.fhir.parse import TopLevel
 from service.fhir.record import DataIssue
 from service.strict_json import RawJson
 
@@ -51,6 +60,21 @@ def _raw_digest(value: Any) -> Any:
     if isinstance(value, RawJson):
         return {"RawJson": value.digest}
     raise TypeError
+
+
+def what_is_read(payload: Any, top: TopLevel | None) -> Any:
+    """What the reading of a history payload uses (the module's docstring says why), for its key.
+
+    `top`: the payload's `parse.TopLevel` when it is kept as sent (`RawJson`) and msgspec read it so:
+    a Bundle's entries are then keyed by the digest of their bytes. A Bundle already parsed is keyed by
+    its entries' JSON; anything else (one resource, a list) by all of it."""
+    if isinstance(payload, RawJson):
+        if top is not None and top.resourceType == "Bundle":
+            return {"Bundle entries as sent": hashlib.sha256(top.entry).hexdigest()}
+        return payload
+    if isinstance(payload, dict) and payload.get("resourceType") == "Bundle":
+        return {"Bundle entries": payload.get("entry")}
+    return payload
 
 
 def content_key(*parts: Any) -> str | None:

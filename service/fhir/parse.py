@@ -91,11 +91,16 @@ class _Entry(msgspec.Struct, gc=False):
     resource: msgspec.Raw = msgspec.Raw(b"null")  # as `entry.get("resource")`: a missing one reads as null
 
 
-class _Payload(msgspec.Struct, gc=False):
-    """A Bundle's entries, each resource left as bytes until its type is known (or any other resource)."""
+_NULL = msgspec.Raw(b"null")
+
+
+class TopLevel(msgspec.Struct, gc=False):
+    """What the reading of a history payload uses of its top level: its type and, in a Bundle, its
+    entries, still as sent. Nothing else of a Bundle (its id, meta, links, total) is read, which is
+    why the parsed history is kept by its entries alone (`history_cache.what_is_read`)."""
 
     resourceType: Any = None
-    entry: tuple[_Entry, ...] | None = None
+    entry: msgspec.Raw = _NULL  # absent reads as null: no entries either way
 
 
 class Head(msgspec.Struct, gc=False):
@@ -107,24 +112,37 @@ class Head(msgspec.Struct, gc=False):
     patient: Any = None
 
 
-_PAYLOAD = msgspec.json.Decoder(_Payload)
+_TOP_LEVEL = msgspec.json.Decoder(TopLevel)
+_ENTRIES = msgspec.json.Decoder(tuple[_Entry, ...] | None)
 _HEAD = msgspec.json.Decoder(Head)
 _DECODERS = {kind: msgspec.json.Decoder(model) for kind, model in HISTORY_MODELS.items()}
 _NOT_READ = (msgspec.DecodeError, RecursionError)  # ValidationError included; too deep for msgspec
 
 
-def split_entries(raw: bytes, where: str) -> list[tuple[str | None, Json, str]] | None:
-    """`bundle_entries` of a Bundle (or the one resource) in `raw`, each resource still as bytes; None
-    when msgspec cannot split it (e.g. a list of resources, an entry that is not an object)."""
+def top_level(raw: bytes) -> TopLevel | None:
+    """The `TopLevel` of the JSON object in `raw`; None when msgspec cannot read it so (e.g. a list)."""
     try:
-        payload = _PAYLOAD.decode(raw)
+        return _TOP_LEVEL.decode(raw)
     except _NOT_READ:
         return None
-    if payload.resourceType != "Bundle":
+
+
+def split_entries(raw: bytes, where: str, top: TopLevel | None = None) -> list[tuple[str | None, Json, str]] | None:
+    """`bundle_entries` of a Bundle (or the one resource) in `raw`, each resource still as bytes; None
+    when msgspec cannot split it (e.g. a list of resources, an entry that is not an object).
+    `top`: the `top_level(raw)` already read, if any."""
+    top = top if top is not None else top_level(raw)
+    if top is None:
+        return None
+    if top.resourceType != "Bundle":
         return [(None, raw, where)]
+    try:
+        entries = _ENTRIES.decode(top.entry)
+    except _NOT_READ:
+        return None
     return [
         (entry.fullUrl if isinstance(entry.fullUrl, str) else None, entry.resource, f"{where} entry {index}")
-        for index, entry in enumerate(payload.entry or ())
+        for index, entry in enumerate(entries or ())
     ]
 
 

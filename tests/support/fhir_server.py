@@ -2,6 +2,8 @@
 
 It answers `GET [type]/[id]` and `GET [type]?patient=...` from memory, records each request's path and
 Authorization header, and can add a fixed delay per request (to show that reads run concurrently).
+`stamped`: each search answer gets its own Bundle id and the time of the search (`meta.lastUpdated`),
+as HAPI FHIR's do.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
+from datetime import UTC, datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,9 +33,10 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
 
 
 class FhirStub:
-    def __init__(self, resources: list[dict[str, Any]], delay: float = 0.0):
+    def __init__(self, resources: list[dict[str, Any]], delay: float = 0.0, stamped: bool = False):
         self.resources = resources
         self.delay = delay
+        self.stamped = stamped
         self.requests: list[tuple[str, str | None]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -65,7 +70,8 @@ class FhirStub:
             if r["resourceType"] == kind and (r.get("subject") or {}).get("reference") == f"Patient/{patient}"
         ]
         entries = [{"fullUrl": f"{self.base_url}/{kind}/{r.get('id')}", "resource": r, "search": {"mode": "match"}} for r in matches]
-        return 200, {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
+        stamp = {"id": str(uuid.uuid4()), "meta": {"lastUpdated": datetime.now(UTC).isoformat()}} if self.stamped else {}
+        return 200, {"resourceType": "Bundle", **stamp, "type": "searchset", "total": len(entries), "entry": entries}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stub = self

@@ -30,18 +30,19 @@ def missing() -> str | None:
     return None
 
 
-def _node_command(port: int, page_size: int) -> list[str]:
+def _node_command(port: int, page_size: int, stamped: bool) -> list[str]:
     version = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout
     major = int(version.strip().lstrip("v").split(".")[0])
     flags = ["--experimental-websocket"] if major < 22 else []  # @medplum/core expects a global WebSocket
-    return ["node", *flags, str(NODE_DIR / "server.mjs"), str(port), str(page_size)]
+    return ["node", *flags, str(NODE_DIR / "server.mjs"), str(port), str(page_size), *(["stamped"] if stamped else [])]
 
 
 @contextmanager
-def medplum_server(page_size: int, resources: list[dict[str, Any]]) -> Iterator[str]:
-    """The server's base URL, holding `resources` (stored in the order given)."""
+def medplum_server(page_size: int, resources: list[dict[str, Any]], stamped: bool = False) -> Iterator[str]:
+    """The server's base URL, holding `resources` (stored in the order given). `stamped`: each search
+    answer gets a new Bundle id, its time and a search id in its links, as HAPI FHIR's do."""
     port = free_port()
-    process = subprocess.Popen(_node_command(port, page_size), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(_node_command(port, page_size, stamped), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
