@@ -6,8 +6,8 @@ total size: parsed JSON takes several times the memory, and a cache counted in e
 with the size of the histories. Nothing is ever written to disk.
 
 An EHR that lends a new token for each call never reads an entry again, yet its calls on one patient
-get the same pages under new keys: the bytes of identical pages are kept once (by the SHA-256 digest
-the history cache takes of them anyway), so such entries cost a key, not a copy of the page, and
+get the same pages under new keys: the bytes of identical pages are kept once (by their SHA-256
+digest), so such entries cost a key, not a copy of the page, and
 what the check of those bytes as a FHIR answer found (their next link) is kept with them: the same
 bytes received again are not checked again. The bound still counts every entry's full size, so the
 cache never holds more than it did.

@@ -141,7 +141,7 @@ class FhirSession:
 
     async def get_page(self, path_or_url: str) -> RawJson:
         """GET one resource or search page, kept as the bytes received: a page from the cache is parsed
-        only if its history is not known already (`history_cache` keys it by the digest of its bytes)."""
+        only if its history is not known already (`history_cache` keys it by its content)."""
         url = self._url(path_or_url)
         key = ResponseCache.key(self.base_url, self._patient_id, self._token_fingerprint, url)
         cached = self._cache.kept(key)
@@ -152,7 +152,8 @@ class FhirSession:
         page = FhirPage(raw, UNKNOWN)
         # Bytes identical to a page received before (an EHR that lends a new token for each call sends
         # the same pages again) passed the same check then: its result is reused, not worked out again.
-        # The digest, taken here, keys the page's history too (`history_cache`).
+        # The digest, taken here, also keys a page that is one resource (a Patient, a Medication) in
+        # `history_cache`; a search page is keyed there by its entries alone.
         same = self._cache.checked(page) if status < 300 else None
         if same is not None:
             _outcome("ok").inc()  # what `_json_or_error` counts for an answer it finds good
