@@ -73,6 +73,10 @@ def history_payloads(outcome: str) -> Counter:
     return HISTORY_PAYLOADS.labels(outcome=outcome)
 
 
+for _outcome in ("read", "reused"):  # both from the start: a site where nothing is reused sees a 0, not no series
+    history_payloads(_outcome)
+
+
 def exposition() -> bytes:
     """The text a scrape of `/metrics` gets: this process's metrics, or every worker's added up."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
