@@ -5,7 +5,8 @@ medication history. A FHIR server such as HAPI FHIR stamps every search answer w
 the time of the search and a search id in its paging links; an EHR that runs the prefetch searches
 again for each call sends the same stamps. The service keys the parsed history by what it reads (the
 entries), so from the third call on the history is taken from its cache (`bzra_history_payloads_total`).
-Keyed by every byte, as it was, none of these calls found it. The advice is the same on every call.
+Keyed by every byte, as it was, no call found a search it had read before (only the patient, read
+by its id). The advice is the same on every call.
 """
 
 from __future__ import annotations

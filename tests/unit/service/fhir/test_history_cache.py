@@ -98,10 +98,10 @@ PLACES = [p for p in paths(HISTORY) if len(p) >= 2]
 # A search Bundle's own members, which a server stamps afresh on each search; nothing reads them.
 BUNDLE_OWN = ("id", "meta", "type", "total", "link")
 STAMPED = [p for p in PLACES if HISTORY[p[0]].get("resourceType") == "Bundle" and p[1] in BUNDLE_OWN]
-HISTORY_PLACES = [p for p in PLACES if p not in STAMPED]  # the resources, the entries, a Bundle's type
+HISTORY_PLACES = [p for p in PLACES if p not in STAMPED]  # the resources, their entries, each payload's resourceType
 
 
-def stamped_afresh(prefetch: dict[str, Any], search: str) -> dict[str, Any]:
+def stamped_afresh(prefetch: dict[str, Any], search: str, searched_at: str) -> dict[str, Any]:
     """The same history as a server answers a new search (HAPI FHIR: a new Bundle id, the time of the
     search, a search id in its paging links)."""
     copied = copy.deepcopy(prefetch)
@@ -110,7 +110,7 @@ def stamped_afresh(prefetch: dict[str, Any], search: str) -> dict[str, Any]:
             copied[key] = {
                 "resourceType": "Bundle",
                 "id": f"{search}-{key}",
-                "meta": {"lastUpdated": f"2026-12-07T10:{len(search):02d}:00Z"},
+                "meta": {"lastUpdated": searched_at},
                 **payload,
                 "link": [{"relation": "self", "url": f"http://ehr.test/fhir?_getpages={search}&_getpagesoffset=0"}],
             }
@@ -143,10 +143,10 @@ def test_a_history_searched_again_keeps_its_key_and_is_not_parsed_again(sent_as_
     a second select and the sign would get it: the sign reads it from the cache."""
     send = as_sent if sent_as_bytes else dict
     cache = ParsedHistory(1000)
-    first = read_record(send(stamped_afresh(HISTORY, "select-1")), cache)
-    assert read_record(send(stamped_afresh(HISTORY, "select-2")), cache).history_key == first.history_key
+    first = read_record(send(stamped_afresh(HISTORY, "select-1", "2026-12-07T10:00:05Z")), cache)
+    assert read_record(send(stamped_afresh(HISTORY, "select-2", "2026-12-07T10:00:40Z")), cache).history_key == first.history_key
     monkeypatch.setattr("service.fhir.gather.read_resource", lambda *args: pytest.fail("parsed again"))
-    sign = read_record(send(stamped_afresh(HISTORY, "sign")), cache)
+    sign = read_record(send(stamped_afresh(HISTORY, "sign", "2026-12-07T10:01:15Z")), cache)
     assert sign.history_key == first.history_key
     assert what_the_facts_see(sign) == what_the_facts_see(first)
     assert [r.id for r in sign.medication_requests] == ["mr-1", "mr-2"] and "Medication/med-1" in sign.medications
