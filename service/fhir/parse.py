@@ -86,12 +86,12 @@ def bundle_entries(bundle: dict[str, Any], where: str) -> Iterator[tuple[str | N
 # ---- straight from the bytes -------------------------------------------------------------------
 
 
+_NULL = msgspec.Raw(b"null")
+
+
 class _Entry(msgspec.Struct, gc=False):
     fullUrl: Any = None
-    resource: msgspec.Raw = msgspec.Raw(b"null")  # as `entry.get("resource")`: a missing one reads as null
-
-
-_NULL = msgspec.Raw(b"null")
+    resource: msgspec.Raw = _NULL  # as `entry.get("resource")`: a missing one reads as null
 
 
 class TopLevel(msgspec.Struct, gc=False):

@@ -89,14 +89,6 @@ def test_a_history_searched_again_on_a_stamping_server_is_parsed_once() -> None:
     assert "older-adult" in b.rule_ids(answers[0]), json.dumps(answers[0])[:2000]  # 80 and on diazepam (Beers 2023)
 
 
-def stamped(prefetch: dict, call: str, searched_at: str) -> dict:
-    """The prefetch as an EHR that runs its searches again for each call sends it."""
-    return {
-        key: {**value, "id": f"{call}-{key}", "meta": {"lastUpdated": searched_at}} if value.get("resourceType") == "Bundle" else value
-        for key, value in prefetch.items()
-    }
-
-
 def test_the_sign_after_two_selects_reuses_their_history_prefetched_afresh_each_time() -> None:
     prefetch = b.full_prefetch()
     calls = (("select-1", SELECT, "10:00:05"), ("select-2", SELECT, "10:00:40"), ("sign", SIGN, "10:01:15"))
@@ -104,7 +96,7 @@ def test_the_sign_after_two_selects_reuses_their_history_prefetched_afresh_each_
         answers = {}
         for call, path, time in calls:
             hook = "order-sign" if path == SIGN else "order-select"
-            request = b.hook_request(hook, prefetch=stamped(prefetch, call, f"2026-12-07T{time}Z"))
+            request = b.hook_request(hook, prefetch=b.searched_again(prefetch, call, f"2026-12-07T{time}Z"))
             response = httpx.post(f"{base}{path}", json=request, timeout=30)
             assert response.status_code == 200, response.text[:500]
             answers[call] = response.json()

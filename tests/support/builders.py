@@ -121,6 +121,22 @@ def draft_order(rid: str = "draft-1", **extra: Any) -> dict[str, Any]:
     return order
 
 
+def searched_again(prefetch: dict[str, Any], search: str, searched_at: str) -> dict[str, Any]:
+    """The same prefetch as a server answers a new search (HAPI FHIR: each search Bundle with a new id,
+    the time of the search and a search id in its paging links); other payloads as they were."""
+    return {
+        key: {
+            **payload,
+            "id": f"{search}-{key}",
+            "meta": {"lastUpdated": searched_at},
+            "link": [{"relation": "self", "url": f"http://ehr.test/fhir?_getpages={search}&_getpagesoffset=0"}],
+        }
+        if payload.get("resourceType") == "Bundle"
+        else payload
+        for key, payload in prefetch.items()
+    }
+
+
 def full_prefetch() -> dict[str, Any]:
     return {
         "patient": patient(),

@@ -101,22 +101,6 @@ STAMPED = [p for p in PLACES if HISTORY[p[0]].get("resourceType") == "Bundle" an
 HISTORY_PLACES = [p for p in PLACES if p not in STAMPED]  # the resources, their entries, each payload's resourceType
 
 
-def stamped_afresh(prefetch: dict[str, Any], search: str, searched_at: str) -> dict[str, Any]:
-    """The same history as a server answers a new search (HAPI FHIR: a new Bundle id, the time of the
-    search, a search id in its paging links)."""
-    copied = copy.deepcopy(prefetch)
-    for key, payload in copied.items():
-        if payload.get("resourceType") == "Bundle":
-            copied[key] = {
-                "resourceType": "Bundle",
-                "id": f"{search}-{key}",
-                "meta": {"lastUpdated": searched_at},
-                **payload,
-                "link": [{"relation": "self", "url": f"http://ehr.test/fhir?_getpages={search}&_getpagesoffset=0"}],
-            }
-    return copied
-
-
 @settings(max_examples=150, deadline=None)
 @given(place=st.sampled_from(HISTORY_PLACES), how=st.integers(0, 2))
 def test_any_change_in_the_history_changes_the_key(place: tuple[Any, ...], how: int) -> None:
@@ -143,10 +127,10 @@ def test_a_history_searched_again_keeps_its_key_and_is_not_parsed_again(sent_as_
     a second select and the sign would get it: the sign reads it from the cache."""
     send = as_sent if sent_as_bytes else dict
     cache = ParsedHistory(1000)
-    first = read_record(send(stamped_afresh(HISTORY, "select-1", "2026-12-07T10:00:05Z")), cache)
-    assert read_record(send(stamped_afresh(HISTORY, "select-2", "2026-12-07T10:00:40Z")), cache).history_key == first.history_key
+    first = read_record(send(b.searched_again(HISTORY, "select-1", "2026-12-07T10:00:05Z")), cache)
+    assert read_record(send(b.searched_again(HISTORY, "select-2", "2026-12-07T10:00:40Z")), cache).history_key == first.history_key
     monkeypatch.setattr("service.fhir.gather.read_resource", lambda *args: pytest.fail("parsed again"))
-    sign = read_record(send(stamped_afresh(HISTORY, "sign", "2026-12-07T10:01:15Z")), cache)
+    sign = read_record(send(b.searched_again(HISTORY, "sign", "2026-12-07T10:01:15Z")), cache)
     assert sign.history_key == first.history_key
     assert what_the_facts_see(sign) == what_the_facts_see(first)
     assert [r.id for r in sign.medication_requests] == ["mr-1", "mr-2"] and "Medication/med-1" in sign.medications
