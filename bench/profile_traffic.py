@@ -36,7 +36,7 @@ ORDER = [STAGES[0][0], EXTRA_STAGES[0][0], *[label for label, _, _ in STAGES[1:5
          STAGES[5][0], EXTRA_STAGES[4][0], *[label for label, _, _ in STAGES[6:]]]
 
 
-def _timed(original: Any, label: str, totals: dict[str, float]) -> Any:
+def cpu_timed(original: Any, label: str, totals: dict[str, float]) -> Any:
     """Wall time under `label`, and this thread's CPU time under `label + CPU` (a wait is not CPU)."""
     import inspect
 
@@ -76,7 +76,7 @@ def install_timers() -> dict[str, float]:
         for part in path:
             owner = getattr(owner, part)
         original = getattr(owner, name)
-        setattr(owner, name, functools.wraps(original)(_timed(original, label, totals)))
+        setattr(owner, name, functools.wraps(original)(cpu_timed(original, label, totals)))
     return totals
 
 
