@@ -1,6 +1,6 @@
 """What a call without prefetch pays for reading its history over FHIR: scenario 2's target taken apart.
 
-    .venv/bin/python -m bench.read_cost [--calls 100] [--rounds 6]      # about 1 minute
+    .venv/bin/python -m bench.read_cost [--calls 100] [--rounds 6]      # about 20 s
 
 Scenario 2 (no prefetch) is judged by its CPU a call, at most 4 ms, and reported against the bare FHIR
 reader (`bench/baseline_app.py`: the same five reads, each answer parsed, nothing else). This splits the
