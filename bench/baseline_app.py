@@ -53,13 +53,9 @@ async def hook(service_id: str, request: Request) -> dict[str, list[object]]:
     return {"cards": []}
 
 
-@app.post(READER_PATH)
-async def fhir_reader(request: Request) -> dict[str, list[object]]:
-    body = json.loads(await request.body())
-    base = body["fhirServer"].rstrip("/")
-    headers = {"Authorization": f"Bearer {body['fhirAuthorization']['access_token']}", "Accept": "application/fhir+json"}
-    patient = body["context"]["patientId"]
-    session: aiohttp.ClientSession = request.app.state.fhir
+async def read_all(session: aiohttp.ClientSession, base: str, patient: str, token: str) -> None:
+    """The bare reader's work: the `READS` of one patient at once, each answer parsed."""
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
 
     async def read(path: str) -> object:
         async with session.get(f"{base}/{path.format(patient=patient)}", headers=headers) as response:
@@ -67,6 +63,13 @@ async def fhir_reader(request: Request) -> dict[str, list[object]]:
             return json.loads(await response.read())
 
     await asyncio.gather(*(read(path) for path in READS))
+
+
+@app.post(READER_PATH)
+async def fhir_reader(request: Request) -> dict[str, list[object]]:
+    body = json.loads(await request.body())
+    base = body["fhirServer"].rstrip("/")
+    await read_all(request.app.state.fhir, base, body["context"]["patientId"], body["fhirAuthorization"]["access_token"])
     return {"cards": []}
 
 

@@ -40,7 +40,7 @@ from typing import Any
 import aiohttp
 
 from bench import patients
-from bench.baseline_app import READS
+from bench.baseline_app import read_all
 from bench.profile import app_as_served, asgi_post, fhir_server_process
 from bench.profile_traffic import CPU, cpu_timed
 from bench.scenarios import HOOK_PATH
@@ -108,8 +108,6 @@ async def measure(calls: int, rounds: int) -> dict[str, Any]:
     stub, base_url = fhir_server_process(STUB_DELAY_S)
     try:
         without_prefetch, with_prefetch = bodies(today, base_url)
-        patient = patients.PATIENT_ID
-        headers = {"Authorization": "Bearer bench-read-cost", "Accept": "application/fhir+json"}
         import service.pipeline
 
         stages: dict[str, float] = defaultdict(float)
@@ -119,12 +117,8 @@ async def measure(calls: int, rounds: int) -> dict[str, Any]:
         try:
             async with app_as_served("bzra-read-cost-") as app, aiohttp.ClientSession() as session:
 
-                async def read(path: str) -> Any:
-                    async with session.get(f"{base_url}/{path.format(patient=patient)}", headers=headers) as response:
-                        return json.loads(await response.read())
-
                 async def bare_reads() -> None:
-                    await asyncio.gather(*(read(path) for path in READS))
+                    await read_all(session, base_url, patients.PATIENT_ID, "bench-read-cost")
 
                 async def hook_call(body: bytes) -> None:
                     status, answer = await asgi_post(app, HOOK_PATH, patients.fill(body, str(uuid.uuid4())))
